@@ -1,0 +1,49 @@
+# Two commands: `make run` (the app on SQLite with demo data) and `make test` (every suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+CHECKOV := .venv-checkov/bin/checkov
+
+.PHONY: run test setup lint unit venv tools system clean bench chaos
+
+# Debian packages the project uses: unixODBC (pyodbc's driver manager). Installed only when missing.
+system:
+	@if ! ldconfig -p | grep -q 'libodbc.so.2'; then \
+		echo "installing unixodbc (needed by pyodbc)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq unixodbc >/dev/null; \
+	fi
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*; touch $@
+
+venv: system $(STAMP)
+
+$(CHECKOV): infra/requirements-checkov.txt
+	test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt
+	touch $@
+
+tools: venv $(wildcard infra/requirements-checkov.txt)
+	@if [ -f infra/requirements-checkov.txt ]; then $(MAKE) --no-print-directory $(CHECKOV); fi
+
+setup: venv  ## create or migrate the database, load demo data into an empty one
+	$(BIN)/python -m localrunner setup
+
+run: setup  ## serve the function app on 127.0.0.1:$${PORT:-7071}
+	$(BIN)/python -m localrunner serve
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/python -m pytest
+
+test: setup tools lint unit  ## everything CI runs
+
+clean:
+	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Development host for the function app (not deployed; see ``.funcignore``)."""

@@ -1,0 +1,88 @@
+"""Settings, read once from environment variables (Azure app settings in production).
+
+Every setting is listed in ``SETTINGS`` with its default and meaning; the README's
+configuration table and ``local.settings.json.example`` are checked against it by
+``tests/test_config.py``, so the three never drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: Final[tuple[Setting, ...]] = (
+    Setting("DATABASE_URL", "sqlite:///.data/fastservice.db",
+            "SQLAlchemy URL: SQLite file (embedded default) or "
+            "`mssql+pyodbc://@SERVER.database.windows.net/DB"
+            "?driver=ODBC+Driver+18+for+SQL+Server`."),
+    Setting("DATABASE_AUTH", "auto",
+            "`entra`: Entra ID token from azure-identity (ODBC attribute 1256); `url`: credentials in the URL; "
+            "`auto`: `entra` for SQL Server URLs without a password."),
+    Setting("AZURE_CLIENT_ID", "",
+            "Client id of the user-assigned managed identity (used by azure-identity for SQL, OpenAI, ACS)."),
+    Setting("DB_RETRY_SECONDS", "4",
+            "Time budget for retrying transient database faults before answering 'retry later'."),
+    Setting("DEFAULT_REGION", "AR", "Region for phone numbers typed without a country code."),
+    Setting("DEFAULT_AREA_CODE", "11", "Area code for numbers typed without one (e.g. `15 5555 1234`)."),
+    Setting("WHATSAPP_CHANNEL_ID", "",
+            "ACS channel registration id of the shop's number; when set, events for other channels are quarantined."),
+    Setting("ACS_ENDPOINT", "", "Azure Communication Services endpoint (managed identity)."),
+    Setting("ACS_CONNECTION_STRING", "", "ACS connection string, instead of ACS_ENDPOINT (local tests only)."),
+    Setting("RAW_PAYLOAD_MAX_BYTES", "16384", "Largest raw event kept for audit and reprocessing; larger are cut."),
+    Setting("SYNC_LOOKBACK_DAYS", "7", "Sync also takes messages this many days before the order was created."),
+    Setting("PHONE_INDEX_REFRESH_MINUTES", "60",
+            "How often the timer re-reads every customer's phones (catches phones edited by FastService)."),
+    Setting("WHATSAPP_GREETING", "Hola {cliente}, te escribimos de FastService por tu orden #{ticket}.",
+            "Text pre-filled in the `wa.me` link (`{cliente}`, `{ticket}`)."),
+    Setting("AZURE_OPENAI_ENDPOINT", "", "Azure OpenAI endpoint; set it to summarize with Azure OpenAI."),
+    Setting("AZURE_OPENAI_DEPLOYMENT", "", "Azure OpenAI model deployment name."),
+    Setting("AZURE_OPENAI_API_VERSION", "2024-10-21", "Azure OpenAI API version."),
+    Setting("AZURE_OPENAI_API_KEY", "", "Key for Azure OpenAI; empty means Entra ID (managed identity)."),
+    Setting("OPENAI_BASE_URL", "", "Any OpenAI-compatible endpoint (llama.cpp, Ollama, ...), when not using Azure."),
+    Setting("OPENAI_API_KEY", "", "Key for OPENAI_BASE_URL, if it needs one."),
+    Setting("OPENAI_MODEL", "gpt-4o-mini", "Model name sent to OPENAI_BASE_URL."),
+    Setting("SUMMARY_SCHEDULE", "0 */5 * * * *", "NCRONTAB schedule of `summarize_conversations` (seconds first)."),
+    Setting("SUMMARY_QUIET_MINUTES", "10", "A conversation is summarized once quiet this long."),
+    Setting("SUMMARY_MAX_CHARS", "1000", "Longest summary written to `Novedad.Observacion`."),
+    Setting("SUMMARY_INPUT_MAX_CHARS", "6000", "Budget of conversation text sent to the model per summary."),
+    Setting("SUMMARY_USER_ID", "1", "`Novedad.UserId` of summaries (FastService's system user)."),
+    Setting("SUMMARY_BATCH_SIZE", "50", "Conversations taken per timer run."),
+    Setting("SUMMARY_CONCURRENCY", "4", "Conversations summarized at once."),
+    Setting("SUMMARY_TIMEOUT_SECONDS", "30", "Time budget for one summary, retries included."),
+    Setting("LOG_LEVEL", "INFO", "Log level of the app's loggers. Personal data is logged only at DEBUG."),
+)
+
+_DEFAULTS: Final[dict[str, str]] = {s.name: s.default for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """The value of a documented setting (environment first, then its default)."""
+    if name not in _DEFAULTS:
+        raise KeyError(f"undocumented setting {name}")
+    value = os.environ.get(name)
+    return _DEFAULTS[name] if value is None or value.strip() == "" else value.strip()
+
+
+def get_int(name: str) -> int:
+    raw = get(name)
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"setting {name} must be a whole number, got {raw!r}") from exc
+
+
+def get_float(name: str) -> float:
+    raw = get(name)
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"setting {name} must be a number, got {raw!r}") from exc

@@ -1,0 +1,157 @@
+"""Demo data for the embedded database: customers, orders and a few conversations.
+
+Loaded only into an empty database (no ``Cliente`` rows). Inbound messages go
+through the real ingest path (the same events ACS publishes); the shop's messages
+are recorded as the ACS send path records them, then moved through delivery
+statuses by status events.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shared import acs_events, db, ingest, schema, store
+from shared.identity import customer_phones
+
+ESTADOS = ("Ingresado", "Presupuestado", "En reparación", "Reparado", "Entregado", "Rechazado")
+
+# (Nombre, Apellido, Telefono1, Telefono2): phones as FastService staff type them
+CUSTOMERS: tuple[tuple[str, str, str | None, str | None], ...] = (
+    ("Juan", "Pérez", "11-5555-1234", None),
+    ("María", "González", "011 15-4444-5678", None),
+    ("Carlos", "Rodríguez", "15 6666 7777", None),
+    ("Lucía", "Fernández", "+54 9 11 3333 2222", None),
+    ("Martín", "López", "(011) 4555-1234", None),
+    ("Sofía", "Martínez", "1144443333", None),
+    ("Diego", "Gómez", "11 5555 8888 / 4555-8888 casa", None),
+    ("Valentina", "Díaz", "", "0351 15 555-1234"),
+    ("Javier", "Torres", "no tiene", None),
+    ("Camila", "Ruiz", "11 2222-3333", None),
+    ("Pablo", "Ruiz", "11 2222 3333", "15-2222-3333"),
+    ("Florencia", "Sánchez", "+54 11 7777-6666", None),
+    ("Agustín", "Romero", "11 6543-2100", None),
+)
+
+
+def is_empty(conn: Connection) -> bool:
+    return conn.execute(sa.select(sa.func.count()).select_from(schema.cliente)).scalar() == 0
+
+
+def load(url: str | None = None, now: datetime | None = None) -> bool:
+    """Load the demo into an empty database; ``False`` (and nothing written) otherwise."""
+    now = now or datetime.now(UTC)
+    loaded = db.write(lambda conn: _load_tables(conn, now) if is_empty(conn) else False, url)
+    if loaded:
+        for event in conversations(now):
+            ingest.ingest_event(event, url)
+    return bool(loaded)
+
+
+def _ago(now: datetime, **delta: float) -> datetime:
+    return (now - timedelta(**delta)).astimezone(UTC).replace(tzinfo=None)
+
+
+def _load_tables(conn: Connection, now: datetime) -> bool:
+    conn.execute(schema.estado_reparacion.insert(), [{"Nombre": n} for n in ESTADOS])
+    ids = []
+    for i, (nombre, apellido, tel1, tel2) in enumerate(CUSTOMERS):
+        result = conn.execute(schema.cliente.insert().values(
+            Dni=20_000_000 + i * 1_234_567, Nombre=nombre, Apellido=apellido,
+            Mail=f"{nombre.lower()}.{apellido.lower()}@example.com".replace("í", "i").replace("é", "e")
+            .replace("á", "a").replace("ó", "o").replace("ú", "u"),
+            Telefono1=tel1, Telefono2=tel2, Direccion=f"Av. Corrientes {1000 + i * 37}",
+            Localidad="CABA"))
+        key = result.inserted_primary_key
+        assert key is not None
+        ids.append(int(key[0]))
+    # (customer index, days since created, closed?, estado)
+    orders = [(0, 6, False, 2), (1, 3, False, 3), (2, 40, True, 5), (2, 2, False, 1), (3, 10, False, 2),
+              (3, 4, False, 3), (4, 5, False, 1), (5, 8, False, 4), (6, 12, False, 2), (7, 9, False, 3),
+              (8, 1, False, 1), (9, 7, False, 2), (10, 20, True, 5), (11, 60, True, 5), (12, 5, False, 2)]
+    for customer, days, closed, estado in orders:
+        created = _ago(now, days=days)
+        conn.execute(schema.reparacion.insert().values(
+            ClienteId=ids[customer], EmpleadoAsignadoId=1, TecnicoAsignadoId=2, EstadoReparacionId=estado,
+            MarcaId=1 + customer % 5, TipoDispositivoId=1 + customer % 3, CreadoEn=created, ModificadoEn=created,
+            FechaEntrega=_ago(now, days=days - 5) if closed else None))
+    _outbound(conn, now, ids)
+    return True
+
+
+def _order_of(conn: Connection, cliente_id: int) -> int:
+    r = schema.reparacion
+    return int(conn.execute(sa.select(sa.func.max(r.c.ReparacionId)).where(r.c.ClienteId == cliente_id)).scalar_one())
+
+
+def _outbound(conn: Connection, now: datetime, ids: list[int]) -> None:
+    """The shop's side of the demo conversations (as the ACS send path records it)."""
+    sent = [
+        (0, "demo-out-juan-1", "Hola Juan, ya revisamos tu Samsung A52: hay que cambiar el módulo de pantalla. "
+                              "El presupuesto es $85.000 y estaría listo el viernes. ¿Lo aprobás?", 2, 20),
+        (1, "demo-out-maria-1", "Hola María, tu notebook ya está en reparación. Te avisamos cuando esté lista.",
+         0, 26),
+        (7, "demo-out-valentina-1", "Hola Valentina, te mandamos el presupuesto por acá.", 1, 3),
+    ]
+    for customer, message_id, text, days, hours in sent:
+        cliente = ids[customer]
+        row = conn.execute(sa.select(schema.cliente.c.Telefono1, schema.cliente.c.Telefono2)
+                           .where(schema.cliente.c.ClienteId == cliente)).one()
+        phones = customer_phones(row.Telefono1, row.Telefono2)
+        phone = phones[0][1] if phones else None
+        store.record_outbound(conn, message_id=message_id, phone_e164=phone.e164 if phone else None,
+                              phone_key=phone.key if phone else None, customer_id=cliente,
+                              order_id=_order_of(conn, cliente), content=text,
+                              sent_at=_ago(now, days=days, hours=hours))
+
+
+def conversations(now: datetime) -> list[dict[str, Any]]:
+    """Inbound messages and delivery statuses, as Event Grid delivers them."""
+    juan, maria, valentina = "5491155551234", "5491144445678", "5493515551234"
+    lucia, ruiz, agustin = "5491133332222", "5491122223333", "5491165432100"
+    agustin_bsuid = "AR.13491208655302741918"
+    e = acs_events
+    return [
+        e.received(juan, content="Hola, buenas tardes. Les dejé un Samsung A52 con la pantalla rota, "
+                                 "¿saben cuánto saldría?", when=_ago(now, days=3)),
+        e.received(juan, message_type="image", when=_ago(now, days=3, hours=-1),
+                   media={"mimeType": "image/jpeg", "id": "demo-media-1", "caption": "Así quedó la pantalla"}),
+        e.status("demo-out-juan-1", "Sent", to=juan, when=_ago(now, days=2, hours=20)),
+        e.status("demo-out-juan-1", "Read", to=juan, when=_ago(now, days=2, hours=19)),
+        e.status("demo-out-juan-1", "Delivered", to=juan, when=_ago(now, days=2, hours=19.5)),
+        e.received(juan, content="Dale, avancen. ¿Puedo pasar el viernes a la tarde?", message_id="demo-in-juan-3",
+                   when=_ago(now, days=2, hours=18), context={"from": juan, "id": "demo-out-juan-1"}),
+        e.received(juan, message_type="reaction", when=_ago(now, days=2, hours=17),
+                   reaction={"messageId": "demo-out-juan-1", "emoji": "👍"}),
+        e.status("demo-out-maria-1", "Delivered", to=maria, when=_ago(now, days=1, hours=1)),
+        e.received(maria, content="Hola! ¿Cómo viene la notebook? La necesito para el lunes 🙏",
+                   when=_ago(now, hours=5)),
+        e.received(maria, message_type="document", when=_ago(now, hours=4, minutes=50),
+                   media={"mimeType": "application/pdf", "id": "demo-media-2", "fileName": "factura-compra.pdf",
+                          "caption": "Les paso la factura por la garantía"}),
+        e.status("demo-out-valentina-1", "Failed", to=valentina, when=_ago(now, days=1, hours=2),
+                 error=("131047", "Re-engagement message: more than 24 hours have passed")),
+        e.received(valentina, content="Buen día, ¿me mandan el presupuesto del celu?", when=_ago(now, days=6)),
+        e.received(lucia, content="Hola, ¿ya está el presupuesto de la tablet?", when=_ago(now, days=1)),
+        e.received(ruiz, content="Hola, soy de la familia Ruiz, ¿está lista la impresora?", when=_ago(now, days=2)),
+        e.received(agustin, bsuid=agustin_bsuid, content="Hola, ¿recibieron la PlayStation?",
+                   when=_ago(now, days=4)),
+        e.received("", bsuid=agustin_bsuid, message_type="interactive", when=_ago(now, days=3),
+                   interactive={"type": "buttonReply", "buttonReply": {"id": "aprobar", "title": "Apruebo"}}),
+        e.received("", bsuid="AR.99999999999999999999", content="Hola, quiero consultar por un arreglo",
+                   when=_ago(now, hours=30)),
+    ]
+
+
+def demo_phone(name: str) -> str:
+    """A demo customer's WhatsApp id by first name (for the simulate command and tests)."""
+    for nombre, _apellido, tel1, tel2 in CUSTOMERS:
+        if nombre == name:
+            phones = customer_phones(tel1, tel2)
+            if phones:
+                return phones[0][1].whatsapp_id
+    raise KeyError(name)
+

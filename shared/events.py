@@ -1,0 +1,249 @@
+"""Typed ACS Advanced Messaging events, parsed from Event Grid envelopes.
+
+:func:`parse` turns an envelope (Event Grid schema, as a dict) into a
+:class:`ReceivedMessage` or a :class:`DeliveryStatus`, or raises
+:class:`MalformedEvent` with a reason when the event can never be stored (poison).
+
+Message identity (what makes storage exactly-once): ``data.messageId`` when ACS sends
+it, else the Event Grid ``id`` plus a digest of ``data``. Event Grid redelivers an
+event byte for byte, so both forms are stable across retries; the digest keeps two
+different events that reuse an id (the vendor's own examples all use the zero GUID)
+from being merged into one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from azure.eventgrid import SystemEventNames
+
+from shared import config
+
+RECEIVED: Final = SystemEventNames.AcsAdvancedMessageReceivedEventName.value
+STATUS_UPDATED: Final = SystemEventNames.AcsAdvancedMessageDeliveryStatusUpdatedEventName.value
+SUBSCRIPTION_VALIDATION: Final = SystemEventNames.EventGridSubscriptionValidationEventName.value
+
+STATUS_RANK: Final[dict[str, int]] = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+"""Delivery statuses only move forward; ``Failed`` is final and keeps Meta's error."""
+
+_MAX_ID = 90  # longer ids are replaced by their digest so keys fit their columns
+
+
+class MalformedEvent(Exception):
+    """The event can never be stored as a message or status; quarantine it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A WhatsApp message a customer sent to the shop."""
+
+    event_id: str
+    message_key: str
+    message_id: str | None
+    channel_id: str | None
+    sender: str | None
+    """The sender's WhatsApp id (phone digits), ``None`` when hidden."""
+    sender_bsuid: str | None
+    message_type: str
+    content: str | None
+    media_id: str | None
+    media_mime_type: str | None
+    media_file_name: str | None
+    media_caption: str | None
+    reply_to_message_id: str | None
+    reaction_emoji: str | None
+    reaction_message_id: str | None
+    choice_title: str | None
+    choice_payload: str | None
+    timestamp: datetime
+    raw: str
+    raw_truncated: bool
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """What happened to a message the shop sent."""
+
+    event_id: str
+    message_id: str
+    status: str
+    rank: int
+    error_code: str | None
+    error_message: str | None
+    recipient: str | None
+    recipient_bsuid: str | None
+    timestamp: datetime
+
+
+def clean_text(value: str) -> str:
+    """The string with lone UTF-16 surrogates replaced, so every database accepts it."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _text(obj: Any, field: str) -> str | None:
+    if not isinstance(obj, dict):
+        return None
+    value = obj.get(field)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = clean_text(str(value) if not isinstance(value, str) else value)
+    return text if text.strip() else None
+
+
+def _identifier(value: str | None) -> str | None:
+    if value is None or len(value) <= _MAX_ID:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _timestamp(*candidates: Any) -> datetime:
+    for candidate in candidates:
+        if isinstance(candidate, datetime):
+            parsed = candidate
+        elif isinstance(candidate, str) and candidate:
+            try:
+                parsed = datetime.fromisoformat(candidate.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+        else:
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).replace(tzinfo=None)
+    raise MalformedEvent("sin fecha válida (data.receivedTimestamp / eventTime)")
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+
+
+def bounded_raw(envelope: dict[str, Any]) -> tuple[str, bool]:
+    """The envelope as JSON, cut to ``RAW_PAYLOAD_MAX_BYTES``; whether it was cut."""
+    limit = config.get_int("RAW_PAYLOAD_MAX_BYTES")
+    raw = json.dumps(envelope, ensure_ascii=True, default=str)  # ASCII: bytes == characters
+    return (raw, False) if len(raw) <= limit else (raw[:limit], True)
+
+
+def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:
+    """Read one Event Grid envelope; raise :class:`MalformedEvent` for poison."""
+    if not isinstance(envelope, dict):
+        raise MalformedEvent("el evento no es un objeto JSON")
+    event_type = envelope.get("eventType")
+    data = envelope.get("data")
+    if not isinstance(data, dict):
+        raise MalformedEvent("data no es un objeto JSON")
+    channel = _text(data, "channelType")
+    if channel is not None and channel.lower() != "whatsapp":
+        raise MalformedEvent("canal no soportado (channelType distinto de whatsapp)")
+    event_id = _identifier(_text(envelope, "id"))
+    if event_type == RECEIVED:
+        return _received(envelope, data, event_id)
+    if event_type == STATUS_UPDATED:
+        return _status(envelope, data, event_id)
+    raise MalformedEvent("tipo de evento no soportado")
+
+
+def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> ReceivedMessage:
+    channel_id = _text(data, "to")
+    expected_channel = config.get("WHATSAPP_CHANNEL_ID")
+    if expected_channel and channel_id and channel_id.lower() != expected_channel.lower():
+        raise MalformedEvent("mensaje para otro canal (data.to no es WHATSAPP_CHANNEL_ID)")
+    sender = _text(data, "from")
+    sender_bsuid = _identifier(_text(data, "fromBSUID"))
+    if sender is None and sender_bsuid is None:
+        raise MalformedEvent("sin remitente (data.from y data.fromBSUID vacíos)")
+    message_id = _identifier(_text(data, "messageId"))
+    if message_id:
+        key = f"msg:{message_id}"
+    elif event_id:
+        key = f"evt:{event_id}:{hashlib.sha256(canonical_json(data).encode()).hexdigest()[:16]}"
+    else:
+        raise MalformedEvent("sin identidad (ni id del evento ni data.messageId)")
+    media = data.get("media") if isinstance(data.get("media"), dict) else {}
+    context = data.get("context") if isinstance(data.get("context"), dict) else {}
+    reaction = data.get("reaction") if isinstance(data.get("reaction"), dict) else {}
+    title, payload = _choice(data)
+    raw, truncated = bounded_raw(envelope)
+    return ReceivedMessage(
+        event_id=event_id or "",
+        message_key=key,
+        message_id=message_id,
+        channel_id=_identifier(channel_id),
+        sender=sender,
+        sender_bsuid=sender_bsuid,
+        message_type=(_text(data, "messageType") or "unknown").lower()[:50],
+        content=_text(data, "content"),
+        media_id=_identifier(_text(media, "id")),
+        media_mime_type=_text(media, "mimeType"),
+        media_file_name=_text(media, "fileName"),
+        media_caption=_text(media, "caption"),
+        reply_to_message_id=_identifier(_text(context, "id")),
+        reaction_emoji=_text(reaction, "emoji"),
+        reaction_message_id=_identifier(_text(reaction, "messageId")),
+        choice_title=title,
+        choice_payload=payload,
+        timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
+        raw=raw,
+        raw_truncated=truncated,
+    )
+
+
+def _choice(data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Title and payload of a quick-reply button or an interactive (button/list) reply."""
+    button = data.get("button")
+    if isinstance(button, dict):
+        return _text(button, "text"), _text(button, "payload")
+    interactive = data.get("interactive")
+    if isinstance(interactive, dict):
+        for kind in ("buttonReply", "listReply"):
+            reply = interactive.get(kind)
+            if isinstance(reply, dict):
+                return _text(reply, "title"), _text(reply, "id")
+    return None, None
+
+
+def _status(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> DeliveryStatus:
+    message_id = _identifier(_text(data, "messageId"))
+    if message_id is None:
+        raise MalformedEvent("estado sin data.messageId")
+    status = _text(data, "status")
+    if status is None:
+        raise MalformedEvent("estado sin data.status")
+    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    return DeliveryStatus(
+        event_id=event_id or "",
+        message_id=message_id,
+        status=status.lower()[:20],
+        rank=STATUS_RANK.get(status.lower(), 0),
+        error_code=_text(error, "channelCode"),
+        error_message=_text(error, "channelMessage"),
+        recipient=_text(data, "to"),
+        recipient_bsuid=_identifier(_text(data, "toBSUID")),
+        timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
+    )
+
+
+def envelope_of(event: Any) -> dict[str, Any]:
+    """The Event Grid envelope of a ``func.EventGridEvent`` (what :func:`parse` reads)."""
+    event_time = event.event_time
+    return {
+        "id": event.id,
+        "topic": event.topic,
+        "subject": event.subject,
+        "eventType": event.event_type,
+        "eventTime": event_time.isoformat() if isinstance(event_time, datetime) else event_time,
+        "dataVersion": event.data_version,
+        "data": event.get_json(),
+    }

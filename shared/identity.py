@@ -1,0 +1,197 @@
+"""Who is this? Matching WhatsApp senders to FastService customers.
+
+FastService writes ``Cliente`` directly and tells us nothing, so the phone index
+(``WhatsAppCustomerPhone``) is derived and never trusted alone:
+
+* customers created since the last look (``ClienteId`` above a watermark) are indexed
+  on every lookup, so a customer typed in a minute ago matches;
+* every hit is verified against the customer's *current* ``Telefono1/2`` (a read by
+  primary key), so an edited or deleted phone never matches;
+* the timer re-reads all customers periodically (:func:`reindex_all`), which finds
+  phones added to *existing* customers; the order side (sync, order view) always
+  reads the customer's phones live.
+
+Nothing here normalizes the whole table per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shared import config, db, schema
+from shared.phones import ParsedPhones, Phone, parse_phones
+
+WATERMARK: Final = "customer_index_watermark"
+PHONE_FIELDS: Final = ("Telefono1", "Telefono2")
+
+_cp = schema.customer_phone
+_cl = schema.cliente
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome of matching one phone to customers."""
+
+    status: str
+    """``matched``, ``ambiguous`` (several customers share the line), ``unmatched`` or ``no_phone``."""
+    customer_id: int | None = None
+    candidates: tuple[int, ...] = ()
+
+
+def read_phone_field(value: str | None) -> ParsedPhones:
+    """A ``Telefono1/2`` value read with the configured region and default area code."""
+    return parse_phones(value, config.get("DEFAULT_REGION"), config.get("DEFAULT_AREA_CODE"))
+
+
+def customer_phones(telefono1: str | None, telefono2: str | None) -> list[tuple[str, Phone]]:
+    """The customer's phones as ``(field, phone)``, ``Telefono1`` first, without repeats."""
+    seen: set[str] = set()
+    result: list[tuple[str, Phone]] = []
+    for field, value in zip(PHONE_FIELDS, (telefono1, telefono2), strict=True):
+        for phone in read_phone_field(value).phones:
+            if phone.key not in seen:
+                seen.add(phone.key)
+                result.append((field, phone))
+    return result
+
+
+def index_customer(conn: Connection, cliente_id: int, telefono1: str | None,
+                   telefono2: str | None) -> list[tuple[str, Phone]]:
+    """Replace the customer's rows in the phone index with what their fields say now."""
+    phones = customer_phones(telefono1, telefono2)
+    existing = {(r.SourceField, r.PhoneKey) for r in conn.execute(
+        sa.select(_cp.c.SourceField, _cp.c.PhoneKey).where(_cp.c.ClienteId == cliente_id))}
+    wanted = {(field, phone.key) for field, phone in phones}
+    if existing == wanted:
+        return phones
+    conn.execute(_cp.delete().where(_cp.c.ClienteId == cliente_id))
+    if phones:
+        now = db.utcnow()
+        try:
+            with conn.begin_nested():
+                conn.execute(_cp.insert(), [
+                    {"ClienteId": cliente_id, "SourceField": field, "PhoneKey": phone.key,
+                     "E164": phone.e164, "IndexedAt": now} for field, phone in phones])
+        except sa.exc.IntegrityError:
+            pass  # another worker indexed the same customer at the same moment: same rows
+    return phones
+
+
+def get_state(conn: Connection, name: str) -> str | None:
+    return conn.execute(sa.select(schema.state.c.Value).where(schema.state.c.Name == name)).scalar()
+
+
+def set_state(conn: Connection, name: str, value: str) -> None:
+    st = schema.state
+    updated = conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
+    if updated.rowcount == 0:
+        try:
+            with conn.begin_nested():
+                conn.execute(st.insert().values(Name=name, Value=value, UpdatedAt=db.utcnow()))
+        except sa.exc.IntegrityError:
+            conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
+
+
+def index_new_customers(conn: Connection, limit: int = 5000) -> int:
+    """Index customers created since the last call; the number indexed."""
+    watermark = int(get_state(conn, WATERMARK) or 0)
+    rows = conn.execute(
+        sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
+        .where(_cl.c.ClienteId > watermark).order_by(_cl.c.ClienteId).limit(limit)).all()
+    for row in rows:
+        index_customer(conn, row.ClienteId, row.Telefono1, row.Telefono2)
+    if rows:
+        set_state(conn, WATERMARK, str(rows[-1].ClienteId))
+    return len(rows)
+
+
+def reindex_all(url: str | None = None, batch: int = 2000) -> int:
+    """Re-read every customer's phones in batches (one transaction each); customers read."""
+
+    def step(conn: Connection, after: int) -> list[int]:
+        rows = conn.execute(
+            sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
+            .where(_cl.c.ClienteId > after).order_by(_cl.c.ClienteId).limit(batch)).all()
+        for row in rows:
+            index_customer(conn, row.ClienteId, row.Telefono1, row.Telefono2)
+        if rows and rows[-1].ClienteId > int(get_state(conn, WATERMARK) or 0):
+            set_state(conn, WATERMARK, str(rows[-1].ClienteId))
+        return [row.ClienteId for row in rows]
+
+    def drop_deleted(conn: Connection) -> None:
+        conn.execute(_cp.delete().where(~sa.exists().where(_cl.c.ClienteId == _cp.c.ClienteId)))
+
+    seen, after = 0, 0
+    while ids := db.write(lambda conn, after=after: step(conn, after), url):  # type: ignore[misc]
+        seen += len(ids)
+        after = ids[-1]
+    db.write(drop_deleted, url)
+    return seen
+
+
+def customers_for_key(conn: Connection, key: str) -> tuple[int, ...]:
+    """Customers whose current phones include the WhatsApp key, verified live."""
+    index_new_customers(conn)
+    candidates = [r[0] for r in conn.execute(
+        sa.select(_cp.c.ClienteId).where(_cp.c.PhoneKey == key).distinct())]
+    if not candidates:
+        return ()
+    confirmed = []
+    rows = {r.ClienteId: r for r in conn.execute(
+        sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2).where(_cl.c.ClienteId.in_(candidates)))}
+    for cliente_id in candidates:
+        row = rows.get(cliente_id)
+        if row is None:
+            conn.execute(_cp.delete().where(_cp.c.ClienteId == cliente_id))
+            continue
+        phones = index_customer(conn, cliente_id, row.Telefono1, row.Telefono2)
+        if any(phone.key == key for _, phone in phones):
+            confirmed.append(cliente_id)
+    return tuple(sorted(confirmed))
+
+
+def match_phone(conn: Connection, phone: Phone | None) -> Match:
+    """Match a sender's phone to customers; several is ``ambiguous``, never a guess."""
+    if phone is None:
+        return Match("no_phone")
+    found = customers_for_key(conn, phone.key)
+    if not found:
+        return Match("unmatched")
+    if len(found) == 1:
+        return Match("matched", found[0], found)
+    return Match("ambiguous", None, found)
+
+
+def learn_bsuid(conn: Connection, bsuid: str, phone: Phone) -> None:
+    """Remember that a business-scoped user id belongs to a phone."""
+    b = schema.bsuid
+    now = db.utcnow()
+    updated = conn.execute(b.update().where(b.c.Bsuid == bsuid).values(
+        PhoneKey=phone.key, E164=phone.e164, LastSeenAt=now))
+    if updated.rowcount == 0:
+        try:
+            with conn.begin_nested():
+                conn.execute(b.insert().values(Bsuid=bsuid, PhoneKey=phone.key, E164=phone.e164,
+                                               FirstSeenAt=now, LastSeenAt=now))
+        except sa.exc.IntegrityError:
+            pass  # learned by a concurrent event: same mapping
+
+
+def phone_of_bsuid(conn: Connection, bsuid: str) -> Phone | None:
+    b = schema.bsuid
+    row = conn.execute(sa.select(b.c.E164, b.c.PhoneKey).where(b.c.Bsuid == bsuid)).first()
+    return Phone(e164=row.E164, key=row.PhoneKey) if row else None
+
+
+def bsuids_of_keys(conn: Connection, keys: Iterable[str]) -> list[str]:
+    keys = list(keys)
+    if not keys:
+        return []
+    b = schema.bsuid
+    return [r[0] for r in conn.execute(sa.select(b.c.Bsuid).where(b.c.PhoneKey.in_(keys)))]
+

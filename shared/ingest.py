@@ -1,0 +1,112 @@
+"""Ingestion of one Event Grid event: store it exactly once, linked, or quarantine it.
+
+Outcomes, and what the trigger answers Event Grid:
+
+* ``stored`` / ``duplicate`` / ``status_applied`` / ``status_stale`` / ``quarantined``:
+  success (acknowledged, never retried);
+* :class:`shared.db.DatabaseUnavailable` raised: a transient fault; the trigger
+  raises, the host answers 500 and Event Grid redelivers.
+
+Any other error while storing an event is poison for *that* event: it is quarantined
+with the error's type as the reason, so it is neither retried forever nor lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from shared import db, identity, linking, observability, schema, store
+from shared.events import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
+from shared.phones import Phone, parse_whatsapp_id
+
+log = observability.logger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str
+    message_pk: int | None = None
+    match_status: str | None = None
+    order_id: int | None = None
+    reason: str | None = None
+
+
+def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResult:
+    """Store one Event Grid envelope (Event Grid schema)."""
+    event_id = str(envelope.get("id")) if isinstance(envelope, dict) else "-"
+    try:
+        parsed = parse(envelope)
+    except MalformedEvent as exc:
+        return _quarantine(envelope, exc.reason, url)
+    try:
+        if isinstance(parsed, ReceivedMessage):
+            result = db.write(lambda conn: store_received(conn, parsed), url)
+        else:
+            result = db.write(lambda conn: store_status(conn, parsed), url)
+    except db.DatabaseUnavailable:
+        log.warning("event %s: database unavailable, Event Grid will redeliver", event_id)
+        raise
+    except Exception as exc:  # a non-transient failure repeats on every redelivery: poison
+        log.error("event %s: could not be stored (%s); quarantining it", event_id, type(exc).__name__)
+        log.debug("event %s: storage error", event_id, exc_info=True)  # may quote personal data
+        return _quarantine(envelope, f"error al guardar: {type(exc).__name__}", url)
+    log.info("event %s: %s (match=%s, order=%s)", event_id, result.outcome, result.match_status,
+             result.order_id)
+    return result
+
+
+def _quarantine(envelope: Any, reason: str, url: str | None) -> IngestResult:
+    new = db.write(lambda conn: store.quarantine(conn, envelope, reason), url)
+    event_id = envelope.get("id") if isinstance(envelope, dict) else None
+    log.warning("event %s quarantined%s: %s", event_id, "" if new else " (again)", reason)
+    return IngestResult("quarantined", reason=reason)
+
+
+def sender_phone(conn: Connection, message: ReceivedMessage) -> Phone | None:
+    """The sender's phone: from the event, else from what we learned of their BSUID."""
+    phone = parse_whatsapp_id(message.sender)
+    if message.sender_bsuid:
+        if phone is not None:
+            identity.learn_bsuid(conn, message.sender_bsuid, phone)
+        else:
+            phone = identity.phone_of_bsuid(conn, message.sender_bsuid)
+    return phone
+
+
+def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
+    """Insert an inbound message, matched to its customer and, when unambiguous, its order."""
+    phone = sender_phone(conn, message)
+    match = identity.match_phone(conn, phone)
+    order_id = linking.order_at_ingest(conn, match.customer_id)
+    now = db.utcnow()
+    pk = store.insert_once(conn, schema.message, {
+        "MessageKey": message.message_key, "WhatsAppMessageId": message.message_id,
+        "EventId": message.event_id, "ReparacionId": order_id, "ClienteId": match.customer_id,
+        "PhoneNumber": phone.e164 if phone else None, "PhoneKey": phone.key if phone else None,
+        "Bsuid": message.sender_bsuid, "MatchStatus": match.status,
+        "MatchCandidates": ",".join(map(str, match.candidates)) if match.status == "ambiguous" else None,
+        "Direction": "inbound", "MessageType": message.message_type, "Content": message.content,
+        "MediaId": message.media_id, "MediaMimeType": message.media_mime_type,
+        "MediaFileName": message.media_file_name, "MediaCaption": message.media_caption,
+        "ReplyToMessageId": message.reply_to_message_id, "ReactionEmoji": message.reaction_emoji,
+        "ReactionMessageId": message.reaction_message_id, "ChoiceTitle": message.choice_title,
+        "ChoicePayload": message.choice_payload, "ChannelId": message.channel_id,
+        "WhatsAppTimestamp": message.timestamp, "ReceivedAt": now, "CreatedAt": now,
+        "RawPayload": message.raw, "RawTruncated": message.raw_truncated,
+    })
+    if pk is None:
+        return IngestResult("duplicate", match_status=match.status)
+    return IngestResult("stored", pk, match.status, order_id)
+
+
+def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
+    """Apply a delivery status (forward only) and learn the recipient's BSUID."""
+    if status.recipient_bsuid:
+        phone = parse_whatsapp_id(status.recipient)
+        if phone is not None:
+            identity.learn_bsuid(conn, status.recipient_bsuid, phone)
+    applied = store.apply_status(conn, status)
+    return IngestResult("status_applied" if applied else "status_stale")

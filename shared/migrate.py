@@ -1,0 +1,53 @@
+"""Creating and upgrading the database.
+
+SQLite (embedded): created here from ``shared/schema.py``, legacy copy included.
+SQL Server (production): the DBA runs ``sql/0*.sql``; the app never issues DDL there
+and only reads the schema version it finds.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shared import db, schema
+
+
+def migrate(url: str | None = None) -> int:
+    """Bring the embedded database to ``SCHEMA_VERSION``; return the version found after."""
+    if db.backend(url) != "sqlite":
+        return db.read(schema_version, url)
+
+    def apply(conn: Connection) -> int:
+        schema.legacy.create_all(conn, checkfirst=True)
+        schema.metadata.create_all(conn, checkfirst=True)
+        ensure_whatsapp_resumen(conn)
+        current = schema_version(conn)
+        if current < schema.SCHEMA_VERSION:
+            conn.execute(schema.schema_version.insert().values(
+                Version=schema.SCHEMA_VERSION, Description="WhatsApp tables", AppliedAt=db.utcnow()))
+        return schema.SCHEMA_VERSION
+
+    return db.write(apply, url)
+
+
+def schema_version(conn: Connection) -> int:
+    """The highest applied version, 0 when the WhatsApp tables are missing."""
+    if not sa.inspect(conn).has_table(schema.schema_version.name):
+        return 0
+    found = conn.execute(sa.select(sa.func.max(schema.schema_version.c.Version))).scalar()
+    return int(found or 0)
+
+
+def ensure_whatsapp_resumen(conn: Connection) -> int:
+    """The id of the ``WhatsApp Resumen`` novedad type, inserting it if missing (embedded only)."""
+    t = schema.tipo_novedad
+    found = conn.execute(sa.select(t.c.TipoNovedadId).where(t.c.nombre == schema.WHATSAPP_RESUMEN)).scalar()
+    if found is not None:
+        return int(found)
+    result = conn.execute(t.insert().values(
+        nombre=schema.WHATSAPP_RESUMEN, descripcion=schema.WHATSAPP_RESUMEN_DESCRIPCION,
+        activo=True, modificadoEn=db.utcnow()))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

@@ -1,0 +1,164 @@
+"""Phone identity: free-text phones to E.164 and the WhatsApp matching key.
+
+Staff type phones any way they like (``11 5555-1234``, ``011 15-5555-1234``,
+``15 5555 1234``, two numbers in one field...). WhatsApp identifies Argentine
+mobiles as ``549`` + area + subscriber. The *matching key* folds the forms that
+WhatsApp treats as one line: ``+54 AA N`` and ``+54 9 AA N`` (Argentina's mobile
+``9``), Mexico's old mobile ``1`` and Brazil's ninth digit. Two phones are the
+same WhatsApp line when their keys are equal.
+
+Nothing here raises on bad input: junk yields no phone and a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+_SEPARATORS = re.compile(r"[/,;|\n]+|[^\W\d_]+\.?")  # punctuation lists, or words ("casa", "cel", "y"...)
+_DIALABLE = re.compile(r"[^\d+]")
+_MAX_INPUT = 200  # a phone field longer than this is not a phone field
+_MIN_DIGITS = 6
+_MAX_E164_DIGITS = 15
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One telephone line."""
+
+    e164: str
+    """Canonical E.164 as libphonenumber formats it, e.g. ``+5491155551234``."""
+    key: str
+    """WhatsApp matching key: digits with the country's mobile quirks folded."""
+
+    @property
+    def whatsapp_id(self) -> str:
+        """The digits WhatsApp uses for this line (what ``wa.me`` links take)."""
+        if self.key.startswith("54") and not self.e164.startswith("+549"):
+            return "549" + self.key[2:]
+        return self.e164.lstrip("+")
+
+
+@dataclass(frozen=True)
+class ParsedPhones:
+    """Result of reading a free-text phone field."""
+
+    phones: tuple[Phone, ...]
+    reason: str | None = None
+    """Why nothing (or not everything) in the text was usable; ``None`` when all was."""
+
+
+def matching_key(country_code: int, national_number: str) -> str:
+    """The WhatsApp matching key of a number given as country code and national digits."""
+    nsn = national_number
+    if country_code == 54 and len(nsn) == 11 and nsn.startswith("9"):
+        nsn = nsn[1:]  # Argentina: 9 marks a mobile in international form only
+    elif country_code == 52 and len(nsn) == 11 and nsn.startswith("1"):
+        nsn = nsn[1:]  # Mexico: the old mobile 1
+    elif country_code == 55 and len(nsn) == 11 and nsn[2] == "9":
+        nsn = nsn[:2] + nsn[3:]  # Brazil: the ninth digit
+    return f"{country_code}{nsn}"
+
+
+def _phone(number: phonenumbers.PhoneNumber) -> Phone:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    nsn = phonenumbers.national_significant_number(number)
+    return Phone(e164=e164, key=matching_key(number.country_code or 0, nsn))
+
+
+def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number):
+        return number
+    if number.country_code == 52:  # +52 1 ... is no longer valid but WhatsApp still sends it
+        nsn = phonenumbers.national_significant_number(number)
+        if len(nsn) == 11 and nsn.startswith("1"):
+            return _parse_valid(f"+52{nsn[1:]}", region)
+    return None
+
+
+def _area_code_of(number: phonenumbers.PhoneNumber) -> str | None:
+    """The Argentine area code of a number (``11``, ``351``...), to read the next local number."""
+    if number.country_code != 54:
+        return None
+    local = matching_key(54, phonenumbers.national_significant_number(number))[2:]
+    length = phonenumbers.length_of_geographical_area_code(phonenumbers.parse("+54" + local))
+    return local[:length] or None
+
+
+def _parse_chunk(chunk: str, region: str, area_code: str) -> phonenumbers.PhoneNumber | None:
+    dialable = _DIALABLE.sub("", chunk)
+    digits = dialable.lstrip("+")
+    if len(digits) < _MIN_DIGITS or len(digits) > _MAX_E164_DIGITS + 2 or "+" in digits:
+        return None
+    number = _parse_valid(dialable, region)
+    if number is not None or region != "AR" or dialable.startswith("+") or not area_code.isdigit():
+        return number
+    # Argentina without area code: "15 5555 1234" (mobile) or "4555-1234" (area's local number)
+    local_length = 10 - len(area_code)
+    if digits.startswith("15") and len(digits) == local_length + 2:
+        return _parse_valid(f"0{area_code}{digits}", region)
+    if len(digits) == local_length:
+        return _parse_valid(f"0{area_code}{digits}", region)
+    return None
+
+
+def parse_phones(text: str | None, region: str = "AR", area_code: str = "11") -> ParsedPhones:
+    """Every phone number in a free-text field, in order, without duplicates.
+
+    A number typed without an area code takes the area of the number before it in
+    the same field (``11 5555 1234 / 4555-1234 casa``), else ``area_code``.
+    """
+    if text is None or not text.strip():
+        return ParsedPhones((), "vacío")
+    if len(text) > _MAX_INPUT:
+        return ParsedPhones((), "texto demasiado largo para ser un teléfono")
+    found: list[Phone] = []
+    rejected = 0
+    current_area = area_code
+    for chunk in _SEPARATORS.split(text):
+        if not re.search(r"\d", chunk):
+            continue
+        number = _parse_chunk(chunk, region, current_area)
+        if number is None:
+            rejected += 1
+            continue
+        current_area = _area_code_of(number) or current_area
+        phone = _phone(number)
+        if phone.key not in {p.key for p in found}:
+            found.append(phone)
+    if not found:
+        reason = "no es un número de teléfono válido" if rejected else "no contiene un número"
+        return ParsedPhones((), reason)
+    return ParsedPhones(tuple(found), "parte del texto no es un número válido" if rejected else None)
+
+
+def parse_whatsapp_id(digits: str | None) -> Phone | None:
+    """The phone of a WhatsApp id as ACS sends it (``from``/``to``: digits, no ``+``)."""
+    if not digits:
+        return None
+    raw = digits.strip().lstrip("+")
+    if not raw.isdigit() or not _MIN_DIGITS <= len(raw) <= _MAX_E164_DIGITS:
+        return None
+    number = _parse_valid("+" + raw, "ZZ")
+    if number is not None:
+        return _phone(number)
+    # A number libphonenumber's metadata does not know yet: keep WhatsApp's digits.
+    try:
+        loose = phonenumbers.parse("+" + raw, "ZZ")
+    except phonenumbers.NumberParseException:
+        return None
+    nsn = phonenumbers.national_significant_number(loose)
+    return Phone(e164="+" + raw, key=matching_key(loose.country_code or 0, nsn))
+
+
+def mask(value: str | None) -> str:
+    """A phone or id safe for INFO logs: only its last two characters."""
+    if not value:
+        return "-"
+    return "…" + value[-2:]

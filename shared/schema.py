@@ -1,0 +1,230 @@
+"""Table definitions: FastService's legacy tables (read-only to us) and the WhatsApp tables.
+
+The legacy tables are declared as production has them so queries compile for both
+backends; they are *created* only in the embedded SQLite copy. The WhatsApp tables
+match ``sql/0*.sql`` column for column (``tests/test_sql_scripts.py`` checks).
+
+No WhatsApp table has a foreign key to a legacy table: FastService deletes customers
+and orders directly in the database, and a constraint of ours would make those
+deletes fail. Joins are by id; a dangling id simply stops matching.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mssql
+
+SCHEMA_VERSION = 1
+
+metadata = sa.MetaData()
+legacy = sa.MetaData()  # created only in the embedded database
+
+# SQL Server types spelled once: datetime2 for our tables, a 64-bit identity that is
+# SQLite's rowid alias locally, nvarchar(max).
+DateTime2 = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")  # type: ignore[no-untyped-call]
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+LongText = sa.UnicodeText().with_variant(mssql.NVARCHAR(), "mssql")  # NVARCHAR(max), not NTEXT
+
+# --- legacy FastService tables (never altered) ---------------------------------------
+
+cliente = sa.Table(
+    "Cliente", legacy,
+    sa.Column("ClienteId", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("Dni", sa.Integer, nullable=True),
+    sa.Column("Nombre", sa.Unicode(100), nullable=False),
+    sa.Column("Apellido", sa.Unicode(100), nullable=False),
+    sa.Column("Mail", sa.Unicode(200), nullable=True),
+    sa.Column("Telefono1", sa.Unicode(100), nullable=True),
+    sa.Column("Telefono2", sa.Unicode(100), nullable=True),
+    sa.Column("Direccion", sa.Unicode(200), nullable=False),
+    sa.Column("DireccionId", sa.Integer, nullable=True),
+    sa.Column("Localidad", sa.Unicode(100), nullable=True),
+    sa.Column("Latitud", sa.Float, nullable=True),
+    sa.Column("Longitud", sa.Float, nullable=True),
+)
+
+estado_reparacion = sa.Table(
+    "EstadoReparacion", legacy,
+    sa.Column("EstadoReparacionId", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("Nombre", sa.Unicode(100), nullable=False),
+)
+
+reparacion = sa.Table(
+    "Reparacion", legacy,
+    sa.Column("ReparacionId", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ClienteId", sa.Integer, sa.ForeignKey("Cliente.ClienteId"), nullable=False),
+    sa.Column("EmpleadoAsignadoId", sa.Integer, nullable=False),
+    sa.Column("TecnicoAsignadoId", sa.Integer, nullable=False),
+    sa.Column("EstadoReparacionId", sa.Integer, sa.ForeignKey("EstadoReparacion.EstadoReparacionId"),
+              nullable=False),
+    sa.Column("ComercioId", sa.Integer, nullable=True),
+    sa.Column("MarcaId", sa.Integer, nullable=False),
+    sa.Column("TipoDispositivoId", sa.Integer, nullable=False),
+    sa.Column("ReparacionDetalleId", sa.Integer, nullable=True),
+    sa.Column("FechaEntrega", sa.DateTime, nullable=True),
+    sa.Column("InformadoEn", sa.DateTime, nullable=True),
+    sa.Column("InformadoPor", sa.Integer, nullable=True),
+    sa.Column("ModificadoEn", sa.DateTime, nullable=False),
+    sa.Column("ModificadoPor", sa.Integer, nullable=True),
+    sa.Column("CreadoEn", sa.DateTime, nullable=False),
+    sa.Column("CreadoPor", sa.Integer, nullable=True),
+    sa.Index("IX_Reparacion_ClienteId", "ClienteId"),
+)
+
+tipo_novedad = sa.Table(
+    "TipoNovedad", legacy,
+    sa.Column("TipoNovedadId", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("nombre", sa.Unicode(100), nullable=True),
+    sa.Column("descripcion", sa.Unicode(200), nullable=True),
+    sa.Column("activo", sa.Boolean, nullable=True),
+    sa.Column("modificadoEn", sa.DateTime, nullable=True),
+    sa.Column("modificadoPor", sa.Integer, nullable=True),
+)
+
+novedad = sa.Table(
+    "Novedad", legacy,
+    sa.Column("NovedadId", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ReparacionId", sa.Integer, sa.ForeignKey("Reparacion.ReparacionId"), nullable=False),
+    sa.Column("UserId", sa.Integer, nullable=False),
+    sa.Column("TipoNovedadId", sa.Integer, sa.ForeignKey("TipoNovedad.TipoNovedadId"), nullable=False),
+    sa.Column("Monto", sa.Numeric(18, 2), nullable=True),
+    sa.Column("Observacion", LongText, nullable=True),
+    sa.Column("ModificadoEn", sa.DateTime, nullable=False),
+    sa.Column("ModificadoPor", sa.Integer, nullable=True),
+    sa.Index("IX_Novedad_ReparacionId", "ReparacionId"),
+)
+
+WHATSAPP_RESUMEN = "WhatsApp Resumen"
+WHATSAPP_RESUMEN_DESCRIPCION = "Resumen de conversación de WhatsApp generado por IA"
+
+# --- WhatsApp tables -----------------------------------------------------------------
+
+message = sa.Table(
+    "WhatsAppMessage", metadata,
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    # identity used for exactly-once storage; see shared/events.py for how it is derived
+    sa.Column("MessageKey", sa.Unicode(200), nullable=False),
+    sa.Column("WhatsAppMessageId", sa.Unicode(100), nullable=True),
+    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    sa.Column("ReparacionId", sa.Integer, nullable=True),
+    sa.Column("ClienteId", sa.Integer, nullable=True),
+    sa.Column("PhoneNumber", sa.Unicode(20), nullable=True),
+    sa.Column("PhoneKey", sa.Unicode(20), nullable=True),
+    sa.Column("Bsuid", sa.Unicode(100), nullable=True),
+    sa.Column("MatchStatus", sa.Unicode(20), nullable=False),
+    sa.Column("MatchCandidates", sa.Unicode(200), nullable=True),
+    sa.Column("Direction", sa.Unicode(10), nullable=False),
+    sa.Column("MessageType", sa.Unicode(50), nullable=False),
+    sa.Column("Content", LongText, nullable=True),
+    sa.Column("MediaId", sa.Unicode(100), nullable=True),
+    sa.Column("MediaMimeType", sa.Unicode(100), nullable=True),
+    sa.Column("MediaFileName", sa.Unicode(255), nullable=True),
+    sa.Column("MediaCaption", LongText, nullable=True),
+    sa.Column("ReplyToMessageId", sa.Unicode(100), nullable=True),
+    sa.Column("ReactionEmoji", sa.Unicode(20), nullable=True),
+    sa.Column("ReactionMessageId", sa.Unicode(100), nullable=True),
+    sa.Column("ChoiceTitle", sa.Unicode(255), nullable=True),
+    sa.Column("ChoicePayload", sa.Unicode(1000), nullable=True),
+    sa.Column("ChannelId", sa.Unicode(100), nullable=True),
+    sa.Column("WhatsAppTimestamp", DateTime2, nullable=False),
+    sa.Column("ReceivedAt", DateTime2, nullable=False),
+    sa.Column("CreatedAt", DateTime2, nullable=False),
+    sa.Column("RawPayload", LongText, nullable=True),
+    sa.Column("RawTruncated", sa.Boolean, nullable=False),
+    sa.Index("UX_WhatsAppMessage_MessageKey", "MessageKey", unique=True),
+    sa.Index("IX_WhatsAppMessage_PhoneKey_WhatsAppTimestamp", "PhoneKey", "WhatsAppTimestamp"),
+    sa.Index("IX_WhatsAppMessage_ReparacionId_WhatsAppTimestamp", "ReparacionId", "WhatsAppTimestamp", "Id"),
+    sa.Index("IX_WhatsAppMessage_ClienteId_WhatsAppTimestamp", "ClienteId", "WhatsAppTimestamp"),
+    sa.Index("IX_WhatsAppMessage_Bsuid", "Bsuid"),
+    sa.Index("IX_WhatsAppMessage_WhatsAppMessageId", "WhatsAppMessageId"),
+)
+
+message_status = sa.Table(
+    "WhatsAppMessageStatus", metadata,
+    # one row per outbound message id, only ever moved forward; may precede its message
+    sa.Column("WhatsAppMessageId", sa.Unicode(100), primary_key=True),
+    sa.Column("Status", sa.Unicode(20), nullable=False),
+    sa.Column("StatusRank", sa.SmallInteger, nullable=False),
+    sa.Column("ErrorCode", sa.Unicode(20), nullable=True),
+    sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    sa.Column("StatusAt", DateTime2, nullable=False),
+    sa.Column("UpdatedAt", DateTime2, nullable=False),
+    sa.Column("EventId", sa.Unicode(100), nullable=True),
+)
+
+sync_log = sa.Table(
+    "WhatsAppSyncLog", metadata,
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ClienteId", sa.Integer, nullable=False),
+    sa.Column("ReparacionId", sa.Integer, nullable=True),
+    sa.Column("PhoneNumber", sa.Unicode(20), nullable=True),
+    sa.Column("LastSyncAt", DateTime2, nullable=False),
+    sa.Column("MessageCount", sa.Integer, nullable=False),
+    sa.Column("LastMessageId", sa.BigInteger, nullable=True),
+    sa.Column("Status", sa.Unicode(20), nullable=False),
+    sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    sa.Index("IX_WhatsAppSyncLog_ReparacionId_LastSyncAt", "ReparacionId", "LastSyncAt"),
+    sa.Index("IX_WhatsAppSyncLog_ClienteId_LastSyncAt", "ClienteId", "LastSyncAt"),
+)
+
+customer_phone = sa.Table(
+    "WhatsAppCustomerPhone", metadata,
+    # derived index of Cliente.Telefono1/2 by matching key; rebuilt from Cliente, never authoritative
+    sa.Column("ClienteId", sa.Integer, primary_key=True),
+    sa.Column("SourceField", sa.Unicode(20), primary_key=True),
+    sa.Column("PhoneKey", sa.Unicode(20), primary_key=True),
+    sa.Column("E164", sa.Unicode(20), nullable=False),
+    sa.Column("IndexedAt", DateTime2, nullable=False),
+    sa.Index("IX_WhatsAppCustomerPhone_PhoneKey", "PhoneKey"),
+)
+
+bsuid = sa.Table(
+    "WhatsAppBsuid", metadata,
+    # business-scoped user id <-> phone, learned whenever an event carries both
+    sa.Column("Bsuid", sa.Unicode(100), primary_key=True),
+    sa.Column("PhoneKey", sa.Unicode(20), nullable=False),
+    sa.Column("E164", sa.Unicode(20), nullable=False),
+    sa.Column("FirstSeenAt", DateTime2, nullable=False),
+    sa.Column("LastSeenAt", DateTime2, nullable=False),
+    sa.Index("IX_WhatsAppBsuid_PhoneKey", "PhoneKey"),
+)
+
+summary = sa.Table(
+    "WhatsAppSummary", metadata,
+    # one row per written "WhatsApp Resumen" novedad; the unique watermark forbids twins
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ReparacionId", sa.Integer, nullable=False),
+    sa.Column("NovedadId", sa.Integer, nullable=False),
+    sa.Column("LastMessageId", sa.BigInteger, nullable=False),
+    sa.Column("MessageCount", sa.Integer, nullable=False),
+    sa.Column("Provider", sa.Unicode(50), nullable=False),
+    sa.Column("CreatedAt", DateTime2, nullable=False),
+    sa.Index("UX_WhatsAppSummary_ReparacionId_LastMessageId", "ReparacionId", "LastMessageId", unique=True),
+)
+
+quarantine = sa.Table(
+    "WhatsAppQuarantine", metadata,
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("PayloadHash", sa.Unicode(64), nullable=False),
+    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    sa.Column("EventType", sa.Unicode(200), nullable=True),
+    sa.Column("Reason", sa.Unicode(500), nullable=False),
+    sa.Column("Payload", LongText, nullable=True),
+    sa.Column("PayloadTruncated", sa.Boolean, nullable=False),
+    sa.Column("ReceivedAt", DateTime2, nullable=False),
+    sa.Index("UX_WhatsAppQuarantine_PayloadHash", "PayloadHash", unique=True),
+)
+
+state = sa.Table(
+    "WhatsAppState", metadata,
+    sa.Column("Name", sa.Unicode(100), primary_key=True),
+    sa.Column("Value", sa.Unicode(400), nullable=False),
+    sa.Column("UpdatedAt", DateTime2, nullable=False),
+)
+
+schema_version = sa.Table(
+    "WhatsAppSchemaVersion", metadata,
+    sa.Column("Version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("Description", sa.Unicode(200), nullable=False),
+    sa.Column("AppliedAt", DateTime2, nullable=False),
+)

@@ -1,0 +1,109 @@
+"""Writes of messages, delivery statuses and quarantined events.
+
+Every write is idempotent: a unique index decides, and losing the race to an
+identical concurrent write counts as success. Strings are fitted to their column
+(SQL Server counts ``nvarchar`` length in UTF-16 units and rejects longer values).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shared import db, schema
+from shared.events import DeliveryStatus, bounded_raw, canonical_json, clean_text
+
+_msg = schema.message
+_st = schema.message_status
+
+
+def clip(value: str, units: int) -> str:
+    """``value`` cut to at most ``units`` UTF-16 code units (how nvarchar counts)."""
+    if len(value) * 2 <= units:  # fast path: even all-astral text fits
+        return value
+    encoded = value.encode("utf-16-le")
+    if len(encoded) <= units * 2:
+        return value
+    cut = encoded[: (units - 1) * 2].decode("utf-16-le", "ignore")
+    return cut + "…"
+
+
+def fit(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+    """The row with every string cleaned and clipped to its column's declared length."""
+    fitted = {}
+    for name, value in row.items():
+        if isinstance(value, str):
+            length = getattr(table.c[name].type, "length", None)
+            text = clean_text(value)
+            fitted[name] = clip(text, length) if length else text
+        else:
+            fitted[name] = value
+    return fitted
+
+
+def insert_once(conn: Connection, table: sa.Table, row: dict[str, Any]) -> Any | None:
+    """Insert ``row``; its primary key (first column), or ``None`` when a unique index says it exists."""
+    try:
+        with conn.begin_nested():
+            result = conn.execute(table.insert().values(**fit(table, row)))
+    except sa.exc.IntegrityError:
+        return None
+    key = result.inserted_primary_key
+    return key[0] if key else None
+
+
+def apply_status(conn: Connection, status: DeliveryStatus) -> bool:
+    """Move a message's delivery status forward; ``False`` when it was not newer.
+
+    Kept even when the message is not stored yet: readers join on the message id, so
+    it applies the moment the message appears.
+    """
+    values = {"Status": status.status, "StatusRank": status.rank, "ErrorCode": status.error_code,
+              "ErrorMessage": status.error_message, "StatusAt": status.timestamp,
+              "UpdatedAt": db.utcnow(), "EventId": status.event_id}
+    values = fit(_st, values)
+    forward = _st.update().where(_st.c.WhatsAppMessageId == status.message_id,
+                                 _st.c.StatusRank < status.rank).values(**values)
+    if conn.execute(forward).rowcount:
+        return True
+    exists = conn.execute(sa.select(_st.c.StatusRank).where(_st.c.WhatsAppMessageId == status.message_id))
+    if exists.first() is not None:
+        return False
+    if insert_once(conn, _st, {"WhatsAppMessageId": status.message_id, **values}) is not None:
+        return True
+    return bool(conn.execute(forward).rowcount)  # lost an insert race: compare with the winner
+
+
+def quarantine(conn: Connection, envelope: Any, reason: str) -> bool:
+    """Keep an event that can never be processed; ``False`` if it was already kept."""
+    payload_hash = hashlib.sha256(canonical_json(envelope).encode()).hexdigest()
+    raw, truncated = bounded_raw(envelope if isinstance(envelope, dict) else {"payload": envelope})
+    event = envelope if isinstance(envelope, dict) else {}
+    row = {"PayloadHash": payload_hash, "EventId": _str_or_none(event.get("id")),
+           "EventType": _str_or_none(event.get("eventType")), "Reason": reason, "Payload": raw,
+           "PayloadTruncated": truncated, "ReceivedAt": db.utcnow()}
+    return insert_once(conn, schema.quarantine, row) is not None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None, phone_key: str | None,
+                    customer_id: int | None, order_id: int | None, content: str | None,
+                    message_type: str = "text", sent_at: datetime | None = None,
+                    media_file_name: str | None = None, media_mime_type: str | None = None) -> Any | None:
+    """Store a message the shop sent through ACS (keyed by the id ACS returned)."""
+    now = db.utcnow()
+    return insert_once(conn, _msg, {
+        "MessageKey": f"msg:{message_id}", "WhatsAppMessageId": message_id, "EventId": None,
+        "ReparacionId": order_id, "ClienteId": customer_id, "PhoneNumber": phone_e164, "PhoneKey": phone_key,
+        "MatchStatus": "matched" if customer_id else "unmatched", "Direction": "outbound",
+        "MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
+        "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
+        "CreatedAt": now, "RawTruncated": False})
+

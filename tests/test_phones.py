@@ -1,0 +1,110 @@
+"""Phone identity: the formats FastService staff type, and junk that must never raise."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.phones import matching_key, parse_phones, parse_whatsapp_id
+
+JUAN = "541155551234"  # the key of +54 9 11 5555-1234
+
+
+@pytest.mark.parametrize(("typed", "e164", "key"), [
+    # legacy-schema.md
+    ("11-5555-1234", "+541155551234", JUAN),
+    ("011 15-5555-1234", "+5491155551234", JUAN),
+    ("15 5555 1234", "+5491155551234", JUAN),  # no area code: DEFAULT_AREA_CODE 11
+    ("+54 9 11 5555 1234", "+5491155551234", JUAN),
+    ("(011) 4555-1234", "+541145551234", "541145551234"),
+    ("1155551234", "+541155551234", JUAN),
+    # platform-facts.md
+    ("5491155551234", "+5491155551234", JUAN),
+    ("+54 11 5555-1234", "+541155551234", JUAN),
+    ("11 5555-1234", "+541155551234", JUAN),
+    ("0351 15 555-1234", "+5493515551234", "543515551234"),
+    ("4555-1234", "+541145551234", "541145551234"),  # local number, default area 11
+    # staff habits
+    ("Tel: 11-5555-1234 (cel)", "+541155551234", JUAN),
+    ("11.5555.1234", "+541155551234", JUAN),
+    ("+52 1 55 1234 5678", "+525512345678", "525512345678"),  # Mexico's old mobile 1
+    ("+55 11 91234 5678", "+5511912345678", "551112345678"),  # Brazil's ninth digit folded
+])
+def test_single_number_formats(typed: str, e164: str, key: str) -> None:
+    parsed = parse_phones(typed)
+    assert [(p.e164, p.key) for p in parsed.phones] == [(e164, key)]
+    assert parsed.reason is None
+
+
+def test_whatsapp_sender_and_all_typed_forms_share_one_key() -> None:
+    sender = parse_whatsapp_id("5491155551234")
+    assert sender is not None and sender.key == JUAN
+    for typed in ("11 5555-1234", "011 15-5555-1234", "+54 9 11 5555 1234", "15 5555 1234"):
+        assert parse_phones(typed).phones[0].key == sender.key
+
+
+@pytest.mark.parametrize(("typed", "keys"), [
+    ("11 5555 1234 / 4555-1234 casa", [JUAN, "541145551234"]),
+    ("0351 15 555-1234 / 4555123", ["543515551234", "543514555123"]),  # second takes the first's area
+    ("11 5555 1234 y 11 6666 7777", [JUAN, "541166667777"]),
+    ("11 5555 1234, 011 15 5555 1234", [JUAN]),  # the same line twice is one phone
+])
+def test_two_numbers_in_one_field(typed: str, keys: list[str]) -> None:
+    assert [p.key for p in parse_phones(typed).phones] == keys
+
+
+def test_default_area_code_is_a_setting() -> None:
+    parsed = parse_phones("15 555 1234", area_code="351")
+    assert [p.e164 for p in parsed.phones] == ["+5493515551234"]
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    (None, "vacío"), ("", "vacío"), ("   ", "vacío"), ("no tiene", "no contiene un número"),
+    ("1234", "no es un número de teléfono válido"), ("----", "no contiene un número"),
+    ("9" * 40, "no es un número de teléfono válido"), ("1" * 300, "texto demasiado largo para ser un teléfono"),
+])
+def test_junk_gives_no_phone_and_a_reason(typed: str | None, reason: str) -> None:
+    parsed = parse_phones(typed)
+    assert parsed.phones == ()
+    assert parsed.reason == reason
+
+
+def test_partly_usable_field_keeps_the_number_and_says_so() -> None:
+    parsed = parse_phones("11 5555 1234 / 123")
+    assert [p.key for p in parsed.phones] == [JUAN]
+    assert parsed.reason == "parte del texto no es un número válido"
+
+
+def test_whatsapp_id_of_argentine_landline_form_gets_the_mobile_9() -> None:
+    typed = parse_phones("11 5555-1234").phones[0]
+    assert typed.whatsapp_id == "5491155551234"
+    assert parse_phones("+54 9 11 5555 1234").phones[0].whatsapp_id == "5491155551234"
+
+
+@pytest.mark.parametrize("raw", ["", None, "{sender@id}", "abc", "12", "+", "1" * 20])
+def test_unusable_whatsapp_ids(raw: str | None) -> None:
+    assert parse_whatsapp_id(raw) is None
+
+
+def test_matching_key_folds_only_the_documented_quirks() -> None:
+    assert matching_key(54, "91155551234") == "541155551234"
+    assert matching_key(54, "1155551234") == "541155551234"
+    assert matching_key(1, "2025550123") == "12025550123"
+    assert matching_key(34, "612345678") == "34612345678"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=80))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    parsed = parse_phones(text)
+    assert parsed.phones or parsed.reason
+    for phone in parsed.phones:
+        assert phone.e164.startswith("+") and phone.key.isdigit()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 +-()/.", max_size=40), st.sampled_from(["11", "351", "2966", "x"]))
+def test_arbitrary_dialable_text_never_raises(text: str, area: str) -> None:
+    parse_phones(text, area_code=area)
+    parse_whatsapp_id(text)

@@ -1,0 +1,103 @@
+"""sql/ (what production runs) agrees with shared/schema.py (what the app queries and SQLite creates)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import mssql
+
+from shared import schema
+from tests.conftest import ROOT, example, example_names
+
+SQL = ROOT / "sql"
+_CREATE_TABLE = re.compile(r"CREATE TABLE \[dbo\]\.\[(\w+)\] \((.*?)\n    \);", re.S)
+_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
+_PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
+_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\);")
+
+
+def _names(text: str) -> list[str]:
+    return re.findall(r"\[(\w+)\]", text)
+
+
+def parse_scripts() -> dict[str, dict[str, Any]]:
+    tables: dict[str, dict[str, Any]] = {}
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SQL.glob("0*.sql")))
+    for name, body in _CREATE_TABLE.findall(text):
+        columns = {}
+        for line in body.splitlines():
+            if m := _COLUMN.match(line):
+                columns[m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
+        pk = _PK.search(body)
+        tables[name] = {"columns": columns, "pk": _names(pk.group(2)) if pk else [], "indexes": {}}
+    for unique, index, table, cols in _INDEX.findall(text):
+        tables[table]["indexes"][index] = (bool(unique), _names(cols))
+    return tables
+
+
+def test_scripts_create_exactly_the_whatsapp_tables() -> None:
+    assert set(parse_scripts()) == {t.name for t in schema.metadata.sorted_tables}
+    legacy_names = {t.name for t in schema.legacy.sorted_tables}
+    for script in SQL.glob("0*.sql"):
+        text = script.read_text(encoding="utf-8")
+        for name in legacy_names:
+            assert not re.search(rf"(ALTER|DROP|CREATE) TABLE \[dbo\]\.\[{name}\]", text), script.name
+
+
+@pytest.mark.parametrize("table", schema.metadata.sorted_tables, ids=lambda t: t.name)
+def test_columns_types_nullability_keys_and_indexes_agree(table: sa.Table) -> None:
+    scripted = parse_scripts()[table.name]
+    dialect = mssql.dialect()
+    expected = {c.name: (c.type.compile(dialect=dialect), c.nullable,
+                         bool(c.primary_key and c.autoincrement is True)) for c in table.columns}
+    assert scripted["columns"] == expected
+    assert scripted["pk"] == [c.name for c in table.primary_key.columns]
+    assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns]) for i in table.indexes}
+
+
+def test_scripts_are_idempotent_by_construction() -> None:
+    """Every CREATE and INSERT is guarded by an existence check, so a second run changes nothing."""
+    for script in SQL.glob("0*.sql"):
+        lines = script.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if re.match(r"\s*(CREATE|INSERT)", line):
+                guard = lines[i - 1].strip()
+                assert guard.startswith(("IF OBJECT_ID", "IF NOT EXISTS")), f"{script.name}:{i + 1}"
+
+
+def test_whatsapp_resumen_row_script() -> None:
+    text = (SQL / "002_tiponovedad_whatsapp_resumen.sql").read_text(encoding="utf-8")
+    assert f"N'{schema.WHATSAPP_RESUMEN}'" in text
+    assert f"N'{schema.WHATSAPP_RESUMEN_DESCRIPCION}'" in text
+
+
+def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str) -> None:
+    from shared import demo, health, identity, ingest
+
+    issued: list[Any] = []
+
+    def record(conn: Any, clauseelement: Any, multiparams: Any, params: Any, execution_options: Any) -> None:
+        issued.append(clauseelement)
+
+    sa.event.listen(sa.engine.Engine, "before_execute", record)
+    try:
+        demo.load(db_url)
+        for name in example_names():
+            ingest.ingest_event(example(name), db_url)
+        identity.reindex_all(db_url)
+        health.check(db_url)
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_execute", record)
+    statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]
+    assert len(statements) > 50
+    dialect = mssql.dialect()
+    kinds = set()
+    for statement in statements:
+        compiled = str(statement.compile(dialect=dialect))
+        kinds.add(compiled.split(maxsplit=1)[0])
+        assert "LIMIT" not in compiled  # SQL Server has TOP / OFFSET FETCH, not LIMIT
+    assert {"SELECT", "INSERT", "UPDATE", "DELETE"} <= kinds
+
