@@ -129,7 +129,7 @@ def _http_route(info: FunctionInfo) -> Route:
 
 # --- Event Grid -----------------------------------------------------------------------
 
-def _event_of(item: dict[str, Any]) -> func.EventGridEvent:
+def grid_event(item: dict[str, Any]) -> func.EventGridEvent:
     """The event as the worker builds it; missing fields stay ``None`` as on the real host."""
     raw_time = item.get("eventTime")
     event_time = None
@@ -166,7 +166,7 @@ def _eventgrid_endpoint(functions: dict[str, FunctionInfo]) -> Callable[[Request
         failed = 0
         for item in items:
             try:
-                await invoke(info, _event_of(item))
+                await invoke(info, grid_event(item))
             except Exception as exc:
                 failed += 1
                 log.warning("function %s raised %s for event %s", name, type(exc).__name__, item.get("id"))
@@ -190,7 +190,7 @@ def _admin_endpoint(functions: dict[str, FunctionInfo]) -> Callable[[Request], A
         if info.trigger_type == "timerTrigger":
             value: Any = TimerRequest(past_due=False)
         elif info.trigger_type == "eventGridTrigger":
-            value = _event_of(json.loads(raw) if isinstance(raw, str) and raw else {})
+            value = grid_event(json.loads(raw) if isinstance(raw, str) and raw else {})
         else:
             return PlainTextResponse("Use the trigger's own endpoint", status_code=400)
         try:

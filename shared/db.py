@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -110,10 +109,8 @@ def _create_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    eng = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True,
-                           connect_args={"timeout": 2.0, "check_same_thread": False})
+    # no pre-ping: a local file does not drop connections (SQL Server's pool pings, below)
+    eng = sa.create_engine(url, hide_parameters=True, connect_args={"timeout": 2.0, "check_same_thread": False})
 
     @event.listens_for(eng, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -97,12 +97,17 @@ def set_state(conn: Connection, name: str, value: str) -> None:
             conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
 
 
+_NEW_CUSTOMERS = (
+    sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
+    .where(_cl.c.ClienteId > sa.func.coalesce(
+        sa.select(sa.cast(schema.state.c.Value, sa.Integer)).where(schema.state.c.Name == WATERMARK)
+        .scalar_subquery(), 0))
+    .order_by(_cl.c.ClienteId).limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True)))
+
+
 def index_new_customers(conn: Connection, limit: int = 5000) -> int:
-    """Index customers created since the last call; the number indexed."""
-    watermark = int(get_state(conn, WATERMARK) or 0)
-    rows = conn.execute(
-        sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
-        .where(_cl.c.ClienteId > watermark).order_by(_cl.c.ClienteId).limit(limit)).all()
+    """Index customers created since the last call (one indexed range read when there are none)."""
+    rows = conn.execute(_NEW_CUSTOMERS, {"limit": limit}).all()
     for row in rows:
         index_customer(conn, row.ClienteId, row.Telefono1, row.Telefono2)
     if rows:
@@ -134,24 +139,27 @@ def reindex_all(url: str | None = None, batch: int = 2000) -> int:
     return seen
 
 
+_CANDIDATES = (
+    sa.select(_cp.c.ClienteId, _cl.c.ClienteId.label("Live"), _cl.c.Telefono1, _cl.c.Telefono2)
+    .select_from(_cp.outerjoin(_cl, _cl.c.ClienteId == _cp.c.ClienteId))
+    .where(_cp.c.PhoneKey == sa.bindparam("key")).distinct())
+
+
 def customers_for_key(conn: Connection, key: str) -> tuple[int, ...]:
-    """Customers whose current phones include the WhatsApp key, verified live."""
+    """Customers whose *current* phones include the WhatsApp key.
+
+    A candidate whose phones no longer give the key (edited or deleted by FastService)
+    is re-indexed and dropped.
+    """
     index_new_customers(conn)
-    candidates = [r[0] for r in conn.execute(
-        sa.select(_cp.c.ClienteId).where(_cp.c.PhoneKey == key).distinct())]
-    if not candidates:
-        return ()
     confirmed = []
-    rows = {r.ClienteId: r for r in conn.execute(
-        sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2).where(_cl.c.ClienteId.in_(candidates)))}
-    for cliente_id in candidates:
-        row = rows.get(cliente_id)
-        if row is None:
-            conn.execute(_cp.delete().where(_cp.c.ClienteId == cliente_id))
-            continue
-        phones = index_customer(conn, cliente_id, row.Telefono1, row.Telefono2)
-        if any(phone.key == key for _, phone in phones):
-            confirmed.append(cliente_id)
+    for row in conn.execute(_CANDIDATES, {"key": key}):
+        if row.Live is None:
+            conn.execute(_cp.delete().where(_cp.c.ClienteId == row.ClienteId))
+        elif any(phone.key == key for _, phone in customer_phones(row.Telefono1, row.Telefono2)):
+            confirmed.append(row.ClienteId)
+        else:
+            index_customer(conn, row.ClienteId, row.Telefono1, row.Telefono2)
     return tuple(sorted(confirmed))
 
 

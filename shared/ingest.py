@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, identity, linking, observability, schema, store
+from shared import db, identity, linking, observability, store
 from shared.events import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.phones import Phone, parse_whatsapp_id
 
@@ -43,7 +44,7 @@ def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResu
         return _quarantine(envelope, exc.reason, url)
     try:
         if isinstance(parsed, ReceivedMessage):
-            result = db.write(lambda conn: store_received(conn, parsed), url)
+            result = _write_received(parsed, url)
         else:
             result = db.write(lambda conn: store_status(conn, parsed), url)
     except db.DatabaseUnavailable:
@@ -56,6 +57,16 @@ def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResu
     log.info("event %s: %s (match=%s, order=%s)", event_id, result.outcome, result.match_status,
              result.order_id)
     return result
+
+
+def _write_received(message: ReceivedMessage, url: str | None) -> IngestResult:
+    try:
+        return db.write(lambda conn: store_received(conn, message), url)
+    except sa.exc.IntegrityError:
+        # another worker stored the same message between our check and our insert
+        if db.read(lambda conn: store.message_exists(conn, message.message_key), url):
+            return IngestResult("duplicate")
+        raise
 
 
 def _quarantine(envelope: Any, reason: str, url: str | None) -> IngestResult:
@@ -77,12 +88,18 @@ def sender_phone(conn: Connection, message: ReceivedMessage) -> Phone | None:
 
 
 def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
-    """Insert an inbound message, matched to its customer and, when unambiguous, its order."""
+    """Insert an inbound message, matched to its customer and, when unambiguous, its order.
+
+    A message already stored is a ``duplicate`` and costs one indexed read. The insert
+    itself relies on the unique index: a concurrent twin raises ``IntegrityError``.
+    """
+    if store.message_exists(conn, message.message_key):
+        return IngestResult("duplicate")
     phone = sender_phone(conn, message)
     match = identity.match_phone(conn, phone)
     order_id = linking.order_at_ingest(conn, match.customer_id)
     now = db.utcnow()
-    pk = store.insert_once(conn, schema.message, {
+    pk = store.insert_message(conn, {
         "MessageKey": message.message_key, "WhatsAppMessageId": message.message_id,
         "EventId": message.event_id, "ReparacionId": order_id, "ClienteId": match.customer_id,
         "PhoneNumber": phone.e164 if phone else None, "PhoneKey": phone.key if phone else None,
@@ -97,8 +114,6 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
         "WhatsAppTimestamp": message.timestamp, "ReceivedAt": now, "CreatedAt": now,
         "RawPayload": message.raw, "RawTruncated": message.raw_truncated,
     })
-    if pk is None:
-        return IngestResult("duplicate", match_status=match.status)
     return IngestResult("stored", pk, match.status, order_id)
 
 

@@ -10,12 +10,15 @@ from shared import schema
 _rep = schema.reparacion
 
 
+_OPEN_ORDERS = (
+    sa.select(_rep.c.ReparacionId)
+    .where(_rep.c.ClienteId == sa.bindparam("cliente"), _rep.c.FechaEntrega.is_(None))
+    .order_by(_rep.c.ReparacionId).limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True)))
+
+
 def open_orders(conn: Connection, cliente_id: int, limit: int = 2) -> list[int]:
     """Ids of the customer's open orders (``FechaEntrega`` empty), oldest first."""
-    return [row[0] for row in conn.execute(
-        sa.select(_rep.c.ReparacionId)
-        .where(_rep.c.ClienteId == cliente_id, _rep.c.FechaEntrega.is_(None))
-        .order_by(_rep.c.ReparacionId).limit(limit))]
+    return list(conn.execute(_OPEN_ORDERS, {"cliente": cliente_id, "limit": limit}).scalars())
 
 
 def order_at_ingest(conn: Connection, cliente_id: int | None) -> int | None:

@@ -7,16 +7,21 @@ and only reads the schema version it finds.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, schema
+from shared import config, db, schema
 
 
 def migrate(url: str | None = None) -> int:
     """Bring the embedded database to ``SCHEMA_VERSION``; return the version found after."""
     if db.backend(url) != "sqlite":
         return db.read(schema_version, url)
+    path = sa.make_url(url or config.get("DATABASE_URL")).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
     def apply(conn: Connection) -> int:
         schema.legacy.create_all(conn, checkfirst=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -108,11 +109,13 @@ def _parse_chunk(chunk: str, region: str, area_code: str) -> phonenumbers.PhoneN
     return None
 
 
+@lru_cache(maxsize=65536)
 def parse_phones(text: str | None, region: str = "AR", area_code: str = "11") -> ParsedPhones:
     """Every phone number in a free-text field, in order, without duplicates.
 
     A number typed without an area code takes the area of the number before it in
     the same field (``11 5555 1234 / 4555-1234 casa``), else ``area_code``.
+    Memoized: the same text always reads the same (phone fields repeat a lot).
     """
     if text is None or not text.strip():
         return ParsedPhones((), "vacío")
@@ -138,6 +141,7 @@ def parse_phones(text: str | None, region: str = "AR", area_code: str = "11") ->
     return ParsedPhones(tuple(found), "parte del texto no es un número válido" if rejected else None)
 
 
+@lru_cache(maxsize=65536)
 def parse_whatsapp_id(digits: str | None) -> Phone | None:
     """The phone of a WhatsApp id as ACS sends it (``from``/``to``: digits, no ``+``)."""
     if not digits:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,12 +33,18 @@ def clip(value: str, units: int) -> str:
     return cut + "…"
 
 
+@cache
+def _lengths(table: sa.Table) -> dict[str, int | None]:
+    return {c.name: getattr(c.type, "length", None) for c in table.columns}
+
+
 def fit(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
     """The row with every string cleaned and clipped to its column's declared length."""
+    lengths = _lengths(table)
     fitted = {}
     for name, value in row.items():
         if isinstance(value, str):
-            length = getattr(table.c[name].type, "length", None)
+            length = lengths[name]
             text = clean_text(value)
             fitted[name] = clip(text, length) if length else text
         else:
@@ -49,11 +56,26 @@ def insert_once(conn: Connection, table: sa.Table, row: dict[str, Any]) -> Any |
     """Insert ``row``; its primary key (first column), or ``None`` when a unique index says it exists."""
     try:
         with conn.begin_nested():
-            result = conn.execute(table.insert().values(**fit(table, row)))
+            result = conn.execute(table.insert(), fit(table, row))
     except sa.exc.IntegrityError:
         return None
     key = result.inserted_primary_key
     return key[0] if key else None
+
+
+_MESSAGE_BY_KEY = sa.select(_msg.c.Id).where(_msg.c.MessageKey == sa.bindparam("key"))
+_INSERT_MESSAGE = _msg.insert()
+
+
+def message_exists(conn: Connection, message_key: str) -> bool:
+    return conn.execute(_MESSAGE_BY_KEY, {"key": message_key}).first() is not None
+
+
+def insert_message(conn: Connection, row: dict[str, Any]) -> int:
+    """Insert a message row; raises ``IntegrityError`` if its key exists (check first)."""
+    key = conn.execute(_INSERT_MESSAGE, fit(_msg, row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def apply_status(conn: Connection, status: DeliveryStatus) -> bool:

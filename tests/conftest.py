@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -9,14 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import azure.functions as func
 import httpx
 import pytest
 
+from localrunner.host import InvocationContext
 from shared import db, demo, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,33 +49,22 @@ def example_names() -> list[str]:
     return sorted(p.stem for p in EXAMPLES.glob("*.json"))
 
 
-def function(name: str) -> Any:
-    """The user function of ``function_app`` named ``name``, as the worker calls it."""
+@functools.cache
+def indexed_functions() -> dict[str, Any]:
+    """``function_app``'s functions by name, indexed once as the worker does."""
     import function_app
 
-    for fn in function_app.app.get_functions():
-        if fn.get_function_name() == name:
-            return fn.get_user_function()
-    raise KeyError(name)
+    return {fn.get_function_name(): fn for fn in function_app.app.get_functions()}
 
 
-def grid_event(envelope: dict[str, Any]) -> func.EventGridEvent:
-    """The ``func.EventGridEvent`` the worker builds from an envelope."""
-    raw = envelope.get("eventTime")
-    return func.EventGridEvent(
-        id=envelope.get("id"), data=envelope.get("data"), topic=envelope.get("topic"),
-        subject=envelope.get("subject"), event_type=envelope.get("eventType"),
-        event_time=datetime.fromisoformat(raw.replace("Z", "+00:00")) if isinstance(raw, str) else None,
-        data_version=envelope.get("dataVersion"))
+def function(name: str) -> Any:
+    """The user function of ``function_app`` named ``name``, as the worker calls it."""
+    return indexed_functions()[name].get_user_function()
 
 
-class Context:
-    invocation_id = "test-invocation"
-    function_name = "test"
-    function_directory = str(ROOT)
-    trace_context = None
-    retry_context = None
-    thread_local_storage = None
+def Context() -> InvocationContext:
+    """The ``context`` the worker passes, with a known invocation id."""
+    return InvocationContext("test", invocation_id="test-invocation")
 
 
 def free_port() -> int:
