@@ -1,0 +1,75 @@
+-- Grants the function app's user-assigned managed identity least-privilege access to the
+-- FastService database. Idempotent: safe to run again (after every new migration, too).
+--
+-- Run it AFTER the numbered migrations (sql/001_*.sql ...), as an Entra admin of the server
+-- (CREATE USER ... FROM EXTERNAL PROVIDER needs an Entra-authenticated connection):
+--
+--   sqlcmd -S <server>.database.windows.net -d <database> -G \
+--          -v IdentityName="<AZURE_MANAGED_IDENTITY_NAME>" \
+--          -i sql/900_grant_managed_identity.sql
+--
+-- IdentityName is the managed identity's resource name (azd output
+-- AZURE_MANAGED_IDENTITY_NAME, e.g. id-fsw-abc123...), which is also its Entra display name.
+--
+-- What it grants (no db_datareader/db_datawriter, no DDL):
+--   * FastService's tables: SELECT on Cliente, Reparacion, Novedad, TipoNovedad,
+--     EstadoReparacion; INSERT on Novedad (the AI summaries).
+--   * The WhatsApp* tables of this project: SELECT, INSERT, UPDATE, DELETE.
+
+:on error exit
+SET NOCOUNT ON;
+SET XACT_ABORT ON;
+
+-- Every table granted below must exist: stop (and grant nothing) otherwise.
+-- (Plain concatenation rather than STRING_AGG: FastService's database may run at an old
+-- compatibility level.)
+DECLARE @missing nvarchar(max);
+SELECT @missing = COALESCE(@missing + N', ', N'') + t.TableName
+FROM (VALUES
+    (N'Cliente'), (N'Reparacion'), (N'Novedad'), (N'TipoNovedad'), (N'EstadoReparacion'),
+    (N'WhatsAppMessage'), (N'WhatsAppSyncLog'), (N'WhatsAppCustomerPhone'), (N'WhatsAppBsuid'),
+    (N'WhatsAppMessageStatus'), (N'WhatsAppSummary'), (N'WhatsAppQuarantine'),
+    (N'WhatsAppState'), (N'WhatsAppSchemaVersion')
+) AS t(TableName)
+WHERE OBJECT_ID(N'dbo.' + t.TableName, N'U') IS NULL;
+
+IF @missing IS NOT NULL
+BEGIN
+    DECLARE @message nvarchar(2048) =
+        N'Missing tables: ' + @missing + N'. Run the sql/0*.sql migrations first.';
+    THROW 50001, @message, 1;
+END;
+GO
+
+-- The database user of the managed identity (contained user, no login, no password).
+IF NOT EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'$(IdentityName)')
+BEGIN
+    CREATE USER [$(IdentityName)] FROM EXTERNAL PROVIDER;
+END;
+GO
+
+BEGIN TRANSACTION;
+
+-- FastService's own tables: read what the sync needs, write only the summaries.
+GRANT SELECT ON OBJECT::dbo.Cliente TO [$(IdentityName)];
+GRANT SELECT ON OBJECT::dbo.Reparacion TO [$(IdentityName)];
+GRANT SELECT ON OBJECT::dbo.TipoNovedad TO [$(IdentityName)];
+GRANT SELECT ON OBJECT::dbo.EstadoReparacion TO [$(IdentityName)];
+GRANT SELECT, INSERT ON OBJECT::dbo.Novedad TO [$(IdentityName)];
+
+-- This project's tables.
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppMessage TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSyncLog TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppCustomerPhone TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppBsuid TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppMessageStatus TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSummary TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppQuarantine TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppState TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSchemaVersion TO [$(IdentityName)];
+
+COMMIT TRANSACTION;
+GO
+
+PRINT N'Granted $(IdentityName) access to the FastService WhatsApp tables.';
+GO
