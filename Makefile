@@ -45,5 +45,8 @@ unit: venv
 
 test: setup tools lint unit  ## everything CI runs
 
+bench: venv  ## every benchmark; figures in bench/results/latest.{json,md}
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

@@ -16,14 +16,15 @@ Nothing here normalizes the whole table per event.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, db, schema
+from shared import config, db, linking, schema
 from shared.phones import ParsedPhones, Phone, parse_phones
 
 WATERMARK: Final = "customer_index_watermark"
@@ -41,6 +42,8 @@ class Match:
     """``matched``, ``ambiguous`` (several customers share the line), ``unmatched`` or ``no_phone``."""
     customer_id: int | None = None
     candidates: tuple[int, ...] = ()
+    order_id: int | None = None
+    """The matched customer's only open order (see :func:`shared.linking.only_open_order`)."""
 
 
 def read_phone_field(value: str | None) -> ParsedPhones:
@@ -48,12 +51,20 @@ def read_phone_field(value: str | None) -> ParsedPhones:
     return parse_phones(value, config.get("DEFAULT_REGION"), config.get("DEFAULT_AREA_CODE"))
 
 
+def phones_hash(telefono1: str | None, telefono2: str | None) -> str:
+    """Fingerprint of what a customer's phone index is derived from (text and settings)."""
+    text = "\x1f".join((config.get("DEFAULT_REGION"), config.get("DEFAULT_AREA_CODE"), telefono1 or "",
+                        telefono2 or ""))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
 def customer_phones(telefono1: str | None, telefono2: str | None) -> list[tuple[str, Phone]]:
     """The customer's phones as ``(field, phone)``, ``Telefono1`` first, without repeats."""
+    region, area = config.get("DEFAULT_REGION"), config.get("DEFAULT_AREA_CODE")
     seen: set[str] = set()
     result: list[tuple[str, Phone]] = []
     for field, value in zip(PHONE_FIELDS, (telefono1, telefono2), strict=True):
-        for phone in read_phone_field(value).phones:
+        for phone in parse_phones(value, region, area).phones:
             if phone.key not in seen:
                 seen.add(phone.key)
                 result.append((field, phone))
@@ -64,10 +75,10 @@ def index_customer(conn: Connection, cliente_id: int, telefono1: str | None,
                    telefono2: str | None) -> list[tuple[str, Phone]]:
     """Replace the customer's rows in the phone index with what their fields say now."""
     phones = customer_phones(telefono1, telefono2)
-    existing = {(r.SourceField, r.PhoneKey) for r in conn.execute(
-        sa.select(_cp.c.SourceField, _cp.c.PhoneKey).where(_cp.c.ClienteId == cliente_id))}
-    wanted = {(field, phone.key) for field, phone in phones}
-    if existing == wanted:
+    fingerprint = phones_hash(telefono1, telefono2)
+    existing = {(r.SourceField, r.PhoneKey, r.PhonesHash) for r in conn.execute(
+        sa.select(_cp.c.SourceField, _cp.c.PhoneKey, _cp.c.PhonesHash).where(_cp.c.ClienteId == cliente_id))}
+    if existing == {(field, phone.key, fingerprint) for field, phone in phones}:
         return phones
     conn.execute(_cp.delete().where(_cp.c.ClienteId == cliente_id))
     if phones:
@@ -76,7 +87,7 @@ def index_customer(conn: Connection, cliente_id: int, telefono1: str | None,
             with conn.begin_nested():
                 conn.execute(_cp.insert(), [
                     {"ClienteId": cliente_id, "SourceField": field, "PhoneKey": phone.key,
-                     "E164": phone.e164, "IndexedAt": now} for field, phone in phones])
+                     "E164": phone.e164, "PhonesHash": fingerprint, "IndexedAt": now} for field, phone in phones])
         except sa.exc.IntegrityError:
             pass  # another worker indexed the same customer at the same moment: same rows
     return phones
@@ -97,22 +108,29 @@ def set_state(conn: Connection, name: str, value: str) -> None:
             conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
 
 
+NEW_CUSTOMERS_BATCH = 5000
+_WATERMARK_VALUE = sa.func.coalesce(
+    sa.select(sa.cast(schema.state.c.Value, sa.Integer)).where(schema.state.c.Name == WATERMARK)
+    .scalar_subquery(), 0)
 _NEW_CUSTOMERS = (
     sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
-    .where(_cl.c.ClienteId > sa.func.coalesce(
-        sa.select(sa.cast(schema.state.c.Value, sa.Integer)).where(schema.state.c.Name == WATERMARK)
-        .scalar_subquery(), 0))
-    .order_by(_cl.c.ClienteId).limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True)))
+    .where(_cl.c.ClienteId > _WATERMARK_VALUE).order_by(_cl.c.ClienteId).limit(NEW_CUSTOMERS_BATCH))
 
 
-def index_new_customers(conn: Connection, limit: int = 5000) -> int:
+def index_new_customers(conn: Connection) -> int:
     """Index customers created since the last call (one indexed range read when there are none)."""
-    rows = conn.execute(_NEW_CUSTOMERS, {"limit": limit}).all()
+    rows = conn.execute(_NEW_CUSTOMERS).all()
+    _index_new(conn, rows)
+    return len(rows)
+
+
+def _index_new(conn: Connection, rows: Iterable[Any]) -> None:
+    last = 0
     for row in rows:
         index_customer(conn, row.ClienteId, row.Telefono1, row.Telefono2)
-    if rows:
-        set_state(conn, WATERMARK, str(rows[-1].ClienteId))
-    return len(rows)
+        last = max(last, row.ClienteId)
+    if last:
+        set_state(conn, WATERMARK, str(last))
 
 
 def reindex_all(url: str | None = None, batch: int = 2000) -> int:
@@ -139,40 +157,56 @@ def reindex_all(url: str | None = None, batch: int = 2000) -> int:
     return seen
 
 
-_CANDIDATES = (
-    sa.select(_cp.c.ClienteId, _cl.c.ClienteId.label("Live"), _cl.c.Telefono1, _cl.c.Telefono2)
+# One round trip: the indexed candidates for a key, plus any customer created since the
+# last look (PhonesHash NULL marks those: they are not indexed yet).
+_new = _NEW_CUSTOMERS.subquery()
+_CANDIDATES = sa.union_all(
+    sa.select(_cp.c.ClienteId, _cp.c.PhonesHash, _cl.c.ClienteId.label("Live"), _cl.c.Telefono1, _cl.c.Telefono2,
+              linking.only_open_order(_cp.c.ClienteId).label("OpenOrder"))
     .select_from(_cp.outerjoin(_cl, _cl.c.ClienteId == _cp.c.ClienteId))
-    .where(_cp.c.PhoneKey == sa.bindparam("key")).distinct())
+    .where(_cp.c.PhoneKey == sa.bindparam("key")),
+    sa.select(_new.c.ClienteId, sa.null(), _new.c.ClienteId, _new.c.Telefono1, _new.c.Telefono2,
+              linking.only_open_order(_new.c.ClienteId)))
 
 
-def customers_for_key(conn: Connection, key: str) -> tuple[int, ...]:
-    """Customers whose *current* phones include the WhatsApp key.
+def match_key(conn: Connection, key: str) -> Match:
+    """Match a WhatsApp key to the customers whose *current* phones include it.
 
-    A candidate whose phones no longer give the key (edited or deleted by FastService)
-    is re-indexed and dropped.
+    Several customers is ``ambiguous``, never a guess. A candidate whose phone text
+    changed since it was indexed (edited by FastService) is re-read and kept only if it
+    still gives the key; a deleted one is dropped.
     """
-    index_new_customers(conn)
-    confirmed = []
-    for row in conn.execute(_CANDIDATES, {"key": key}):
-        if row.Live is None:
+    rows = conn.execute(_CANDIDATES, {"key": key}).all()
+    new = [row for row in rows if row.PhonesHash is None]
+    if len(new) == NEW_CUSTOMERS_BATCH:  # a backlog (first run on an existing database): finish it
+        while index_new_customers(conn):
+            pass
+        return match_key(conn, key)
+    _index_new(conn, new)
+    confirmed: dict[int, int | None] = {}
+    for row in rows:
+        if row.PhonesHash is None or row.PhonesHash == phones_hash(row.Telefono1, row.Telefono2):
+            current = row.PhonesHash is not None or any(
+                phone.key == key for _, phone in customer_phones(row.Telefono1, row.Telefono2))
+        elif row.Live is None:
             conn.execute(_cp.delete().where(_cp.c.ClienteId == row.ClienteId))
-        elif any(phone.key == key for _, phone in customer_phones(row.Telefono1, row.Telefono2)):
-            confirmed.append(row.ClienteId)
+            current = False
         else:
-            index_customer(conn, row.ClienteId, row.Telefono1, row.Telefono2)
-    return tuple(sorted(confirmed))
+            current = any(phone.key == key for _, phone in index_customer(
+                conn, row.ClienteId, row.Telefono1, row.Telefono2))
+        if current:
+            confirmed[row.ClienteId] = row.OpenOrder
+    if not confirmed:
+        return Match("unmatched")
+    if len(confirmed) == 1:
+        ((customer, order),) = confirmed.items()
+        return Match("matched", customer, (customer,), order)
+    return Match("ambiguous", None, tuple(sorted(confirmed)))
 
 
 def match_phone(conn: Connection, phone: Phone | None) -> Match:
-    """Match a sender's phone to customers; several is ``ambiguous``, never a guess."""
-    if phone is None:
-        return Match("no_phone")
-    found = customers_for_key(conn, phone.key)
-    if not found:
-        return Match("unmatched")
-    if len(found) == 1:
-        return Match("matched", found[0], found)
-    return Match("ambiguous", None, found)
+    """Match a sender's phone to customers (``no_phone`` when there is none)."""
+    return Match("no_phone") if phone is None else match_key(conn, phone.key)
 
 
 def learn_bsuid(conn: Connection, bsuid: str, phone: Phone) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, identity, linking, observability, store
+from shared import db, identity, observability, store
 from shared.events import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.phones import Phone, parse_whatsapp_id
 
@@ -97,7 +97,7 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
         return IngestResult("duplicate")
     phone = sender_phone(conn, message)
     match = identity.match_phone(conn, phone)
-    order_id = linking.order_at_ingest(conn, match.customer_id)
+    order_id = match.order_id
     now = db.utcnow()
     pk = store.insert_message(conn, {
         "MessageKey": message.message_key, "WhatsAppMessageId": message.message_id,

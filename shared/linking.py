@@ -13,21 +13,22 @@ _rep = schema.reparacion
 _OPEN_ORDERS = (
     sa.select(_rep.c.ReparacionId)
     .where(_rep.c.ClienteId == sa.bindparam("cliente"), _rep.c.FechaEntrega.is_(None))
-    .order_by(_rep.c.ReparacionId).limit(sa.bindparam("limit", type_=sa.Integer, literal_execute=True)))
+    .order_by(_rep.c.ReparacionId))
 
 
-def open_orders(conn: Connection, cliente_id: int, limit: int = 2) -> list[int]:
+def open_orders(conn: Connection, cliente_id: int) -> list[int]:
     """Ids of the customer's open orders (``FechaEntrega`` empty), oldest first."""
-    return list(conn.execute(_OPEN_ORDERS, {"cliente": cliente_id, "limit": limit}).scalars())
+    return list(conn.execute(_OPEN_ORDERS, {"cliente": cliente_id}).scalars())
 
 
-def order_at_ingest(conn: Connection, cliente_id: int | None) -> int | None:
+def only_open_order(cliente_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
     """The order a new message joins on arrival: the customer's only open order, if exactly one.
 
-    With none or several open orders the message waits, unlinked, for a sync of the
-    order staff are looking at.
+    A correlated scalar (NULL with none or several open orders: then the message waits,
+    unlinked, for a sync of the order staff are looking at), so matching can fetch it in
+    the same round trip as the customer.
     """
-    if cliente_id is None:
-        return None
-    orders = open_orders(conn, cliente_id)
-    return orders[0] if len(orders) == 1 else None
+    inner = _rep.alias("open_order")
+    return (sa.select(sa.case((sa.func.count() == 1, sa.func.min(inner.c.ReparacionId))))
+            .where(inner.c.ClienteId == cliente_id, inner.c.FechaEntrega.is_(None))
+            .scalar_subquery())

@@ -143,22 +143,25 @@ def parse_phones(text: str | None, region: str = "AR", area_code: str = "11") ->
 
 @lru_cache(maxsize=65536)
 def parse_whatsapp_id(digits: str | None) -> Phone | None:
-    """The phone of a WhatsApp id as ACS sends it (``from``/``to``: digits, no ``+``)."""
+    """The phone of a WhatsApp id as ACS sends it (``from``/``to``: digits, no ``+``).
+
+    A WhatsApp id names a real account, so it is not validated against libphonenumber's
+    ranges (which lag behind new ones); it is only split into country code and national
+    number. The E.164 kept is exactly what WhatsApp sent.
+    """
     if not digits:
         return None
     raw = digits.strip().lstrip("+")
     if not raw.isdigit() or not _MIN_DIGITS <= len(raw) <= _MAX_E164_DIGITS:
         return None
-    number = _parse_valid("+" + raw, "ZZ")
-    if number is not None:
-        return _phone(number)
-    # A number libphonenumber's metadata does not know yet: keep WhatsApp's digits.
     try:
-        loose = phonenumbers.parse("+" + raw, "ZZ")
+        number = phonenumbers.parse("+" + raw, None)
     except phonenumbers.NumberParseException:
+        return None  # no such country code
+    nsn = phonenumbers.national_significant_number(number)
+    if len(nsn) < _MIN_DIGITS - 2:
         return None
-    nsn = phonenumbers.national_significant_number(loose)
-    return Phone(e164="+" + raw, key=matching_key(loose.country_code or 0, nsn))
+    return Phone(e164="+" + raw, key=matching_key(number.country_code or 0, nsn))
 
 
 def mask(value: str | None) -> str:

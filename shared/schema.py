@@ -134,7 +134,6 @@ message = sa.Table(
     sa.Index("UX_WhatsAppMessage_MessageKey", "MessageKey", unique=True),
     sa.Index("IX_WhatsAppMessage_PhoneKey_WhatsAppTimestamp", "PhoneKey", "WhatsAppTimestamp"),
     sa.Index("IX_WhatsAppMessage_ReparacionId_WhatsAppTimestamp", "ReparacionId", "WhatsAppTimestamp", "Id"),
-    sa.Index("IX_WhatsAppMessage_ClienteId_WhatsAppTimestamp", "ClienteId", "WhatsAppTimestamp"),
     sa.Index("IX_WhatsAppMessage_Bsuid", "Bsuid"),
     sa.Index("IX_WhatsAppMessage_WhatsAppMessageId", "WhatsAppMessageId"),
 )
@@ -174,6 +173,8 @@ customer_phone = sa.Table(
     sa.Column("SourceField", sa.Unicode(20), primary_key=True),
     sa.Column("PhoneKey", sa.Unicode(20), primary_key=True),
     sa.Column("E164", sa.Unicode(20), nullable=False),
+    # fingerprint of the Telefono1/2 text (and region/area settings) the row was derived from
+    sa.Column("PhonesHash", sa.Unicode(16), nullable=False),
     sa.Column("IndexedAt", DateTime2, nullable=False),
     sa.Index("IX_WhatsAppCustomerPhone_PhoneKey", "PhoneKey"),
 )

@@ -25,6 +25,7 @@ IF OBJECT_ID(N'dbo.WhatsAppCustomerPhone', N'U') IS NULL
         [SourceField] NVARCHAR(20) NOT NULL,
         [PhoneKey] NVARCHAR(20) NOT NULL,
         [E164] NVARCHAR(20) NOT NULL,
+        [PhonesHash] NVARCHAR(16) NOT NULL,
         [IndexedAt] DATETIME2 NOT NULL,
         CONSTRAINT [PK_WhatsAppCustomerPhone] PRIMARY KEY ([ClienteId], [SourceField], [PhoneKey])
     );
@@ -67,8 +68,6 @@ IF OBJECT_ID(N'dbo.WhatsAppMessage', N'U') IS NULL
     );
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Bsuid' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
     CREATE INDEX [IX_WhatsAppMessage_Bsuid] ON [dbo].[WhatsAppMessage] ([Bsuid]);
-IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_ClienteId_WhatsAppTimestamp' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
-    CREATE INDEX [IX_WhatsAppMessage_ClienteId_WhatsAppTimestamp] ON [dbo].[WhatsAppMessage] ([ClienteId], [WhatsAppTimestamp]);
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_PhoneKey_WhatsAppTimestamp' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
     CREATE INDEX [IX_WhatsAppMessage_PhoneKey_WhatsAppTimestamp] ON [dbo].[WhatsAppMessage] ([PhoneKey], [WhatsAppTimestamp]);
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_ReparacionId_WhatsAppTimestamp' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))

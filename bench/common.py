@@ -1,0 +1,71 @@
+"""Helpers shared by the benchmarks: latency statistics and the results file."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Figure:
+    """One measured figure, its goal and, where there is one, the baseline it is compared with."""
+
+    bench: str
+    metric: str
+    value: float
+    unit: str
+    goal: str = ""
+    met: bool | None = None
+    baseline: float | None = None
+    ratio: float | None = None
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    """Seconds taken by each of ``repeat`` calls."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def summary_ms(samples: list[float]) -> dict[str, float]:
+    return {"p50": percentile(samples, 50) * 1e3, "p99": percentile(samples, 99) * 1e3,
+            "mean": statistics.fmean(samples) * 1e3}
+
+
+@contextmanager
+def scratch_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="fs-bench-") as tmp:
+        yield Path(tmp)
+
+
+def record(bench: str, figures: list[Figure], samples: dict[str, list[float]] | None = None) -> None:
+    """Merge ``figures`` (and raw latency samples, for the chart) into ``results/latest.json``."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "latest.json"
+    data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"benches": {}}
+    data["benches"][bench] = {"figures": [asdict(f) for f in figures],
+                              "samples_ms": {k: [round(s * 1e3, 4) for s in v] for k, v in (samples or {}).items()},
+                              "machine": {"cpus": os.cpu_count()}}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    for f in figures:
+        extra = f" (baseline {f.baseline:.4g}, ratio {f.ratio:.3g})" if f.baseline is not None and f.ratio else ""
+        verdict = "" if f.met is None else (" ✔" if f.met else " ✘ MISSED")
+        print(f"{bench:10} {f.metric:34} {f.value:10.4g} {f.unit:8} goal {f.goal or '-'}{extra}{verdict}")
