@@ -26,6 +26,7 @@ def main() -> None:
         path = dataset.working_copy(tmp / "ingest.db")
         url = f"sqlite:///{path}"
         os.environ["DATABASE_URL"] = url
+        import function_app  # noqa: F401 - the worker's start-up (logging, gc.freeze) as in production
         from shared import acs_events, db, ingest
 
         rng = random.Random(3)

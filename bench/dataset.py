@@ -1,7 +1,7 @@
 """The realistic benchmark data set, built once and reused between runs.
 
 100,000 customers whose phones are typed the Argentine ways, 50,000 orders (40% open),
-1,000,000 messages of Spanish text spread over 30,000 conversations. The schema comes
+1,000,000 messages of Spanish text spread over 15,000 conversations (about 67 each). The schema comes
 from ``shared.migrate`` (the app's own definitions); rows are bulk-inserted with the
 ``sqlite3`` module, and the phone index is built by the app's own ``customer_phones``.
 
@@ -23,8 +23,8 @@ from shared import migrate
 from shared.identity import WATERMARK, customer_phones, phones_hash
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-VERSION = 6  # bump when the generator changes
-CUSTOMERS, ORDERS, MESSAGES, CONVERSATIONS = 100_000, 50_000, 1_000_000, 30_000
+VERSION = 7  # bump when the generator changes
+CUSTOMERS, ORDERS, MESSAGES, CONVERSATIONS = 100_000, 50_000, 1_000_000, 15_000
 EPOCH = datetime(2026, 1, 1)
 
 NOMBRES = ("Juan", "María", "Carlos", "Lucía", "Martín", "Sofía", "Diego", "Valentina", "Javier", "Camila",

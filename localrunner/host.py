@@ -13,7 +13,9 @@ binding metadata the real host reads (``get_function_json()``) and serves:
 * MCP tool triggers at ``/runtime/webhooks/mcp`` (see ``localrunner/mcp_bridge.py``);
 * the front end's build (``frontend/dist``) at ``/``.
 
-Function keys are not enforced, as with ``func start``.
+Function keys are enforced only when ``FUNCTIONS_KEY`` is set (``x-functions-key``
+header or ``code`` query, 401 otherwise, as the real host does); unset, they are not,
+as with ``func start``.
 """
 
 from __future__ import annotations
@@ -110,7 +112,13 @@ def _http_route(info: FunctionInfo) -> Route:
     path = "/api/" + _CONSTRAINT.sub(r"{\1}", template).lstrip("/")
     methods = [m.upper() for m in info.trigger.get("methods") or ["GET", "POST"]]
 
+    needs_key = str(info.trigger.get("authLevel", "FUNCTION")).upper() != "ANONYMOUS"
+
     async def endpoint(request: Request) -> Response:
+        key = os.environ.get("FUNCTIONS_KEY")
+        presented = request.headers.get("x-functions-key") or request.query_params.get("code")
+        if needs_key and key and presented != key:
+            return Response(status_code=401)  # as the Functions host answers: no body
         body = await request.body()
         req = func.HttpRequest(
             method=request.method, url=str(request.url), headers=dict(request.headers),

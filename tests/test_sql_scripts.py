@@ -75,7 +75,8 @@ def test_whatsapp_resumen_row_script() -> None:
 
 
 def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str) -> None:
-    from shared import demo, health, identity, ingest
+    from shared import conversation, demo, health, identity, ingest, order_view, sync
+    from shared.errors import NoUsablePhone
 
     issued: list[Any] = []
 
@@ -89,6 +90,12 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str) -> 
             ingest.ingest_event(example(name), db_url)
         identity.reindex_all(db_url)
         health.check(db_url)
+        sync.sync_order(5, db_url)
+        with pytest.raises(NoUsablePhone):
+            sync.sync_order(11, db_url)
+        first = conversation.order_messages(1, 2, None, db_url)
+        conversation.order_messages(1, 2, first["nextCursor"], db_url)
+        order_view.order_whatsapp(1, db_url)
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
     statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]

@@ -1,0 +1,130 @@
+"""``POST /api/whatsapp/sync``: bring an order's conversation up to date.
+
+ACS cannot pull history: every message arrives through Event Grid and is already
+stored. Sync therefore *gathers* the stored messages of the order's customer (their
+phones in ``Telefono1``, then ``Telefono2``, and the BSUIDs learned for those phones)
+since the order was created minus ``SYNC_LOOKBACK_DAYS``, links the unlinked ones to
+the order, counts those new since the last sync, records a ``WhatsAppSyncLog`` row
+and, when something is new, asks for a fresh summary.
+
+Two syncs of one order are serialized (a per-order row in ``WhatsAppState`` is
+written first, so the second waits for the first to commit): pressing the button
+twice, or two staff at once, counts each message once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shared import config, db, identity, observability, schema
+from shared.conversation import iso
+from shared.errors import NoUsablePhone, OrderNotFound
+
+log = observability.logger(__name__)
+_m, _log, _rep, _cl = schema.message, schema.sync_log, schema.reparacion, schema.cliente
+_CHUNK = 500  # ids per IN list: well under SQL Server's 2,100 parameters
+
+SummaryRequest = Callable[[int], tuple[bool, str | None]]
+"""Asked with an order id; answers whether a summary was written, and why not."""
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    customer_id: int
+    phone: str | None
+    received: int
+    total: int
+    last_message_id: int | None
+    fields_tried: list[dict[str, str]] | None = None
+
+
+def _order_and_customer(conn: Connection, order_id: int) -> Any:
+    return conn.execute(
+        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.CreadoEn, _cl.c.ClienteId.label("Live"),
+                  _cl.c.Telefono1, _cl.c.Telefono2)
+        .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
+        .where(_rep.c.ReparacionId == order_id)).first()
+
+
+def fields_tried(telefono1: str | None, telefono2: str | None) -> list[dict[str, str]]:
+    """Why each phone field gave no usable phone (for the 422 answer)."""
+    return [{"field": field, "reason": identity.read_phone_field(value).reason or "sin número utilizable"}
+            for field, value in zip(identity.PHONE_FIELDS, (telefono1, telefono2), strict=True)]
+
+
+def _serialize(conn: Connection, order_id: int) -> None:
+    identity.set_state(conn, f"sync:{order_id}", iso(db.utcnow()) or "")
+
+
+def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
+    _serialize(conn, order_id)
+    order = _order_and_customer(conn, order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    phones = (identity.index_customer(conn, order.ClienteId, order.Telefono1, order.Telefono2)
+              if order.Live is not None else [])
+    if not phones:
+        _record(conn, cliente_id=order.ClienteId, order_id=order_id, phone=None, now=now, count=0, last_id=None,
+                status="failed", error="sin teléfono utilizable")
+        tried = fields_tried(order.Telefono1, order.Telefono2) if order.Live is not None else [
+            {"field": f, "reason": "el cliente no existe"} for f in identity.PHONE_FIELDS]
+        return _Gathered(order.ClienteId, None, 0, 0, None, tried)
+    keys = [phone.key for _, phone in phones]
+    bsuids = identity.bsuids_of_keys(conn, keys)
+    whose = sa.or_(_m.c.PhoneKey.in_(keys), _m.c.Bsuid.in_(bsuids)) if bsuids else _m.c.PhoneKey.in_(keys)
+    since = order.CreadoEn - timedelta(days=config.get_int("SYNC_LOOKBACK_DAYS"))
+    unlinked = list(conn.execute(sa.select(_m.c.Id).where(
+        _m.c.ReparacionId.is_(None), whose, _m.c.WhatsAppTimestamp >= since)).scalars())
+    for start in range(0, len(unlinked), _CHUNK):
+        conn.execute(_m.update().where(_m.c.Id.in_(unlinked[start:start + _CHUNK]), _m.c.ReparacionId.is_(None))
+                     .values(ReparacionId=order_id))
+    watermark = conn.execute(sa.select(sa.func.max(_log.c.LastMessageId)).where(
+        _log.c.ReparacionId == order_id, _log.c.Status != "failed")).scalar() or 0
+    counts = conn.execute(sa.select(sa.func.count(), sa.func.max(_m.c.Id),
+                                    sa.func.sum(sa.case((_m.c.Id > watermark, 1), else_=0)))
+                          .where(_m.c.ReparacionId == order_id)).one()
+    total, last_id, after_watermark = int(counts[0]), counts[1], int(counts[2] or 0)
+    received = after_watermark + sum(1 for message_id in unlinked if message_id <= watermark)
+    status = "success" if total else "no_messages"
+    phone = phones[0][1].e164
+    _record(conn, cliente_id=order.ClienteId, order_id=order_id, phone=phone, now=now, count=received,
+            last_id=last_id, status=status)
+    return _Gathered(order.ClienteId, phone, received, total, last_id)
+
+
+def _record(conn: Connection, *, cliente_id: int, order_id: int, phone: str | None, now: datetime, count: int,
+            last_id: int | None, status: str, error: str | None = None) -> None:
+    conn.execute(_log.insert().values(ClienteId=cliente_id, ReparacionId=order_id, PhoneNumber=phone,
+                                      LastSyncAt=now, MessageCount=count, LastMessageId=last_id, Status=status,
+                                      ErrorMessage=error))
+
+
+def sync_order(order_id: int, url: str | None = None,
+               request_summary: SummaryRequest | None = None) -> dict[str, Any]:
+    """Sync one order; the API's ``SyncResult``. Raises ``OrderNotFound``, ``NoUsablePhone``,
+    ``DatabaseUnavailable``."""
+    now = db.utcnow()
+    gathered = db.write(lambda conn: _gather(conn, order_id, now), url)
+    if gathered.fields_tried is not None:
+        log.info("sync of order %s: customer has no usable phone", order_id)
+        raise NoUsablePhone(gathered.fields_tried)
+    summary_generated, summary_error = False, None
+    if gathered.received and request_summary is not None:
+        try:
+            summary_generated, summary_error = request_summary(order_id)
+        except Exception as exc:  # the sync itself succeeded; the summary is best effort
+            log.warning("sync of order %s: summary failed (%s)", order_id, type(exc).__name__)
+            summary_generated, summary_error = False, "No se pudo generar el resumen; se reintentará solo."
+    elif gathered.received:
+        summary_error = "No hay un servicio de resúmenes configurado."
+    log.info("sync of order %s: %d new of %d, summary=%s", order_id, gathered.received, gathered.total,
+             summary_generated)
+    return {"orderId": order_id, "messagesReceived": gathered.received, "lastSyncAt": iso(now),
+            "summaryGenerated": summary_generated, "summaryError": summary_error,
+            "status": "success" if gathered.total else "no_messages"}
