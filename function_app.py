@@ -14,7 +14,7 @@ from typing import Any
 
 import azure.functions as func
 
-from shared import conversation, events, health, ingest, observability, order_view, sync
+from shared import conversation, events, health, identity, ingest, observability, order_view, summaries, sync
 from shared.errors import as_api_error, parse_order_id
 
 observability.configure()
@@ -58,7 +58,8 @@ def openapi(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="whatsapp/sync", methods=["POST"])
 def sync_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Link the order's customer's stored messages to the order; summarize when anything is new."""
-    return _answer(req, lambda: sync.sync_order(parse_order_id(req.params.get("orderId"))))
+    return _answer(req, lambda: sync.sync_order(parse_order_id(req.params.get("orderId")),
+                                                request_summary=summaries.request_summary))
 
 
 @app.route(route="whatsapp/messages/{orderId}", methods=["GET"])
@@ -73,6 +74,18 @@ def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Customer, phone, wa.me link, latest summary and 24-hour window of an order."""
     return _answer(req, lambda: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))))
+
+
+@app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def summarize_conversations(timer: func.TimerRequest) -> None:
+    """Write "WhatsApp Resumen" novedades for conversations quiet since their last new message."""
+    summaries.run_batch()
+
+
+@app.timer_trigger(schedule="%PHONE_INDEX_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def refresh_phone_index(timer: func.TimerRequest) -> None:
+    """Re-read every customer's phones (FastService edits customers without telling us)."""
+    identity.reindex_all()
 
 
 # Start-up is over: keep the ~60,000 long-lived objects of the imports (libphonenumber,

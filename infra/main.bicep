@@ -124,8 +124,8 @@ param rawPayloadMaxBytes string = '16384'
 @description('SYNC_LOOKBACK_DAYS')
 param syncLookbackDays string = '7'
 
-@description('PHONE_INDEX_REFRESH_MINUTES')
-param phoneIndexRefreshMinutes string = '60'
+@description('PHONE_INDEX_SCHEDULE: NCRONTAB schedule of refresh_phone_index (seconds first).')
+param phoneIndexSchedule string = '0 15 * * * *'
 
 @description('WHATSAPP_GREETING: text pre-filled in the wa.me link.')
 param whatsappGreeting string = 'Hola {cliente}, te escribimos de FastService por tu orden #{ticket}.'
@@ -330,7 +330,7 @@ var appSettings = {
   ACS_CONNECTION_STRING: ''
   RAW_PAYLOAD_MAX_BYTES: rawPayloadMaxBytes
   SYNC_LOOKBACK_DAYS: syncLookbackDays
-  PHONE_INDEX_REFRESH_MINUTES: phoneIndexRefreshMinutes
+  PHONE_INDEX_SCHEDULE: phoneIndexSchedule
   WHATSAPP_GREETING: whatsappGreeting
   AZURE_OPENAI_ENDPOINT: openAiAccess.outputs.endpoint
   AZURE_OPENAI_DEPLOYMENT: openAiDeploymentName
