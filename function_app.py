@@ -6,6 +6,7 @@ result or error to its output. Business rules live in ``shared/``.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 from collections.abc import Callable
@@ -14,7 +15,18 @@ from typing import Any
 
 import azure.functions as func
 
-from shared import conversation, events, health, identity, ingest, observability, order_view, summaries, sync
+from shared import (
+    agent_tools,
+    conversation,
+    events,
+    health,
+    identity,
+    ingest,
+    observability,
+    order_view,
+    summaries,
+    sync,
+)
 from shared.errors import as_api_error, parse_order_id
 
 observability.configure()
@@ -86,6 +98,72 @@ def summarize_conversations(timer: func.TimerRequest) -> None:
 def refresh_phone_index(timer: func.TimerRequest) -> None:
     """Re-read every customer's phones (FastService edits customers without telling us)."""
     identity.reindex_all()
+
+
+# --- MCP tools for FastService's AI agent (served by the host at /runtime/webhooks/mcp) ----------
+
+INTEGER = func.McpPropertyType.INTEGER
+
+
+class ToolError(Exception):
+    """A tool call that cannot be answered; its message (Spanish) is what the agent sees."""
+
+
+async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
+    """Run a tool's logic off the event loop; compact JSON, or a ToolError with a clear message."""
+    try:
+        return json.dumps(await asyncio.to_thread(fn, **arguments), ensure_ascii=False, separators=(",", ":"))
+    except Exception as exc:
+        raise ToolError(as_api_error(exc).detail) from exc
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="phoneNumber", description=(
+    "Teléfono del cliente en cualquier formato ('11 5555-1234', '+54 9 11 5555 1234', '5491155551234'). "
+    "Usá exactamente uno de phoneNumber, orderId o customerId."), is_required=False)
+@app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
+                       property_type=INTEGER, is_required=False)
+@app.mcp_tool_property(arg_name="customerId", description="Id del cliente (ClienteId).", property_type=INTEGER,
+                       is_required=False)
+@app.mcp_tool_property(arg_name="limit", description="Cuántos mensajes, los más recientes (1-100, por defecto 20).",
+                       property_type=INTEGER, is_required=False)
+async def get_whatsapp_messages(phoneNumber: str = "", orderId: int = 0, customerId: int = 0,
+                                limit: int = 20) -> str:
+    """Read the stored WhatsApp messages of a customer: by phone number (any format staff type), by order id or
+    by customer id. Returns {messages: [{id, at (UTC), from: "cliente"|"taller", type, text, media, replyTo,
+    reaction, choice, delivery}], olderMessages}, oldest first. Use it to see what was actually said; for a
+    quick overview prefer get_whatsapp_summary."""
+    return await _tool(agent_tools.get_messages, phone_number=phoneNumber, order_id=orderId,
+                       customer_id=customerId, limit=limit)
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
+                       property_type=INTEGER)
+async def sync_whatsapp_messages(orderId: int) -> str:
+    """Bring an order's WhatsApp conversation up to date: links the customer's stored messages to the order
+    and writes a fresh summary when something is new. Returns {messagesReceived, lastSyncAt, summaryGenerated,
+    summaryError, status}. Use it before get_whatsapp_summary when the summary may be stale."""
+    return await _tool(agent_tools.sync_order, order_id=orderId)
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
+                       property_type=INTEGER)
+async def get_whatsapp_summary(orderId: int) -> str:
+    """The latest AI summary of an order's WhatsApp conversation ('WhatsApp Resumen') and what happened since.
+    Returns {customer, summary: {text, createdAt, messageCount}, hasNewMessages, lastSyncAt, canReplyFreely
+    (the 24-hour window is open), replyWindowUntil, waMeUrl}. No summary yet means nothing was summarized."""
+    return await _tool(agent_tools.get_summary, order_id=orderId)
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="limit", description="Cuántas órdenes como máximo (1-100, por defecto 20).",
+                       property_type=INTEGER, is_required=False)
+async def list_orders_awaiting_reply(limit: int = 20) -> str:
+    """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer, the longest
+    waiting first. Returns {orders: [{orderId, customer, waitingSince (UTC), orderOpen, lastMessage}]}."""
+    return await _tool(agent_tools.orders_awaiting_reply, limit=limit)
 
 
 # Start-up is over: keep the ~60,000 long-lived objects of the imports (libphonenumber,

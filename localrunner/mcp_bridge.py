@@ -74,7 +74,17 @@ def mcp_app(tools: list[FunctionInfo],
                                  instructions=settings.get("instructions"),
                                  on_list_tools=list_tools, on_call_tool=call_tool)
     manager = StreamableHTTPSessionManager(server, stateless=True, json_response=True)
-    return manager.handle_request, manager
+    return _Asgi(manager), manager
+
+
+class _Asgi:
+    """The session manager as an ASGI app (Starlette takes a bound method for a request handler)."""
+
+    def __init__(self, manager: StreamableHTTPSessionManager) -> None:
+        self.manager = manager
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.manager.handle_request(scope, receive, send)
 
 
 def _error(message: str) -> types.CallToolResult:

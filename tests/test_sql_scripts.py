@@ -76,7 +76,7 @@ def test_whatsapp_resumen_row_script() -> None:
 
 def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUMMARY_QUIET_MINUTES", "0")
-    from shared import conversation, demo, health, identity, ingest, order_view, summaries, sync
+    from shared import agent_tools, conversation, demo, health, identity, ingest, order_view, summaries, sync
     from shared.errors import NoUsablePhone
 
     issued: list[Any] = []
@@ -98,6 +98,9 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         conversation.order_messages(1, 2, first["nextCursor"], db_url)
         order_view.order_whatsapp(1, db_url)
         summaries.run_batch(db_url)  # candidates, leases, novedades, watermarks
+        agent_tools.get_messages(phone_number="11-5555-1234", url=db_url)
+        agent_tools.get_messages(customer_id=1, url=db_url)
+        agent_tools.orders_awaiting_reply(url=db_url)
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
     statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]

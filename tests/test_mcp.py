@@ -1,0 +1,96 @@
+"""MCP tools over streamable HTTP, with the official ``mcp`` client, against the local runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.conftest import Runner
+
+pytestmark = pytest.mark.e2e
+TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply"}
+
+
+def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        async with streamable_http_client(f"{runner.base}/runtime/webhooks/mcp") as streams, \
+                ClientSession(streams[0], streams[1]) as session:
+            await session.initialize()
+            return await work(session)
+    return anyio.run(main)
+
+
+def call(runner: Runner, tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+    async def work(session: ClientSession) -> tuple[bool, Any]:
+        result = await session.call_tool(tool, arguments)
+        text = result.content[0].text  # type: ignore[union-attr]
+        return bool(result.is_error), (text if result.is_error else json.loads(text))
+    return with_session(runner, work)  # type: ignore[no-any-return]
+
+
+def test_tools_are_listed_with_descriptions_and_input_schemas(runner: Runner) -> None:
+    async def work(session: ClientSession) -> Any:
+        return (await session.list_tools()).tools
+    tools = {t.name: t for t in with_session(runner, work)}
+    assert set(tools) == TOOLS
+    for tool in tools.values():
+        assert tool.description and len(tool.description) > 80  # enough for a model to choose
+        assert tool.input_schema["type"] == "object"
+    assert tools["sync_whatsapp_messages"].input_schema["required"] == ["orderId"]
+    assert tools["sync_whatsapp_messages"].input_schema["properties"]["orderId"]["type"] == "integer"
+    assert tools["get_whatsapp_summary"].input_schema["required"] == ["orderId"]
+    assert tools["get_whatsapp_messages"].input_schema["required"] == []
+    assert set(tools["get_whatsapp_messages"].input_schema["properties"]) == {
+        "phoneNumber", "orderId", "customerId", "limit"}
+    assert tools["list_orders_awaiting_reply"].input_schema["required"] == []
+
+
+@pytest.mark.parametrize("selector", [{"phoneNumber": "11-5555-1234"}, {"phoneNumber": "+54 9 11 5555 1234"},
+                                      {"orderId": 1}, {"customerId": 1}])
+def test_get_messages_by_any_phone_format_order_or_customer(runner: Runner, selector: dict[str, Any]) -> None:
+    error, body = call(runner, "get_whatsapp_messages", {**selector, "limit": 3})
+    assert not error
+    assert len(body["messages"]) == 3 and body["olderMessages"] is True
+    assert {m["from"] for m in body["messages"]} <= {"cliente", "taller"}
+    assert all(v is not None for m in body["messages"] for v in m.values())  # compact: no nulls
+
+
+def test_sync_then_summary(runner: Runner) -> None:
+    error, synced = call(runner, "sync_whatsapp_messages", {"orderId": 5})
+    assert not error and synced["status"] == "success"
+    error, summary = call(runner, "get_whatsapp_summary", {"orderId": 5})
+    assert not error and summary["customer"] == "Lucía Fernández"
+    assert summary["summary"]["text"].startswith("Resumen automático (sin IA)")
+    assert summary["hasNewMessages"] is False
+
+
+def test_orders_awaiting_reply_oldest_first(runner: Runner) -> None:
+    error, body = call(runner, "list_orders_awaiting_reply", {"limit": 10})
+    assert not error
+    waiting = [o["orderId"] for o in body["orders"]]
+    assert 15 in waiting and 2 in waiting and 1 in waiting  # their customers wrote last
+    assert 10 not in waiting  # the shop wrote last to Valentina
+    stamps = [o["waitingSince"] for o in body["orders"]]
+    assert stamps == sorted(stamps)
+
+
+@pytest.mark.parametrize(("tool", "arguments", "message"), [
+    ("get_whatsapp_summary", {"orderId": 999}, "No existe la orden 999"),
+    ("sync_whatsapp_messages", {"orderId": 11}, "no tiene un teléfono que WhatsApp pueda usar"),
+    ("get_whatsapp_messages", {"phoneNumber": "no sé"}, "no es un número de teléfono válido"),
+    ("get_whatsapp_messages", {}, "Indicá exactamente uno"),
+    ("get_whatsapp_messages", {"orderId": 1, "limit": 500}, "limit debe ser un número entre 1 y 100"),
+    ("get_whatsapp_messages", {"customerId": 999}, "No existe el cliente 999"),
+    ("sync_whatsapp_messages", {"orderId": "uno"}, "debe ser un número de ticket"),
+    ("no_such_tool", {}, "Unknown tool"),
+])
+def test_errors_come_back_as_tool_errors_with_a_clear_message(runner: Runner, tool: str,
+                                                                arguments: dict[str, Any], message: str) -> None:
+    error, text = call(runner, tool, arguments)
+    assert error and message in text
