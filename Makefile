@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 CHECKOV := .venv-checkov/bin/checkov
 
-.PHONY: run test setup lint unit venv tools system clean bench chaos
+FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
+
+.PHONY: run test setup lint unit venv tools system clean bench chaos frontend frontend-unit e2e
 
 # Debian packages the project uses: unixODBC (pyodbc's driver manager). Installed only when missing.
 system:
@@ -33,8 +36,23 @@ tools: venv $(wildcard infra/requirements-checkov.txt)
 setup: venv  ## create or migrate the database, load demo data into an empty one
 	$(BIN)/python -m localrunner setup
 
-run: setup  ## serve the function app on 127.0.0.1:$${PORT:-7071}
+run: setup frontend  ## serve the function app and the demo page on 127.0.0.1:$${PORT:-7071}
 	$(BIN)/python -m localrunner serve
+
+$(FRONTEND_DEPS): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/dist/index.html: $(FRONTEND_DEPS) $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+
+frontend: frontend/dist/index.html  ## the WhatsApp panel's demo page, served by the runner at /
+
+frontend-unit: $(FRONTEND_DEPS)  ## Vitest + Testing Library
+	cd frontend && npm test --silent
+
+e2e: setup frontend  ## Playwright driving Debian's Chromium against the local runner (installs Chromium if missing)
+	cd frontend && npm run e2e --silent
 
 lint: venv
 	$(BIN)/ruff check .
@@ -43,7 +61,7 @@ lint: venv
 unit: venv
 	$(BIN)/python -m pytest
 
-test: setup tools lint unit  ## everything CI runs
+test: setup tools lint frontend-unit e2e unit  ## everything CI runs (pytest last: its summary closes the run)
 
 bench: venv  ## every benchmark; figures in bench/results/latest.{json,md}
 	$(BIN)/python -m bench

@@ -44,8 +44,8 @@ def latest_summary(conn: Connection, order_id: int) -> Any:
 
 def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
     order = conn.execute(
-        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _cl.c.Nombre, _cl.c.Apellido, _cl.c.Telefono1,
-                  _cl.c.Telefono2)
+        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.FechaEntrega, _cl.c.Nombre, _cl.c.Apellido,
+                  _cl.c.Telefono1, _cl.c.Telefono2)
         .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
         .where(_rep.c.ReparacionId == order_id)).first()
     if order is None:
@@ -75,6 +75,7 @@ def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
     name = f"{order.Nombre or ''} {order.Apellido or ''}".strip()
     return {
         "orderId": order_id,
+        "orderOpen": order.FechaEntrega is None,
         "customer": {"id": order.ClienteId, "name": name},
         "phone": phone,
         "phoneProblem": problem,

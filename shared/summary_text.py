@@ -122,7 +122,8 @@ def offline_digest(lines: list[Line], max_chars: int, previous: str | None = Non
     if not lines:
         return bound(f"{OFFLINE_PREFIX}: sin mensajes nuevos.", max_chars)
     last = lines[-1]
-    parts = [f"{OFFLINE_PREFIX}. {len(lines)} mensajes nuevos; el último, del "
+    count = "1 mensaje nuevo" if len(lines) == 1 else f"{len(lines)} mensajes nuevos"
+    parts = [f"{OFFLINE_PREFIX}. {count}; el último, del "
              f"{AUTHORS.get(last.direction, 'otro').lower()} el {local_time(last.at)}."]
     asked = [line for line in lines if line.direction == "inbound" and "?" in line.text]
     if asked:

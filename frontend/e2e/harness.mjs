@@ -1,0 +1,210 @@
+// The e2e set-up: Chromium, the front-end build, a local runner on a free port
+// with a fresh SQLite database, and a tiny test runner (playwright-core has none).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const FRONTEND = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = path.resolve(FRONTEND, '..');
+export const ARTIFACTS = path.join(FRONTEND, 'artifacts');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function log(...parts) {
+  console.log('[e2e]', ...parts);
+}
+
+export function ensureChromium() {
+  const r = spawnSync('bash', [path.join(FRONTEND, 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('Chromium is not available (scripts/ensure-chromium.sh failed)');
+}
+
+function newestMtime(entry) {
+  let stat;
+  try {
+    stat = fs.statSync(entry);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const name of fs.readdirSync(entry)) newest = Math.max(newest, newestMtime(path.join(entry, name)));
+  return newest;
+}
+
+/** Builds dist/ when it is missing or older than its sources. */
+export function buildIfNeeded() {
+  const built = path.join(FRONTEND, 'dist', 'index.html');
+  const sources = ['src', 'index.html', 'vite.config.ts', 'tsconfig.json', 'package.json'].map((p) => path.join(FRONTEND, p));
+  const builtAt = newestMtime(built);
+  if (builtAt && sources.every((s) => newestMtime(s) <= builtAt)) {
+    log('dist/ is up to date');
+    return;
+  }
+  log('building the front end (npm run build)');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: FRONTEND, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `python -m localrunner serve` on a free port with a fresh SQLite database and no timers. */
+export async function startRunner() {
+  const python = path.join(ROOT, '.venv', 'bin', 'python');
+  if (!fs.existsSync(python)) throw new Error(`${python} is missing: create the venv first (make setup at the repo root)`);
+  const port = await freePort();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-wa-e2e-'));
+  const databaseUrl = `sqlite:///${path.join(tmp, 'e2e.db')}`;
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const logFile = path.join(ARTIFACTS, 'runner.log');
+  const out = fs.openSync(logFile, 'w');
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TIMERS: 'off' };
+  delete env.FUNCTIONS_KEY; // keys are not what these tests are about
+  const child = spawn(python, ['-m', 'localrunner', 'serve'], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  log(`local runner pid ${child.pid} on ${baseUrl} (database ${databaseUrl})`);
+  for (;;) {
+    if (exited) throw new Error(`the local runner exited (${JSON.stringify(exited)}); see ${logFile}`);
+    try {
+      const r = await fetch(`${baseUrl}/api/health`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 90_000) {
+      child.kill('SIGKILL');
+      throw new Error(`the local runner did not answer /api/health within 90 s; see ${logFile}`);
+    }
+    await sleep(250);
+  }
+  log(`runner healthy after ${Date.now() - started} ms`);
+
+  async function stop() {
+    if (exited) return;
+    child.kill('SIGTERM');
+    for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+    if (!exited) child.kill('SIGKILL');
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return { baseUrl, port, stop, logFile };
+}
+
+/** An incoming WhatsApp text as Event Grid delivers it (see tests/data/acs-events/text-received.json). */
+export async function postIncomingText(baseUrl, from, content) {
+  const now = new Date().toISOString();
+  const event = {
+    id: randomUUID(),
+    topic:
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/fastservice/providers/microsoft.communication/communicationservices/fastservice-acs',
+    subject: `advancedMessage/sender/${from}/recipient/11111111-1111-1111-1111-111111111111`,
+    data: {
+      content,
+      channelType: 'whatsapp',
+      messageType: 'text',
+      from,
+      to: '11111111-1111-1111-1111-111111111111',
+      receivedTimestamp: now,
+    },
+    eventType: 'Microsoft.Communication.AdvancedMessageReceived',
+    dataVersion: '1.0',
+    metadataVersion: '1',
+    eventTime: now,
+  };
+  const r = await fetch(`${baseUrl}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'aeg-event-type': 'Notification' },
+    body: JSON.stringify([event]),
+  });
+  if (r.status !== 202) throw new Error(`Event Grid webhook answered ${r.status}: ${await r.text()}`);
+  return event;
+}
+
+export async function getJson(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url} answered ${r.status}`);
+  return r.json();
+}
+
+/** Polls `fn` until it returns without throwing (or the time runs out, rethrowing its last error). */
+export async function eventually(fn, { timeout = 10_000, interval = 200 } = {}) {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() - started > timeout) throw error;
+      await sleep(interval);
+    }
+  }
+}
+
+/** A minimal sequential test runner with per-test timeout and a screenshot on failure. */
+export function createSuite() {
+  const tests = [];
+  return {
+    test(name, fn, { timeout = 45_000 } = {}) {
+      tests.push({ name, fn, timeout });
+    },
+    async run(makePage) {
+      let passed = 0;
+      let failed = 0;
+      const only = process.env.E2E_GREP ? new RegExp(process.env.E2E_GREP) : null;
+      for (const t of tests) {
+        if (only && !only.test(t.name)) continue;
+        const started = Date.now();
+        const page = await makePage();
+        let timer;
+        try {
+          await Promise.race([
+            t.fn(page),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`timed out after ${t.timeout} ms`)), t.timeout);
+            }),
+          ]);
+          passed++;
+          console.log(`  ✓ ${t.name} (${Date.now() - started} ms)`);
+        } catch (error) {
+          failed++;
+          console.log(`  ✗ ${t.name} (${Date.now() - started} ms)\n    ${String(error?.stack ?? error).split('\n').join('\n    ')}`);
+          const file = path.join(ARTIFACTS, `FAILED-${t.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+          await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+        } finally {
+          clearTimeout(timer);
+          await page.close().catch(() => {});
+        }
+      }
+      return { passed, failed };
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * One message of the conversation: the customer's on the left, the shop's on the
+ * right, with time, delivery ticks (shop only), media placeholder, quoted
+ * message and reactions.
+ */
+import type { DeliveryStatus, Media, Message } from '../../types/whatsapp';
+import { formatDateTime, formatTime } from './format';
+import type { AttachedReaction } from './thread';
+import { Tooltip } from './Tooltip';
+
+export interface MessageBubbleProps {
+  message: Message;
+  /** The replied-to message when loaded; null when it is not; undefined when not a reply. */
+  quoted?: Message | null;
+  reactions?: AttachedReaction[];
+  /** Shown for the customer's messages (screen readers, quotes). */
+  customerName?: string;
+}
+
+const MEDIA_ICONS: Record<string, string> = {
+  image: '🖼️',
+  video: '🎬',
+  audio: '🎤',
+  voice: '🎤',
+  sticker: '💟',
+  document: '📎',
+};
+
+const MEDIA_NAMES: Record<string, string> = {
+  image: 'Imagen',
+  video: 'Video',
+  audio: 'Audio',
+  voice: 'Mensaje de voz',
+  sticker: 'Sticker',
+  document: 'Documento',
+};
+
+/** "📎 presupuesto.pdf", "🖼️ Imagen" */
+export function mediaLabel(media: Media): string {
+  const kind = media.kind.toLowerCase();
+  const icon = media.fileName ? (kind === 'image' || kind === 'video' ? MEDIA_ICONS[kind] : '📎') : (MEDIA_ICONS[kind] ?? '📎');
+  return `${icon} ${media.fileName ?? MEDIA_NAMES[kind] ?? 'Archivo adjunto'}`;
+}
+
+/** A short text for a message (quotes, reactions). */
+export function messagePreview(message: Message): string {
+  if (message.text) return message.text;
+  if (message.media) return message.media.caption || mediaLabel(message.media);
+  if (message.choice?.title) return message.choice.title;
+  return 'Mensaje';
+}
+
+const META_HINTS: Record<string, string> = {
+  '131047': 'Pasaron más de 24 h desde el último mensaje del cliente: solo se puede escribir con una plantilla aprobada.',
+  '131026': 'El número no puede recibir mensajes de WhatsApp.',
+};
+
+/** Label and reason of a delivery state, in Spanish. */
+export function deliveryLabel(status: DeliveryStatus): { label: string; reason: string | null } {
+  switch (status.state) {
+    case 'sent':
+      return { label: 'Enviado', reason: null };
+    case 'delivered':
+      return { label: 'Entregado', reason: null };
+    case 'read':
+      return { label: 'Leído', reason: null };
+    case 'failed': {
+      const parts: string[] = [];
+      if (status.errorCode && META_HINTS[status.errorCode]) parts.push(META_HINTS[status.errorCode] as string);
+      if (status.errorMessage) parts.push(status.errorMessage);
+      if (status.errorCode) parts.push(`(código ${status.errorCode})`);
+      return { label: 'No entregado', reason: parts.length ? parts.join(' ') : 'WhatsApp no informó el motivo.' };
+    }
+    default:
+      return { label: status.state, reason: null };
+  }
+}
+
+function Ticks({ status }: { status: DeliveryStatus }) {
+  const { label, reason } = deliveryLabel(status);
+  const at = formatDateTime(status.at);
+  if (status.state === 'failed') {
+    return (
+      <Tooltip text={`No entregado: ${reason ?? ''}`} align="end">
+        <span
+          tabIndex={0}
+          role="img"
+          aria-label={label}
+          data-state="failed"
+          className="inline-flex size-4 cursor-help items-center justify-center rounded-full bg-red-600 text-[10px] font-bold leading-none text-white focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-red-700"
+        >
+          !
+        </span>
+      </Tooltip>
+    );
+  }
+  const double = status.state === 'delivered' || status.state === 'read';
+  const known = double || status.state === 'sent';
+  return (
+    <span
+      role="img"
+      aria-label={at ? `${label} (${at})` : label}
+      title={at ? `${label} · ${at}` : label}
+      data-state={status.state}
+      className={`text-xs font-semibold leading-none tracking-[-0.2em] ${status.state === 'read' ? 'text-sky-500' : 'text-gray-500'}`}
+    >
+      {known ? (double ? '✓✓' : '✓') : <span className="tracking-normal">{status.state}</span>}
+    </span>
+  );
+}
+
+function Quote({ quoted, customerName }: { quoted: Message | null; customerName: string }) {
+  if (!quoted) {
+    return (
+      <div className="mb-1 rounded border-l-4 border-gray-300 bg-black/5 px-2 py-1 text-xs italic text-gray-500">
+        Respuesta a un mensaje que no está cargado
+      </div>
+    );
+  }
+  const who = quoted.direction === 'inbound' ? customerName : 'Taller';
+  return (
+    <blockquote
+      aria-label={`En respuesta a ${who}`}
+      className={`mb-1 rounded border-l-4 bg-black/5 px-2 py-1 text-xs ${
+        quoted.direction === 'inbound' ? 'border-gray-400' : 'border-emerald-600'
+      }`}
+    >
+      <span className="block font-semibold text-gray-700">{who}</span>
+      <span className="line-clamp-2 text-gray-600 [overflow-wrap:anywhere]">{messagePreview(quoted)}</span>
+    </blockquote>
+  );
+}
+
+export function MessageBubble({ message, quoted, reactions = [], customerName = 'Cliente' }: MessageBubbleProps) {
+  const inbound = message.direction === 'inbound';
+  const caption = message.media?.caption ?? null;
+  const text = message.text && message.text !== caption ? message.text : null;
+  const hasContent = Boolean(text || message.media || message.choice?.title);
+
+  return (
+    <div className={`flex ${inbound ? 'justify-start' : 'justify-end'}`} data-direction={message.direction}>
+      <div className={`flex max-w-[85%] flex-col ${inbound ? 'items-start' : 'items-end'}`}>
+        <div
+          className={`relative min-w-0 rounded-2xl px-3 py-2 text-sm shadow-sm ${
+            inbound ? 'rounded-tl-sm bg-white text-gray-900 ring-1 ring-gray-200' : 'rounded-tr-sm bg-emerald-100 text-gray-900'
+          }`}
+        >
+          <span className="sr-only">{inbound ? `${customerName}:` : 'Taller:'} </span>
+          {message.replyTo && <Quote quoted={quoted ?? null} customerName={customerName} />}
+          {message.media && (
+            <p className="font-medium text-gray-800 [overflow-wrap:anywhere]" data-testid="media">
+              {mediaLabel(message.media)}
+            </p>
+          )}
+          {caption && <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">{caption}</p>}
+          {text && <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">{text}</p>}
+          {message.choice?.title && (
+            <p className="[overflow-wrap:anywhere]">
+              <span aria-hidden="true">🔘 </span>
+              <span className="sr-only">Eligió la opción </span>
+              <span className="font-medium">«{message.choice.title}»</span>
+            </p>
+          )}
+          {!hasContent && (
+            <p className="italic text-gray-500">Mensaje de tipo «{message.type}» sin contenido para mostrar</p>
+          )}
+          <div className="mt-1 flex items-center justify-end gap-1.5 text-[11px] leading-none text-gray-500">
+            <time dateTime={message.timestamp} title={formatDateTime(message.timestamp)}>
+              {formatTime(message.timestamp)}
+            </time>
+            {!inbound && message.status && <Ticks status={message.status} />}
+          </div>
+        </div>
+        {reactions.length > 0 && (
+          <ul aria-label="Reacciones" className="-mt-1 flex gap-1 px-2">
+            {reactions.map((r) => (
+              <li
+                key={r.direction}
+                className="rounded-full bg-white px-1.5 py-0.5 text-xs shadow ring-1 ring-gray-200"
+                title={`${r.direction === 'inbound' ? customerName : 'Taller'} reaccionó ${r.emoji}`}
+              >
+                <span aria-hidden="true">{r.emoji}</span>
+                <span className="sr-only">
+                  {r.direction === 'inbound' ? customerName : 'Taller'} reaccionó {r.emoji}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { makeOrder, makePage } from '../test/fixtures';
+import { DemoOrderPage, readParams } from './DemoOrderPage';
+
+function json(body: unknown) {
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+}
+
+describe('DemoOrderPage', () => {
+  let fetchMock: ReturnType<typeof vi.fn>;
+
+  beforeEach(() => {
+    window.history.replaceState(null, '', '/?order=2&key=abc');
+    fetchMock = vi.fn(async (input: RequestInfo | URL) => {
+      const url = String(input);
+      const id = Number(/\/(\d+)(\?|$)/.exec(url)?.[1] ?? 0);
+      if (url.includes('/orders/')) return json(makeOrder({ orderId: id, customer: { id, name: `Cliente ${id}` } }));
+      return json(makePage([], null, id));
+    });
+    vi.stubGlobal('fetch', fetchMock);
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('offers the 15 demo orders and mounts the panel for the chosen one', async () => {
+    const user = userEvent.setup();
+    render(<DemoOrderPage />);
+    const select = screen.getByRole('combobox', { name: 'Orden de demostración' });
+    expect(within(select).getAllByRole('option')).toHaveLength(15);
+    expect(within(select).getByRole('option', { name: '#11 · Javier Torres' })).toBeInTheDocument();
+    expect(select).toHaveValue('2');
+    expect(screen.getByRole('heading', { name: 'Orden #2' })).toBeInTheDocument();
+    await screen.findByText('Cliente 2');
+    expect(fetchMock).toHaveBeenCalledWith('/api/whatsapp/orders/2', expect.objectContaining({
+      headers: expect.objectContaining({ 'x-functions-key': 'abc' }) as unknown,
+    }));
+
+    await user.selectOptions(select, '11');
+    expect(screen.getByRole('heading', { name: 'Orden #11' })).toBeInTheDocument();
+    await screen.findByText('Cliente 11');
+    expect(window.location.search).toBe('?order=11&key=abc');
+  });
+
+  it('applies a new function key when the field loses focus', async () => {
+    const user = userEvent.setup();
+    render(<DemoOrderPage />);
+    await screen.findByText('Cliente 2');
+    const key = screen.getByLabelText(/Clave de función/);
+    await user.clear(key);
+    await user.type(key, 'nueva');
+    await user.tab();
+    await waitFor(() =>
+      expect(fetchMock).toHaveBeenLastCalledWith(expect.any(String), expect.objectContaining({
+        headers: expect.objectContaining({ 'x-functions-key': 'nueva' }) as unknown,
+      })),
+    );
+  });
+});
+
+describe('readParams', () => {
+  it('reads order, key, poll and api with defaults', () => {
+    expect(readParams('')).toEqual({ orderId: 1, functionKey: '', pollIntervalMs: 15000, pageSize: 50, baseUrl: '' });
+    expect(readParams('?order=5&key=k&poll=1000&limit=2&api=http://x')).toEqual({
+      orderId: 5,
+      functionKey: 'k',
+      pollIntervalMs: 1000,
+      pageSize: 2,
+      baseUrl: 'http://x',
+    });
+    expect(readParams('?limit=500').pageSize).toBe(50);
+    expect(readParams('?order=abc&poll=-3').orderId).toBe(1);
+    expect(readParams('?poll=-3').pollIntervalMs).toBe(15000);
+  });
+});

@@ -1,0 +1,12 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import './index.css';
+import { DemoOrderPage } from './demo/DemoOrderPage';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('Falta el elemento #root');
+createRoot(root).render(
+  <StrictMode>
+    <DemoOrderPage />
+  </StrictMode>,
+);

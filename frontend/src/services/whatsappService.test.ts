@@ -1,0 +1,134 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createWhatsAppService,
+  isAbortError,
+  parseRetryAfter,
+  WhatsAppApiError,
+} from './whatsappService';
+import { makeOrder, makePage, makeSyncResult } from '../test/fixtures';
+
+function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': status < 400 ? 'application/json' : 'application/problem+json', ...headers },
+  });
+}
+
+function setup(response: () => Response | Promise<Response>, options: { baseUrl?: string; functionKey?: string | null } = {}) {
+  const fetchMock = vi.fn(async (_input: RequestInfo | URL, _init?: RequestInit) => response());
+  const service = createWhatsAppService({ ...options, fetch: fetchMock as unknown as typeof fetch });
+  const call = (i = 0) => {
+    const [input, init] = fetchMock.mock.calls[i] ?? [];
+    return { url: String(input), init: init ?? {}, headers: (init?.headers ?? {}) as Record<string, string> };
+  };
+  return { service, fetchMock, call };
+}
+
+describe('createWhatsAppService', () => {
+  it('gets an order from the same origin by default, without a key header', async () => {
+    const order = makeOrder();
+    const { service, call } = setup(() => jsonResponse(order));
+    await expect(service.getOrder(1)).resolves.toEqual(order);
+    expect(call().url).toBe('/api/whatsapp/orders/1');
+    expect(call().init.method).toBe('GET');
+    expect(call().headers).not.toHaveProperty('x-functions-key');
+  });
+
+  it('uses the configured base URL and function key', async () => {
+    const { service, call } = setup(() => jsonResponse(makeOrder()), {
+      baseUrl: 'https://fastservice-wa.azurewebsites.net/',
+      functionKey: 'secreto',
+    });
+    await service.getOrder(7);
+    expect(call().url).toBe('https://fastservice-wa.azurewebsites.net/api/whatsapp/orders/7');
+    expect(call().headers['x-functions-key']).toBe('secreto');
+  });
+
+  it('lists messages with limit and cursor', async () => {
+    const page = makePage([], 'CURSOR2');
+    const { service, call } = setup(() => jsonResponse(page));
+    await expect(service.listMessages(3, { limit: 20, before: 'abc+/=' })).resolves.toEqual(page);
+    expect(call().url).toBe('/api/whatsapp/messages/3?limit=20&before=abc%2B%2F%3D');
+    await service.listMessages(3);
+    expect(call(1).url).toBe('/api/whatsapp/messages/3');
+  });
+
+  it('syncs with a POST', async () => {
+    const result = makeSyncResult({ status: 'success', messagesReceived: 3 });
+    const { service, call } = setup(() => jsonResponse(result));
+    await expect(service.syncOrder(5)).resolves.toEqual(result);
+    expect(call().url).toBe('/api/whatsapp/sync?orderId=5');
+    expect(call().init.method).toBe('POST');
+  });
+
+  it('turns problem+json into a WhatsAppApiError with the Spanish detail', async () => {
+    const problem = {
+      type: '/problems/no-usable-phone',
+      title: 'Customer has no usable phone',
+      status: 422,
+      detail: 'El cliente no tiene un teléfono que WhatsApp pueda usar.',
+      fieldsTried: [{ field: 'Telefono1', reason: 'no contiene un número' }],
+    };
+    const { service } = setup(() => jsonResponse(problem, 422));
+    const error = await service.syncOrder(11).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WhatsAppApiError);
+    expect(error).toMatchObject({ status: 422, detail: problem.detail, retryAfter: null, problem });
+    expect((error as WhatsAppApiError).retryable).toBe(false);
+    expect((error as WhatsAppApiError).message).toBe(problem.detail);
+  });
+
+  it('reads Retry-After of a 503', async () => {
+    const { service } = setup(() =>
+      jsonResponse({ type: 'about:blank', title: 'Unavailable', status: 503, detail: 'La base no responde.' }, 503, {
+        'Retry-After': '30',
+      }),
+    );
+    await expect(service.getOrder(1)).rejects.toMatchObject({ status: 503, detail: 'La base no responde.', retryAfter: 30, retryable: true });
+  });
+
+  it('gives a Spanish detail when the answer has no body (401 from the Functions host)', async () => {
+    const { service } = setup(() => new Response(null, { status: 401 }));
+    await expect(service.getOrder(1)).rejects.toMatchObject({
+      status: 401,
+      detail: expect.stringContaining('function key') as unknown,
+      problem: null,
+    });
+  });
+
+  it('gives a Spanish detail for a non-JSON error body', async () => {
+    const { service } = setup(() => new Response('<html>boom</html>', { status: 500, headers: { 'Content-Type': 'text/html' } }));
+    await expect(service.getOrder(1)).rejects.toMatchObject({ status: 500, detail: expect.stringContaining('HTTP 500') as unknown });
+  });
+
+  it('reports an unreachable server as status 0', async () => {
+    const { service } = setup(() => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(service.getOrder(1)).rejects.toMatchObject({ status: 0, detail: expect.stringContaining('No se pudo conectar') as unknown });
+  });
+
+  it('lets an abort through unchanged', async () => {
+    const { service } = setup(() => {
+      throw new DOMException('The operation was aborted.', 'AbortError');
+    });
+    const error = await service.getOrder(1).catch((e: unknown) => e);
+    expect(isAbortError(error)).toBe(true);
+    expect(error).not.toBeInstanceOf(WhatsAppApiError);
+  });
+
+  it('rejects an invalid order id without calling the server', async () => {
+    const { service, fetchMock } = setup(() => jsonResponse({}));
+    await expect(service.getOrder(0)).rejects.toMatchObject({ status: 400 });
+    await expect(service.listMessages(1.5)).rejects.toBeInstanceOf(WhatsAppApiError);
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter(null)).toBeNull();
+    expect(parseRetryAfter('120')).toBe(120);
+    expect(parseRetryAfter('Wed, 25 Nov 2026 12:00:30 GMT', Date.parse('2026-11-25T12:00:00Z'))).toBe(30);
+    expect(parseRetryAfter('pronto')).toBeNull();
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * Types of the FastService WhatsApp staff API, mirroring the schemas of
+ * `shared/openapi.json` (components.schemas) field for field.
+ *
+ * Dates are ISO 8601 strings in UTC (`format: date-time`); nullable fields are
+ * `T | null` exactly where the contract says `type: [T, "null"]` or `oneOf null`.
+ */
+
+/** `Problem`: RFC 9457 problem details; `detail` is Spanish, for the person using FastService. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  fieldsTried?: PhoneFieldProblem[];
+  parameter?: string;
+}
+
+/** `PhoneFieldProblem` */
+export interface PhoneFieldProblem {
+  field: 'Telefono1' | 'Telefono2';
+  reason: string;
+}
+
+/** `SyncResult.status` */
+export type SyncStatus = 'success' | 'no_messages' | 'failed';
+
+/** `SyncResult`: answer of `POST /api/whatsapp/sync?orderId=N`. */
+export interface SyncResult {
+  orderId: number;
+  /** Messages that joined this order's conversation since the last sync. */
+  messagesReceived: number;
+  lastSyncAt: string;
+  summaryGenerated: boolean;
+  /** Why no summary was written, when one was wanted. */
+  summaryError?: string | null;
+  status: SyncStatus;
+}
+
+/** `MessagePage`: answer of `GET /api/whatsapp/messages/{orderId}`. */
+export interface MessagePage {
+  orderId: number;
+  /** Chronological order within the page. */
+  messages: Message[];
+  /** Pass as `before` to get older messages; null on the oldest page. */
+  nextCursor: string | null;
+}
+
+/** `Message.direction` */
+export type MessageDirection = 'inbound' | 'outbound';
+
+/**
+ * `Message.type`: text, image, document, video, audio, sticker, reaction,
+ * interactive, button, or a type WhatsApp adds later (so any string).
+ */
+export type MessageType =
+  | 'text'
+  | 'image'
+  | 'document'
+  | 'video'
+  | 'audio'
+  | 'sticker'
+  | 'reaction'
+  | 'interactive'
+  | 'button'
+  | (string & {});
+
+/** `Message` */
+export interface Message {
+  id: number;
+  whatsappMessageId?: string | null;
+  direction: MessageDirection;
+  type: MessageType;
+  text: string | null;
+  /** When WhatsApp says it was sent (UTC). */
+  timestamp: string;
+  /** When FastService stored it (UTC). */
+  receivedAt: string;
+  media: Media | null;
+  /** WhatsApp id of the message this one replies to. */
+  replyTo: string | null;
+  reaction: Reaction | null;
+  choice: Choice | null;
+  status: DeliveryStatus | null;
+}
+
+/** `Media` */
+export interface Media {
+  kind: string;
+  mimeType: string | null;
+  fileName: string | null;
+  caption: string | null;
+}
+
+/** `Reaction` */
+export interface Reaction {
+  emoji: string | null;
+  messageId: string | null;
+}
+
+/** `Choice` */
+export interface Choice {
+  title: string | null;
+  payload: string | null;
+}
+
+/** `DeliveryStatus.state`: sent, delivered, read or failed (or a newer state). */
+export type DeliveryState = 'sent' | 'delivered' | 'read' | 'failed' | (string & {});
+
+/** `DeliveryStatus` */
+export interface DeliveryStatus {
+  state: DeliveryState;
+  at: string;
+  /** Meta's code when failed, e.g. 131047 (outside the 24-hour window). */
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/** `OrderWhatsApp.customer` */
+export interface OrderCustomer {
+  id: number;
+  name: string;
+}
+
+/** `OrderWhatsApp.phone.source` (`whatsapp`: the number the customer wrote from). */
+export type PhoneSource = 'Telefono1' | 'Telefono2' | 'whatsapp';
+
+/** `OrderWhatsApp.phone` */
+export interface OrderPhone {
+  e164: string;
+  /** Digits only. */
+  whatsappId: string;
+  source: PhoneSource;
+}
+
+/** `OrderWhatsApp.summary`: the latest "WhatsApp Resumen". */
+export interface OrderSummary {
+  text: string;
+  createdAt: string;
+  messageCount: number;
+  provider: string;
+}
+
+/** `OrderWhatsApp.customerServiceWindow` */
+export interface CustomerServiceWindow {
+  /** Free-form replies are allowed (24 h since the customer's last message). */
+  open: boolean;
+  until: string | null;
+  lastInboundAt: string | null;
+}
+
+/** `OrderWhatsApp`: answer of `GET /api/whatsapp/orders/{orderId}`. */
+export interface OrderWhatsApp {
+  orderId: number;
+  /** The order is open (FechaEntrega empty). */
+  orderOpen: boolean;
+  customer: OrderCustomer;
+  phone: OrderPhone | null;
+  /** Why there is no usable phone, in Spanish. */
+  phoneProblem: string | null;
+  waMeUrl: string | null;
+  waMeUrlWithGreeting: string | null;
+  summary: OrderSummary | null;
+  /** Messages arrived that the latest summary does not cover. */
+  hasNewMessages: boolean;
+  messageCount: number;
+  lastSyncAt: string | null;
+  customerServiceWindow: CustomerServiceWindow;
+}
+
+/** `Health.status` */
+export type HealthStatus = 'ok' | 'degraded' | 'unavailable';
+
+/** `Health`: answer of `GET /api/health`. */
+export interface Health {
+  status: HealthStatus;
+  database: Record<string, unknown>;
+  aiProvider: string;
+  messagingClient: string;
+  odbcDrivers?: string[] | null;
+}

@@ -1,0 +1,21 @@
+import tailwindcss from '@tailwindcss/vite';
+import { defineConfig } from 'vitest/config';
+
+// React's automatic JSX runtime through esbuild: no Babel plugin needed.
+export default defineConfig({
+  plugins: [tailwindcss()],
+  esbuild: { jsx: 'automatic' },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
+  server: {
+    // `npm run dev` against a local runner on 7071.
+    proxy: { '/api': 'http://127.0.0.1:7071' },
+  },
+  test: {
+    environment: 'jsdom',
+    setupFiles: ['./src/test/setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+    // A zone far from Buenos Aires: the code must format in America/Argentina/Buenos_Aires whatever the machine says.
+    env: { TZ: 'Asia/Tokyo' },
+    restoreMocks: true,
+  },
+});
