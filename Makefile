@@ -66,5 +66,8 @@ test: setup tools lint frontend-unit e2e unit  ## everything CI runs (pytest las
 bench: venv  ## every benchmark; figures in bench/results/latest.{json,md}
 	$(BIN)/python -m bench
 
+chaos: venv  ## 50,000 events against injected database faults; checks the invariants and prints the counts
+	$(BIN)/python -m bench.chaos
+
 clean:
 	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

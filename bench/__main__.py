@@ -1,5 +1,6 @@
 """``python -m bench``: build the data set if needed, run every ``bench/bench_*.py`` in a fresh
-process, then write ``bench/results/latest.json`` and ``bench/results/latest.md``."""
+process, then write ``bench/results/latest.json``, ``latest.md`` (the table) and ``latest.png``
+(the latency distributions)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,27 @@ def markdown(data: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def chart(data: dict[str, object], path: Path) -> None:
+    """Latency distributions of every benchmark with samples, as a PNG (log scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = [(f"{bench}: {name}", values) for bench, body in data["benches"].items()  # type: ignore[attr-defined]
+              for name, values in body["samples_ms"].items() if values]
+    fig, ax = plt.subplots(figsize=(11, 0.55 * len(series) + 1.5))
+    ax.boxplot([values for _, values in series], vert=False, whis=(1, 99), showfliers=False,
+               tick_labels=[label for label, _ in series])
+    ax.set_xscale("log")
+    ax.set_xlabel("milliseconds (log scale; box 25–75%, whiskers 1–99%)")
+    ax.set_title("FastService WhatsApp: latency distributions (make bench)")
+    ax.grid(axis="x", which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv: list[str]) -> int:
     started = time.perf_counter()
     if not dataset.path().exists():
@@ -41,6 +63,7 @@ def main(argv: list[str]) -> int:
     failed = [s for s in scripts if subprocess.run([sys.executable, "-m", f"bench.{s}"], check=False).returncode]
     data = json.loads((RESULTS / "latest.json").read_text())
     (RESULTS / "latest.md").write_text(markdown(data))
+    chart(data, RESULTS / "latest.png")
     print("\n" + markdown(data) + f"\n({time.perf_counter() - started:.0f} s; results in {RESULTS})")
     return 1 if failed else 0
 

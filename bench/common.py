@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -56,8 +57,20 @@ def scratch_dir() -> Iterator[Path]:
         yield Path(tmp)
 
 
+PEAK_MEMORY_GOAL_MB = 300
+
+
+def peak_memory_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def record(bench: str, figures: list[Figure], samples: dict[str, list[float]] | None = None) -> None:
-    """Merge ``figures`` (and raw latency samples, for the chart) into ``results/latest.json``."""
+    """Merge ``figures``, the process's peak memory and the raw latency samples (for the chart) into
+    ``results/latest.json``."""
+    peak = peak_memory_mb()
+    figures = [*figures, Figure(bench, "peak memory of the benchmark process", peak, "MB",
+                                f"<= {PEAK_MEMORY_GOAL_MB} MB", peak <= PEAK_MEMORY_GOAL_MB)]
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "latest.json"
     data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {"benches": {}}

@@ -63,7 +63,7 @@ def _write_received(message: ReceivedMessage, url: str | None) -> IngestResult:
     try:
         return db.write(lambda conn: store_received(conn, message), url)
     except sa.exc.IntegrityError:
-        # another worker stored the same message between our check and our insert
+        # already stored (a redelivery) or stored this instant by another worker
         if db.read(lambda conn: store.message_exists(conn, message.message_key), url):
             return IngestResult("duplicate")
         raise
@@ -90,11 +90,11 @@ def sender_phone(conn: Connection, message: ReceivedMessage) -> Phone | None:
 def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
     """Insert an inbound message, matched to its customer and, when unambiguous, its order.
 
-    A message already stored is a ``duplicate`` and costs one indexed read. The insert
-    itself relies on the unique index: a concurrent twin raises ``IntegrityError``.
+    The unique index on the message key decides what is a duplicate: a redelivered (or
+    concurrent twin) message raises ``IntegrityError``, which :func:`ingest_event` answers
+    as ``duplicate``. Duplicates are rare (Event Grid redeliveries), so new messages do not
+    pay for a check first.
     """
-    if store.message_exists(conn, message.message_key):
-        return IngestResult("duplicate")
     phone = sender_phone(conn, message)
     match = identity.match_phone(conn, phone)
     order_id = match.order_id

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 _SEPARATORS = re.compile(r"[/,;|\n]+|[^\W\d_]+\.?")  # punctuation lists, or words ("casa", "cel", "y"...)
 _DIALABLE = re.compile(r"[^\d+]")
@@ -146,22 +147,24 @@ def parse_whatsapp_id(digits: str | None) -> Phone | None:
     """The phone of a WhatsApp id as ACS sends it (``from``/``to``: digits, no ``+``).
 
     A WhatsApp id names a real account, so it is not validated against libphonenumber's
-    ranges (which lag behind new ones); it is only split into country code and national
-    number. The E.164 kept is exactly what WhatsApp sent.
+    ranges (which lag behind new ones); it is only split into country code (libphonenumber's
+    table) and national number. The E.164 kept is exactly what WhatsApp sent.
     """
     if not digits:
         return None
     raw = digits.strip().lstrip("+")
     if not raw.isdigit() or not _MIN_DIGITS <= len(raw) <= _MAX_E164_DIGITS:
         return None
-    try:
-        number = phonenumbers.parse("+" + raw, None)
-    except phonenumbers.NumberParseException:
+    for length in (1, 2, 3):  # country codes are prefix-free: the first one that exists is it
+        country_code = int(raw[:length])
+        if country_code in COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
         return None  # no such country code
-    nsn = phonenumbers.national_significant_number(number)
+    nsn = raw[length:]
     if len(nsn) < _MIN_DIGITS - 2:
         return None
-    return Phone(e164="+" + raw, key=matching_key(number.country_code or 0, nsn))
+    return Phone(e164="+" + raw, key=matching_key(country_code, nsn))
 
 
 def mask(value: str | None) -> str:

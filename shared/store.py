@@ -72,7 +72,7 @@ def message_exists(conn: Connection, message_key: str) -> bool:
 
 
 def insert_message(conn: Connection, row: dict[str, Any]) -> int:
-    """Insert a message row; raises ``IntegrityError`` if its key exists (check first)."""
+    """Insert a message row; ``IntegrityError`` when its key is already stored."""
     key = conn.execute(_INSERT_MESSAGE, fit(_msg, row)).inserted_primary_key
     assert key is not None
     return int(key[0])

@@ -1,25 +1,28 @@
 """Replaying Event Grid traffic: duplicates, shuffling, malformed events, concurrent workers.
 
-Used by ``tests/test_replay.py`` (5,000 events) and ``bench/chaos.py`` (50,000 events
-with injected database faults). :func:`verify` checks the invariants: nothing lost,
-nothing duplicated, every status at its furthest value, every malformed event
-quarantined.
+Used by ``tests/test_replay.py`` (5,000 events), ``tests/test_chaos.py`` (a small chaos
+run) and ``bench/chaos.py`` (``make chaos``: 50,000 events with injected database
+faults). :func:`verify` checks the invariants: nothing lost, nothing duplicated, every
+status at its furthest value, every malformed event quarantined.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import queue
 import random
+import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from shared import acs_events, db, ingest, schema, store
-from shared.events import STATUS_RANK
+from shared.events import RECEIVED, STATUS_RANK, DeliveryStatus, parse
 
 STATUS_PATHS = (("Sent",), ("Sent", "Delivered"), ("Sent", "Delivered", "Read"), ("Sent", "Failed"),
                 ("Delivered", "Read"))
@@ -94,9 +97,9 @@ def scenario(total: int, *, duplicates: float = 0.3, malformed: float = 0.02, se
             error = ("131026", "Message Undeliverable.") if state == "Failed" else None
             unique.append(acs_events.status(message_id, state, to=rng.choice(senders), error=error))
     for event in unique:
-        if event["eventType"] == acs_events.RECEIVED:
-            parsed = ingest.parse(event)
-            assert not isinstance(parsed, ingest.DeliveryStatus)
+        if event["eventType"] == RECEIVED:
+            parsed = parse(event)
+            assert not isinstance(parsed, DeliveryStatus)
             keys.add(parsed.message_key)
     events = unique + [copy.deepcopy(rng.choice(unique)) for _ in range(n_duplicates)]
     events += [_malformed(rng, i) for i in range(n_malformed)]
@@ -175,3 +178,60 @@ def verify(url: str, sc: Scenario) -> dict[str, int]:
     assert found["quarantined"] == sc.malformed, f"quarantined {found['quarantined']} of {sc.malformed}"
     return {"messages": len(inbound), "outbound": found["rows"] - len(inbound),
             "statuses": len(found["statuses"]), "quarantined": found["quarantined"]}
+
+
+@dataclass
+class Faults:
+    """What :func:`injected_faults` did."""
+
+    dropped: int = 0
+    locks: int = 0
+    locked_seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def injected_faults(url: str, drop_rate: float = 0.01, lock_every: float = 1.0,
+                    lock_for: tuple[float, float] = (0.1, 2.5), seed: int = 3) -> Iterator[Faults]:
+    """Database faults while the block runs.
+
+    * a connection dropped mid-transaction: with ``drop_rate`` chance, an INSERT (after the
+      transaction's reads) finds its connection closed, so the whole transaction is lost;
+    * a locked database: every ``lock_every`` seconds another connection holds the write lock
+      for a random time in ``lock_for`` (past SQLite's 2 s busy timeout at the top of the range).
+    """
+    rng = random.Random(seed)
+    faults = Faults()
+    engine = db.engine(url)
+    path = url.removeprefix("sqlite:///")
+    stop = threading.Event()
+
+    def drop(conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT") and rng.random() < drop_rate:
+            faults.dropped += 1
+            conn.connection.dbapi_connection.close()
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+
+    def lock() -> None:
+        while not stop.wait(lock_every):
+            holder = sqlite3.connect(path, timeout=10, isolation_level=None)
+            try:
+                holder.execute("BEGIN EXCLUSIVE")
+                held = rng.uniform(*lock_for)
+                faults.locks += 1
+                faults.locked_seconds += held
+                stop.wait(held)
+                holder.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                pass
+            finally:
+                holder.close()
+
+    sa.event.listen(engine, "before_cursor_execute", drop)
+    locker = threading.Thread(target=lock, daemon=True)
+    locker.start()
+    try:
+        yield faults
+    finally:
+        stop.set()
+        locker.join()
+        sa.event.remove(engine, "before_cursor_execute", drop)

@@ -371,18 +371,26 @@ def test_timestamps_with_offsets_are_stored_in_utc(db_url: str) -> None:
     assert rows(db_url)[0].WhatsAppTimestamp == when.replace(tzinfo=None) + timedelta(hours=0)
 
 
-def test_losing_the_insert_race_is_answered_as_a_duplicate(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On SQL Server two workers can both pass the existence check; the unique index decides."""
+def test_the_unique_index_decides_duplicates(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A redelivery (or a concurrent twin on SQL Server) fails the insert; one read then confirms it."""
     event = acs_events.received(JUAN, content="hola")
     assert ingest.ingest_event(event, db_url).outcome == "stored"
     real = store.message_exists
-    calls: list[bool] = []
+    calls: list[str] = []
 
-    def racing(conn: sa.Connection, key: str) -> bool:
-        calls.append(True)
-        return False if len(calls) == 1 else real(conn, key)  # the first check misses the twin
+    def counted(conn: sa.Connection, key: str) -> bool:
+        calls.append(key)
+        return real(conn, key)
 
-    monkeypatch.setattr(store, "message_exists", racing)
+    monkeypatch.setattr(store, "message_exists", counted)
     assert ingest.ingest_event(event, db_url).outcome == "duplicate"
-    assert len(calls) == 2  # the check inside the transaction, then the one after the IntegrityError
-    assert len(rows(db_url)) == 1
+    assert len(calls) == 1 and len(rows(db_url)) == 1
+
+
+def test_an_integrity_error_that_is_not_a_duplicate_is_poison(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def violates(*_args: Any) -> int:
+        raise sa.exc.IntegrityError("INSERT", {}, Exception("NOT NULL constraint failed"))
+
+    monkeypatch.setattr(store, "insert_message", violates)
+    result = ingest.ingest_event(acs_events.received(JUAN, content="hola"), db_url)
+    assert (result.outcome, result.reason) == ("quarantined", "error al guardar: IntegrityError")

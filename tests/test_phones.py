@@ -108,3 +108,20 @@ def test_arbitrary_text_never_raises(text: str) -> None:
 def test_arbitrary_dialable_text_never_raises(text: str, area: str) -> None:
     parse_phones(text, area_code=area)
     parse_whatsapp_id(text)
+
+
+def test_whatsapp_ids_split_like_libphonenumber_for_every_region() -> None:
+    import phonenumbers
+
+    checked = 0
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            digits = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+            expected = matching_key(example.country_code, phonenumbers.national_significant_number(example))
+            phone = parse_whatsapp_id(digits)
+            assert phone is not None and phone.key == expected and phone.e164 == "+" + digits, region
+            checked += 1
+    assert checked > 400

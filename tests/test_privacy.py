@@ -1,0 +1,61 @@
+"""Privacy audit: with logging at INFO, no phone number or message text reaches any log record.
+
+Runs a replay (messages, statuses, duplicates, malformed events), the staff API, summaries
+and the agent tools, captures every record at INFO and above from every logger, and
+searches them for every phone (in every form it was written) and every message text used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from shared import agent_tools, demo, summaries
+from shared.demo import CUSTOMERS
+from tests.replay import record_outbound, replay, scenario
+from tests.test_api import messages, order, sync
+
+pytestmark = pytest.mark.slow
+
+
+def test_no_phone_or_message_text_in_logs_at_info(demo_url: str, caplog: pytest.LogCaptureFixture,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUMMARY_QUIET_MINUTES", "0")
+    caplog.set_level(logging.INFO)  # every logger, root included
+    senders = [demo.demo_phone(n) for n in ("Juan", "María", "Lucía", "Valentina", "Camila")]
+    sc = scenario(1500, seed=99, senders=[*senders, "5491187654321"])
+    record_outbound(demo_url, sc.outbound_before)
+    assert replay(demo_url, sc.events, workers=2).errors == []
+    for order_id in (1, 2, 5, 10, 11, 999):
+        sync(order_id), messages(order_id), order(order_id)
+    summaries.run_batch(demo_url)
+    agent_tools.get_messages(phone_number="11-5555-1234", url=demo_url)
+    agent_tools.orders_awaiting_reply(url=demo_url)
+
+    records = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(records) > 1000  # the audit saw real traffic
+    text = "\n".join(r.getMessage() + (r.exc_text or "") for r in records)
+
+    phones = set(senders) | {"5491187654321"}
+    for event in sc.events:
+        data = event.get("data")
+        if isinstance(data, dict) and isinstance(data.get("from"), str) and data["from"]:
+            phones.add(data["from"])
+    for _nombre, _apellido, tel1, tel2 in CUSTOMERS:
+        phones |= {t for t in (tel1, tel2) if t and any(c.isdigit() for c in t)}
+    forms = set()
+    for phone in phones:
+        digits = re.sub(r"\D", "", phone)
+        forms |= {phone, digits, digits[-8:], "+" + digits} if len(digits) >= 8 else {phone}
+    leaked = sorted(f for f in forms if f and f in text)
+    assert leaked == []
+
+    texts = {event["data"]["content"] for event in sc.events
+             if isinstance(event.get("data"), dict) and event["data"].get("content")}
+    texts |= {e["data"]["content"] for e in demo.conversations(datetime.now(UTC)) if e["data"].get("content")}
+    leaked_texts = sorted(t for t in texts if t in text)
+    assert leaked_texts == []
+    assert not re.search(r"\b(?:\+?54)?9?\d{10}\b", text), "something shaped like a phone number was logged"
