@@ -13,13 +13,11 @@ once. An empty or malformed answer is an error: no summary is ever written from 
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from shared import config, observability
+from shared import config, observability, retry
 
 log = observability.logger(__name__)
 _COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -91,32 +89,32 @@ def complete(chosen: Model, messages: list[dict[str, str]], max_tokens: int) -> 
     import openai
 
     budget = config.get_float("SUMMARY_TIMEOUT_SECONDS")
-    deadline = time.monotonic() + budget
-    delay = 0.5
-    attempt = 0
-    while True:
-        attempt += 1
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ModelError(f"no answer within {budget:g} s ({attempt - 1} attempts)")
+
+    def attempt(remaining: float) -> str:
+        response = chosen.client.chat.completions.create(
+            model=chosen.model, messages=messages, max_tokens=max_tokens, temperature=0.2,
+            timeout=max(remaining, 0.1))
         try:
-            response = chosen.client.chat.completions.create(
-                model=chosen.model, messages=messages, max_tokens=max_tokens, temperature=0.2,
-                timeout=remaining)
             text = (response.choices[0].message.content or "").strip() if response.choices else ""
-            if not text:
-                raise ModelError("empty answer")
-            return str(text)
-        except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError,
-                openai.InternalServerError) as exc:
-            wait = _retry_after(exc) or delay * (0.5 + random.random())  # noqa: S311 - jitter
-            remaining = deadline - time.monotonic()
-            log.warning("model %s: %s (attempt %d), retrying", chosen.provider, type(exc).__name__, attempt)
-            if wait >= remaining:
-                raise ModelError(f"{type(exc).__name__} until the {budget:g} s budget ran out") from exc
-            time.sleep(wait)
-            delay = min(delay * 2, 8)
-        except openai.APIStatusError as exc:
-            raise ModelError(f"model refused the request (HTTP {exc.status_code})") from exc
-        except (openai.APIResponseValidationError, AttributeError, IndexError, TypeError, ValueError) as exc:
+        except (AttributeError, IndexError, TypeError) as exc:
             raise ModelError(f"malformed answer ({type(exc).__name__})") from exc
+        if not text:
+            raise ModelError("empty answer")
+        return str(text)
+
+    def classify(exc: Exception) -> float | None:
+        if isinstance(exc, (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError,
+                            openai.InternalServerError)):
+            log.warning("model %s: %s, retrying", chosen.provider, type(exc).__name__)
+            return _retry_after(exc) or retry.RETRY
+        return None
+
+    try:
+        return retry.within_budget(attempt, classify, budget, first_delay=0.5, max_delay=8)
+    except retry.BudgetSpent as spent:
+        raise ModelError(f"{type(spent.__cause__).__name__} until the {budget:g} s budget ran out ({spent})"
+                         ) from spent.__cause__
+    except openai.APIStatusError as exc:
+        raise ModelError(f"model refused the request (HTTP {exc.status_code})") from exc
+    except (openai.APIResponseValidationError, ValueError) as exc:
+        raise ModelError(f"malformed answer ({type(exc).__name__})") from exc

@@ -12,12 +12,10 @@ budget surfaces as :class:`DatabaseUnavailable`, which every trigger maps to
 
 from __future__ import annotations
 
-import random
 import re
 import sqlite3
 import struct
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -26,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from shared import config, observability
+from shared import config, observability, retry
 
 log = observability.logger(__name__)
 T = TypeVar("T")
@@ -164,26 +162,24 @@ def _credential() -> Any:
 
 def _run(fn: Callable[[Connection], T], url: str | None, readonly: bool) -> T:
     budget = config.get_float("DB_RETRY_SECONDS")
-    deadline = time.monotonic() + budget
-    delay = 0.02
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            with engine(url).connect() as raw_conn:
-                conn = raw_conn.execution_options(sqlite_begin="DEFERRED") if readonly else raw_conn
-                with conn.begin():
-                    return fn(conn)
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                log.warning("database unavailable after %d attempts: %s", attempt, type(exc).__name__)
-                raise DatabaseUnavailable(retry_after=max(1, round(budget))) from exc
-            log.debug("transient database fault (attempt %d): %s", attempt, exc)
-            time.sleep(min(remaining, delay * (0.5 + random.random())))  # noqa: S311 - jitter
-            delay = min(delay * 2, 0.5)
+
+    def attempt(_remaining: float) -> T:
+        with engine(url).connect() as raw_conn:
+            conn = raw_conn.execution_options(sqlite_begin="DEFERRED") if readonly else raw_conn
+            with conn.begin():
+                return fn(conn)
+
+    def classify(exc: Exception) -> float | None:
+        if not is_transient(exc):
+            return None
+        log.debug("transient database fault: %s", exc)
+        return retry.RETRY
+
+    try:
+        return retry.within_budget(attempt, classify, budget, first_delay=0.02, max_delay=0.5)
+    except retry.BudgetSpent as spent:
+        log.warning("database unavailable after %d attempts: %s", spent.attempts, type(spent.__cause__).__name__)
+        raise DatabaseUnavailable(retry_after=max(1, round(budget))) from spent.__cause__
 
 
 def write(fn: Callable[[Connection], T], url: str | None = None) -> T:

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared import config, db, migrate, schema
-
-
-def ai_provider() -> str:
-    """Which summarizer the settings select."""
-    if config.get("AZURE_OPENAI_ENDPOINT"):
-        return "azure_openai_key" if config.get("AZURE_OPENAI_API_KEY") else "azure_openai_entra"
-    if config.get("OPENAI_BASE_URL"):
-        return "openai_compatible"
-    return "offline_digest"
+from shared import ai, config, db, migrate, schema
 
 
 def messaging_client() -> str:
@@ -40,7 +31,7 @@ def check(url: str | None = None) -> dict[str, Any]:
         "status": "ok",
         "database": {"backend": backend, "reachable": False, "schemaVersion": None,
                      "expectedSchemaVersion": schema.SCHEMA_VERSION},
-        "aiProvider": ai_provider(),
+        "aiProvider": ai.provider_name(),
         "messagingClient": messaging_client(),
     }
     if backend == "mssql":
