@@ -12,9 +12,10 @@ import argparse
 import json
 import os
 import sys
+import urllib.error
 import urllib.request
 
-from shared import acs_events, config, demo, migrate
+from shared import acs_events, config, demo, identity, migrate
 
 
 def setup() -> None:
@@ -43,19 +44,36 @@ def serve() -> None:
                 host=host, port=port, log_level="warning")
 
 
-def simulate(who: str, text: str) -> None:
-    sender = who if who.isdigit() else demo.demo_phone(who)
+def simulate(who: str, text: str) -> int:
+    if who.isdigit():
+        sender = who
+    else:
+        try:
+            sender = demo.demo_phone(who)
+        except KeyError:
+            names = ", ".join(c[0] for c in demo.CUSTOMERS if identity.customer_phones(c[2], c[3]))
+            print(f"'{who}' is not a demo customer with a phone; use one of {names}, or WhatsApp digits",
+                  file=sys.stderr)
+            return 2
     event = acs_events.received(sender, content=text)
     port = int(os.environ.get("PORT", "7071"))
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event",
         data=json.dumps([event]).encode(), method="POST",
         headers={"Content-Type": "application/json", "aeg-event-type": "Notification"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a fixed http://127.0.0.1 URL
-        print(f"HTTP {response.status}: event {event['id']} delivered")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a fixed http://127.0.0.1 URL
+            print(f"HTTP {response.status}: event {event['id']} delivered")
+    except urllib.error.HTTPError as exc:
+        print(f"the runner answered HTTP {exc.code} for event {event['id']}", file=sys.stderr)
+        return 1
+    except urllib.error.URLError:
+        print(f"no local runner answers on port {port}: start it with `make run` (PORT={port})", file=sys.stderr)
+        return 1
+    return 0
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m localrunner")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve")
@@ -67,10 +85,11 @@ def main(argv: list[str]) -> None:
     if args.command == "setup":
         setup()
     elif args.command == "simulate":
-        simulate(args.who, args.text)
+        return simulate(args.who, args.text)
     else:
         serve()
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

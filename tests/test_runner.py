@@ -102,3 +102,23 @@ def test_ncrontab_schedules_have_seconds_first_and_read_settings(monkeypatch: py
     assert next_fire("%SUMMARY_SCHEDULE%", datetime(2026, 1, 1, 10, 1, 0)) == datetime(2026, 1, 1, 10, 5, 30)
     monkeypatch.delenv("SUMMARY_SCHEDULE")
     assert next_fire("%SUMMARY_SCHEDULE%", datetime(2026, 1, 1, 10, 1, 0)) == datetime(2026, 1, 1, 10, 5, 0)
+
+
+def test_readme_simulate_command_delivers_a_message(runner: Runner) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "PORT": str(runner.port)}
+    done = subprocess.run([sys.executable, "-m", "localrunner", "simulate", "Juan", "¿Está listo mi celular?"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "HTTP 202" in done.stdout
+    stored = db.read(lambda c: c.execute(sa.select(schema.message.c.ReparacionId).where(
+        schema.message.c.Content == "¿Está listo mi celular?")).scalar_one(), runner.db_url)
+    assert stored == 1  # Juan's only open order
+    db.dispose_all()
+    missing = subprocess.run([sys.executable, "-m", "localrunner", "simulate", "Juan", "x"], cwd=ROOT,
+                             env={**os.environ, "PORT": "1"}, capture_output=True, text=True, check=False)
+    assert missing.returncode == 1 and "no local runner answers" in missing.stderr
