@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from shared import schema
 
 _rep = schema.reparacion
-
-
-_OPEN_ORDERS = (
-    sa.select(_rep.c.ReparacionId)
-    .where(_rep.c.ClienteId == sa.bindparam("cliente"), _rep.c.FechaEntrega.is_(None))
-    .order_by(_rep.c.ReparacionId))
-
-
-def open_orders(conn: Connection, cliente_id: int) -> list[int]:
-    """Ids of the customer's open orders (``FechaEntrega`` empty), oldest first."""
-    return list(conn.execute(_OPEN_ORDERS, {"cliente": cliente_id}).scalars())
 
 
 def only_open_order(cliente_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:

@@ -166,9 +166,3 @@ def parse_whatsapp_id(digits: str | None) -> Phone | None:
         return None
     return Phone(e164="+" + raw, key=matching_key(country_code, nsn))
 
-
-def mask(value: str | None) -> str:
-    """A phone or id safe for INFO logs: only its last two characters."""
-    if not value:
-        return "-"
-    return "…" + value[-2:]
