@@ -27,7 +27,7 @@ from shared import (
     summaries,
     sync,
 )
-from shared.errors import as_api_error, parse_order_id
+from shared.errors import Unavailable, as_api_error, parse_order_id
 
 observability.configure()
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -46,9 +46,10 @@ def _answer(req: func.HttpRequest, handler: Callable[[], Any]) -> func.HttpRespo
         return _json(handler())
     except Exception as exc:
         error = as_api_error(exc)
-        if error.status >= 500 and error.status != 503:
+        if error.status >= 500 and not isinstance(error, Unavailable):
             log.error("%s %s failed: %s", req.method, req.url.split("?")[0], type(exc).__name__)
-        headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else {}
+            log.debug("unexpected error", exc_info=True)  # the text may quote personal data: DEBUG only
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
         return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
                                  status_code=error.status, headers=headers,
                                  mimetype="application/problem+json", charset="utf-8")

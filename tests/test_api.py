@@ -242,3 +242,23 @@ def test_errors_carry_no_personal_data(demo_url: str) -> None:
     assert status == 422
     for personal in ("Torres", "Javier", "Rosalía", "4-x"):
         assert personal not in text
+
+
+def test_unexpected_errors_are_a_500_problem_without_their_text(demo_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from shared import order_view
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise ValueError("Juan Pérez 5491155551234 dijo algo")
+
+    monkeypatch.setattr(order_view, "order_whatsapp", broken)
+    caplog.set_level(logging.INFO)
+    status, body, _ = order(1)
+    assert status == 500 and body["type"] == "/problems/internal"
+    assert "inesperado" in body["detail"]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "ValueError" in logged
+    for private in ("Juan", "5491155551234", "dijo algo"):
+        assert private not in json.dumps(body, ensure_ascii=False) and private not in logged
