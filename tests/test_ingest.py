@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from localrunner.host import grid_event
-from shared import acs_events, db, ingest, schema, store
+from shared import acs_events, db, events, ingest, schema, store
 from tests.conftest import Context, example, example_names, function
 
 JUAN = "5491155551234"  # demo customer Juan Pérez, typed "11-5555-1234"
@@ -394,3 +396,22 @@ def test_an_integrity_error_that_is_not_a_duplicate_is_poison(db_url: str, monke
     monkeypatch.setattr(store, "insert_message", violates)
     result = ingest.ingest_event(acs_events.received(JUAN, content="hola"), db_url)
     assert (result.outcome, result.reason) == ("quarantined", "error al guardar: IntegrityError")
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8)
+_fields = ["channelType", "messageType", "from", "fromBSUID", "to", "content", "messageId", "receivedTimestamp",
+           "media", "context", "reaction", "button", "interactive", "status", "error", "toBSUID"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(event_type=st.sampled_from([events.RECEIVED, events.STATUS_UPDATED, "Other.Type", None, 7]),
+       data=st.one_of(_json_values, st.dictionaries(st.sampled_from(_fields), _json_values, max_size=10)),
+       event_id=st.one_of(st.none(), st.text(max_size=300), st.integers()),
+       event_time=st.one_of(st.none(), st.text(max_size=40), st.just("2026-03-01T10:00:00Z")))
+def test_no_envelope_crashes_the_function(db_url: str, event_type: Any, data: Any, event_id: Any,
+                                          event_time: Any) -> None:
+    envelope = {"id": event_id, "eventType": event_type, "eventTime": event_time, "subject": "s", "data": data}
+    run_function(envelope)  # returns: stored, duplicate, status, or quarantined; never raises
