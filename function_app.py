@@ -27,7 +27,7 @@ from shared import (
     summaries,
     sync,
 )
-from shared.errors import Unavailable, as_api_error, parse_order_id
+from shared.errors import ApiError, Unavailable, as_api_error, parse_order_id
 
 observability.configure()
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -40,15 +40,21 @@ def _json(body: object, status: int = 200) -> func.HttpResponse:
                              mimetype="application/json", charset="utf-8")
 
 
+def _reported(exc: Exception, where: str) -> ApiError:
+    """The problem to answer for ``exc``; an unexpected one is logged (its text only at DEBUG)."""
+    error = as_api_error(exc)
+    if error.status >= 500 and not isinstance(error, Unavailable):
+        log.error("%s failed: %s", where, type(exc).__name__)
+        log.debug("unexpected error", exc_info=True)  # the text may quote personal data: DEBUG only
+    return error
+
+
 def _answer(req: func.HttpRequest, handler: Callable[[], Any]) -> func.HttpResponse:
     """Run ``handler``; its result as JSON, or its error as RFC 9457 problem details."""
     try:
         return _json(handler())
     except Exception as exc:
-        error = as_api_error(exc)
-        if error.status >= 500 and not isinstance(error, Unavailable):
-            log.error("%s %s failed: %s", req.method, req.url.split("?")[0], type(exc).__name__)
-            log.debug("unexpected error", exc_info=True)  # the text may quote personal data: DEBUG only
+        error = _reported(exc, f"{req.method} {req.url.split('?')[0]}")
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
         return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
                                  status_code=error.status, headers=headers,
@@ -106,16 +112,20 @@ def refresh_phone_index(timer: func.TimerRequest) -> None:
 INTEGER = func.McpPropertyType.INTEGER
 
 
-class ToolError(Exception):
-    """A tool call that cannot be answered; its message (Spanish) is what the agent sees."""
-
-
 async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
-    """Run a tool's logic off the event loop; compact JSON, or a ToolError with a clear message."""
+    """Run a tool's logic off the event loop and answer compact JSON, errors included.
+
+    An error is *returned* as ``{"error": {"status", "detail"}}``, never raised: the host
+    answers a raised exception with a generic "An error occurred invoking ..." that hides
+    the reason, and the agent needs the Spanish ``detail`` to act (fix the ticket number,
+    retry later...).
+    """
     try:
-        return json.dumps(await asyncio.to_thread(fn, **arguments), ensure_ascii=False, separators=(",", ":"))
+        body = await asyncio.to_thread(fn, **arguments)
     except Exception as exc:
-        raise ToolError(as_api_error(exc).detail) from exc
+        error = _reported(exc, f"tool {fn.__name__}")
+        body = {"error": {"status": error.status, "detail": error.detail}}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 @app.mcp_tool()

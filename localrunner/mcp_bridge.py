@@ -3,8 +3,10 @@
 The Functions host exposes every ``mcpToolTrigger`` function as a tool at
 ``/runtime/webhooks/mcp``, using the binding's ``toolName``, ``description`` and
 ``toolProperties``, and calls the function with ``context``: a JSON string holding
-the call's ``arguments``. A function that raises becomes a tool error carrying the
-exception's message. This module does the same for the local runner.
+the call's ``arguments``. A function that raises becomes a tool error whose text is
+only "An error occurred invoking '<tool>'." (the host's MCP SDK hides the exception's
+message), which is why this app's tools return their errors instead of raising. This
+module does the same for the local runner.
 """
 
 from __future__ import annotations
@@ -64,8 +66,8 @@ def mcp_app(tools: list[FunctionInfo],
         context = json.dumps({"name": params.name, "arguments": params.arguments or {}})
         try:
             result = await invoke(info, context)
-        except Exception as exc:
-            return _error(str(exc) or type(exc).__name__)
+        except Exception:
+            return _error(f"An error occurred invoking '{params.name}'.")
         text = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
         return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
 

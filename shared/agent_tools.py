@@ -50,10 +50,10 @@ def _tool_message(message: dict[str, Any]) -> dict[str, Any]:
                     "delivery": status and {"state": status["state"], "errorCode": status["errorCode"]}})
 
 
-def _int(value: Any, name: str) -> int | None:
+def _int(value: Any, name: str, what: str) -> int | None:
     if value is None or (isinstance(value, (str, int)) and value in {"", 0}):
         return None
-    return parse_order_id(str(value), name)
+    return parse_order_id(str(value), name, what)
 
 
 def _limit(value: Any, default: int = 20) -> int:
@@ -69,7 +69,8 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
                  limit: Any = None, url: str | None = None) -> dict[str, Any]:
     """The newest messages of a phone (any format), an order or a customer, oldest first."""
     count = _limit(limit)
-    order, customer = _int(order_id, "orderId"), _int(customer_id, "customerId")
+    order = _int(order_id, "orderId", "número de ticket")
+    customer = _int(customer_id, "customerId", "número de cliente")
     phone = str(phone_number).strip() if phone_number not in (None, "") else None
     if sum(x is not None for x in (phone, order, customer)) != 1:
         raise InvalidParameter("phoneNumber", "Indicá exactamente uno: phoneNumber, orderId o customerId.")

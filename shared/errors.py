@@ -80,11 +80,11 @@ def as_api_error(exc: Exception) -> ApiError:
     return ApiError("Ocurrió un error inesperado. Ya quedó registrado; probá de nuevo en unos minutos.")
 
 
-def parse_order_id(raw: str | None, parameter: str = "orderId") -> int:
-    """An order id from a request, or :class:`InvalidParameter`."""
+def parse_order_id(raw: str | None, parameter: str = "orderId", what: str = "número de ticket") -> int:
+    """An order (or, with ``what``, another) id from a request, or :class:`InvalidParameter`."""
     if raw is None or not raw.strip():
-        raise InvalidParameter(parameter, f"Falta el parámetro {parameter} (número de ticket).")
+        raise InvalidParameter(parameter, f"Falta el parámetro {parameter} ({what}).")
     text = raw.strip()
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
-        raise InvalidParameter(parameter, f"{parameter} debe ser un número de ticket entero positivo.")
+        raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
     return int(text)

@@ -11,7 +11,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import Runner
+from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
 TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply"}
@@ -27,10 +27,14 @@ def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]
 
 
 def call(runner: Runner, tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+    """(whether the tool answered an error, the answer's body or the error's detail)."""
     async def work(session: ClientSession) -> tuple[bool, Any]:
         result = await session.call_tool(tool, arguments)
         text = result.content[0].text  # type: ignore[union-attr]
-        return bool(result.is_error), (text if result.is_error else json.loads(text))
+        if result.is_error:  # the protocol's error: the host hides any reason behind a fixed text
+            return True, text
+        body = json.loads(text)
+        return ("error" in body), (body["error"]["detail"] if "error" in body else body)
     return with_session(runner, work)  # type: ignore[no-any-return]
 
 
@@ -88,9 +92,17 @@ def test_orders_awaiting_reply_oldest_first(runner: Runner) -> None:
     ("get_whatsapp_messages", {"orderId": 1, "limit": 500}, "limit debe ser un número entre 1 y 100"),
     ("get_whatsapp_messages", {"customerId": 999}, "No existe el cliente 999"),
     ("sync_whatsapp_messages", {"orderId": "uno"}, "debe ser un número de ticket"),
+    ("get_whatsapp_messages", {"customerId": "uno"}, "customerId debe ser un número"),
     ("no_such_tool", {}, "Unknown tool"),
 ])
 def test_errors_come_back_as_tool_errors_with_a_clear_message(runner: Runner, tool: str,
                                                                 arguments: dict[str, Any], message: str) -> None:
     error, text = call(runner, tool, arguments)
     assert error and message in text
+
+
+def test_tool_errors_are_answers_not_exceptions(demo_url: str) -> None:
+    """The host replaces a raised exception's message with a fixed text: errors must be returned."""
+    context = json.dumps({"arguments": {"orderId": 999}})
+    body = json.loads(anyio.run(function("get_whatsapp_summary"), context))
+    assert body == {"error": {"status": 404, "detail": "No existe la orden 999. Revisá el número de ticket."}}
