@@ -63,7 +63,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, _, message_id = raw.partition("|")
-        return datetime.fromisoformat(when), int(message_id)
+        timestamp, number = datetime.fromisoformat(when), int(message_id)
+        if timestamp.tzinfo is not None or not 0 <= number < 2**63:  # ours are naive UTC and BIGINT ids
+            raise ValueError("not a cursor this API wrote")
+        return timestamp, number
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidParameter("before", "El cursor «before» no es válido: usá el nextCursor de la página "
                                          "anterior.") from exc

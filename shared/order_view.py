@@ -39,7 +39,8 @@ def latest_summary(conn: Connection, order_id: int) -> Any:
         sa.select(_sum.c.LastMessageId, _sum.c.MessageCount, _sum.c.Provider, _sum.c.CreatedAt,
                   _nov.c.Observacion)
         .select_from(_sum.join(_nov, _nov.c.NovedadId == _sum.c.NovedadId))
-        .where(_sum.c.ReparacionId == order_id).order_by(_sum.c.LastMessageId.desc()).limit(1)).first()
+        .where(_sum.c.ReparacionId == order_id)
+        .order_by(_sum.c.LastMessageId.desc(), _sum.c.MessageCount.desc()).limit(1)).first()
 
 
 def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
@@ -84,7 +85,8 @@ def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
         "summary": None if summary is None else {
             "text": summary.Observacion or "", "createdAt": iso(summary.CreatedAt),
             "messageCount": summary.MessageCount, "provider": summary.Provider},
-        "hasNewMessages": bool(counts[1]) and (summary is None or counts[1] > summary.LastMessageId),
+        "hasNewMessages": bool(counts[1]) and (summary is None or counts[1] > summary.LastMessageId
+                                               or counts[0] > summary.MessageCount),
         "messageCount": int(counts[0]),
         "lastSyncAt": iso(last_sync),
         "customerServiceWindow": {"open": bool(until and now < until), "until": iso(until),

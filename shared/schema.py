@@ -192,7 +192,7 @@ bsuid = sa.Table(
 
 summary = sa.Table(
     "WhatsAppSummary", metadata,
-    # one row per written "WhatsApp Resumen" novedad; the unique watermark forbids twins
+    # one row per written "WhatsApp Resumen" novedad; the unique watermark (last id, count) forbids twins
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
     sa.Column("ReparacionId", sa.Integer, nullable=False),
     sa.Column("NovedadId", sa.Integer, nullable=False),
@@ -200,7 +200,7 @@ summary = sa.Table(
     sa.Column("MessageCount", sa.Integer, nullable=False),
     sa.Column("Provider", sa.Unicode(50), nullable=False),
     sa.Column("CreatedAt", DateTime2, nullable=False),
-    sa.Index("UX_WhatsAppSummary_ReparacionId_LastMessageId", "ReparacionId", "LastMessageId", unique=True),
+    sa.Index("UX_WhatsAppSummary_Watermark", "ReparacionId", "LastMessageId", "MessageCount", unique=True),
 )
 
 quarantine = sa.Table(

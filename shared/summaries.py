@@ -1,9 +1,12 @@
 """Conversation summaries written as "WhatsApp Resumen" novedades on the order.
 
-A summary is *rolling*: the previous summary plus the messages since its watermark
-(the last message id it covers). It is written in one transaction as a ``Novedad``
-and a ``WhatsAppSummary`` row whose unique ``(ReparacionId, LastMessageId)`` forbids
-two summaries of one watermark, whoever races (the timer, a sync, two workers). A
+A summary is *rolling*: the previous summary plus the messages since its watermark.
+The watermark is the pair (last message id, number of messages) of the order when it
+was summarized: both only grow, and the count also catches an older message that a
+sync linked to the order afterwards (its id is below the last one). It is written in
+one transaction as a ``Novedad`` and a ``WhatsAppSummary`` row whose unique
+``(ReparacionId, LastMessageId, MessageCount)`` forbids two summaries of one
+watermark, whoever races (the timer, a sync, two workers). A
 short lease in ``WhatsAppState`` keeps two of them from paying for the same model
 call; a crash leaves nothing half-written, and the lease expires, so the next run
 resumes.
@@ -31,6 +34,7 @@ from shared.summary_text import Line, bound, message_text, offline_digest, promp
 
 log = observability.logger(__name__)
 _m, _sum, _nov, _tipo, _state = schema.message, schema.summary, schema.novedad, schema.tipo_novedad, schema.state
+_rep = schema.reparacion
 _MAX_LINES = 200  # at most this many new messages are read for one summary (the prompt keeps what fits)
 
 
@@ -87,16 +91,21 @@ class _Work:
 
 
 def _gather(conn: Connection, order_id: int) -> _Work | None:
+    if conn.execute(sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == order_id)).first() is None:
+        return None  # FastService deleted the order: nothing to write a novedad on
     previous = latest_summary(conn, order_id)
-    since = previous.LastMessageId if previous else 0
-    last_id, count = conn.execute(sa.select(sa.func.max(_m.c.Id), sa.func.count())
-                                  .where(_m.c.ReparacionId == order_id)).one()
-    if not last_id or last_id <= since:
+    since, covered = (previous.LastMessageId, previous.MessageCount) if previous else (0, 0)
+    last_id, count, up_to_since = conn.execute(
+        sa.select(sa.func.max(_m.c.Id), sa.func.count(), sa.func.sum(sa.case((_m.c.Id <= since, 1), else_=0)))
+        .where(_m.c.ReparacionId == order_id)).one()
+    if not last_id or (last_id <= since and count <= covered):
         return None
+    # an older message linked after the last summary is not covered by it: read from the start then
+    first_id = since if int(up_to_since or 0) <= covered else 0
     rows = conn.execute(
         sa.select(_m.c.Direction, _m.c.MessageType, _m.c.Content, _m.c.MediaFileName, _m.c.MediaCaption,
                   _m.c.ChoiceTitle, _m.c.ReactionEmoji, _m.c.WhatsAppTimestamp)
-        .where(_m.c.ReparacionId == order_id, _m.c.Id > since, _m.c.Id <= last_id)
+        .where(_m.c.ReparacionId == order_id, _m.c.Id > first_id, _m.c.Id <= last_id)
         .order_by(_m.c.WhatsAppTimestamp.desc(), _m.c.Id.desc()).limit(_MAX_LINES)).all()
     lines = [Line(r.Direction, message_text(r.MessageType, r.Content, file_name=r.MediaFileName,
                                             caption=r.MediaCaption, choice=r.ChoiceTitle, emoji=r.ReactionEmoji),
@@ -130,6 +139,13 @@ def _write(conn: Connection, order_id: int, work: _Work, text: str, provider: st
     return int(key[0])
 
 
+def _summarized(conn: Connection, order_id: int, work: _Work) -> bool:
+    """Whether a summary of exactly this watermark exists (a twin written by a racer)."""
+    return conn.execute(sa.select(_sum.c.Id).where(
+        _sum.c.ReparacionId == order_id, _sum.c.LastMessageId == work.last_id,
+        _sum.c.MessageCount == work.count)).first() is not None
+
+
 def summarize_order(order_id: int, url: str | None = None) -> Outcome:
     """Summarize the order's conversation now if it has messages its last summary does not cover."""
     lease_seconds = 2 * config.get_float("SUMMARY_TIMEOUT_SECONDS") + 30
@@ -149,8 +165,10 @@ def summarize_order(order_id: int, url: str | None = None) -> Outcome:
         text, provider = compose(started)
         try:
             novedad = db.write(lambda conn: _write(conn, order_id, started, text, provider), url)
-        except sa.exc.IntegrityError:  # the same watermark was summarized meanwhile: keep that one
-            return Outcome(order_id, False, "ya estaba resumida", provider=provider)
+        except sa.exc.IntegrityError:
+            if not db.read(lambda conn: _summarized(conn, order_id, started), url):
+                raise  # not a twin (e.g. FastService deleted the order meanwhile): a real failure
+            return Outcome(order_id, False, "ya estaba resumida", provider=provider)  # keep the twin
     finally:
         _release(order_id, url)
     log.info("order %s: summary written (novedad %s, %s, %d messages)", order_id, novedad, provider,
@@ -169,13 +187,17 @@ def request_summary(order_id: int, url: str | None = None) -> tuple[bool, str | 
 
 
 def candidates(conn: Connection, quiet_before: datetime, limit: int) -> list[int]:
-    """Orders with messages newer than their last summary, quiet since ``quiet_before``, oldest first."""
-    covered = (sa.select(sa.func.max(_sum.c.LastMessageId)).where(_sum.c.ReparacionId == _m.c.ReparacionId)
-               .scalar_subquery())
+    """Existing orders with messages their last summary does not cover, quiet since ``quiet_before``,
+    oldest first. (Both parts of the watermark only grow, so their maxima are the latest summary's.)"""
+    def covered(column: sa.Column[Any]) -> Any:
+        return sa.func.coalesce(sa.select(sa.func.max(column)).where(_sum.c.ReparacionId == _m.c.ReparacionId)
+                                .scalar_subquery(), 0)
     return list(conn.execute(
-        sa.select(_m.c.ReparacionId).where(_m.c.ReparacionId.is_not(None)).group_by(_m.c.ReparacionId)
+        sa.select(_m.c.ReparacionId).join(_rep, _rep.c.ReparacionId == _m.c.ReparacionId)
+        .group_by(_m.c.ReparacionId)
         .having(sa.and_(sa.func.max(_m.c.ReceivedAt) <= quiet_before,
-                        sa.func.max(_m.c.Id) > sa.func.coalesce(covered, 0)))
+                        sa.or_(sa.func.max(_m.c.Id) > covered(_sum.c.LastMessageId),
+                               sa.func.count() > covered(_sum.c.MessageCount))))
         .order_by(sa.func.max(_m.c.ReceivedAt)).limit(limit)).scalars())
 
 

@@ -104,12 +104,20 @@ def prompt(previous: str | None, lines: list[Line], max_input_chars: int, max_ch
             {"role": "user", "content": "\n\n".join(parts)}]
 
 
+def text_length(text: str) -> int:
+    """Length as SQL Server's ``nvarchar`` counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def bound(text: str, max_chars: int) -> str:
-    """``text`` cut to ``max_chars`` at a word boundary."""
+    """``text`` cut to ``max_chars`` (UTF-16 code units, see :func:`text_length`) at a word boundary."""
     text = " ".join(text.split())
-    if len(text) <= max_chars:
+    if text_length(text) <= max_chars:
         return text
-    cut = text[: max_chars - 1].rsplit(" ", 1)[0]
+    cut = text[: max_chars - 1]
+    while text_length(cut) > max_chars - 1:  # astral characters count twice
+        cut = cut[: len(cut) - (text_length(cut) - (max_chars - 1) + 1) // 2]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return cut + "…"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from typing import Any
@@ -42,8 +43,8 @@ def order(order_id: int | str) -> tuple[int, dict[str, Any], dict[str, str]]:
 def write_summary(url: str, order_id: int, text: str) -> None:
     """A summary as the summaries feature writes it (a Novedad plus its watermark)."""
     def write(conn: sa.Connection) -> None:
-        last = conn.execute(sa.select(sa.func.max(schema.message.c.Id))
-                            .where(schema.message.c.ReparacionId == order_id)).scalar_one()
+        last, count = conn.execute(sa.select(sa.func.max(schema.message.c.Id), sa.func.count())
+                                   .where(schema.message.c.ReparacionId == order_id)).one()
         tipo = conn.execute(sa.select(schema.tipo_novedad.c.TipoNovedadId)
                             .where(schema.tipo_novedad.c.nombre == "WhatsApp Resumen")).scalar_one()
         novedad = conn.execute(schema.novedad.insert().values(
@@ -51,7 +52,7 @@ def write_summary(url: str, order_id: int, text: str) -> None:
         ).inserted_primary_key
         assert novedad is not None
         conn.execute(schema.summary.insert().values(ReparacionId=order_id, NovedadId=novedad[0], LastMessageId=last,
-                                                    MessageCount=3, Provider="test", CreatedAt=db.utcnow()))
+                                                    MessageCount=count, Provider="test", CreatedAt=db.utcnow()))
     db.write(write, url)
 
 
@@ -170,8 +171,11 @@ def test_limit_outside_1_to_200_is_400(demo_url: str, limit: str) -> None:
     assert status == 400 and body["parameter"] == "limit"
 
 
-def test_bad_cursor_is_400(demo_url: str) -> None:
-    status, body, _ = messages(1, before="not-a-cursor!")
+@pytest.mark.parametrize("raw", ["not-a-cursor!", "2026-11-20T00:00:00|" + "9" * 30, "2026-11-20T00:00:00|-1",
+                                 "2026-11-20T00:00:00+05:00|12", "9999-99-99|1"])
+def test_bad_cursor_is_400(demo_url: str, raw: str) -> None:
+    cursor = raw if raw.endswith("!") else base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    status, body, _ = messages(1, before=cursor)
     assert status == 400 and body["parameter"] == "before"
 
 

@@ -139,6 +139,18 @@ def test_summary_length_is_bounded(demo_url: str, fake: FakeOpenAI, monkeypatch:
     assert len(text) <= 120 and text.endswith("…")
 
 
+@pytest.mark.parametrize("answer", ["😀" * 300, "precio 👍 " * 60, "a😀" * 200])
+def test_summary_length_counts_as_nvarchar_does(demo_url: str, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch,
+                                                 answer: str) -> None:
+    """SQL Server's nvarchar(n) counts UTF-16 code units: an emoji takes two of the n."""
+    monkeypatch.setenv("SUMMARY_MAX_CHARS", "120")
+    fake.behave = lambda _r: answer
+    summaries.summarize_order(1, demo_url)
+    text = novedades(demo_url, 1)[0].Observacion
+    assert len(text.encode("utf-16-le")) // 2 <= 120 and text.endswith("…")
+    assert "\ufffd" not in text
+
+
 # --- sync asks for a summary and tells the truth ------------------------------------------
 
 def test_sync_reports_summary_generated_truthfully(demo_url: str, fake: FakeOpenAI) -> None:
@@ -227,6 +239,47 @@ def test_timer_and_sync_racing_write_one_summary_per_watermark(demo_url: str, fa
         t.join()
     assert sorted(o.written for o in outcomes) == [False, True]
     assert len(novedades(demo_url, 1)) == 1 and fake.calls == 1
+
+
+def test_an_older_message_linked_after_a_summary_is_summarized_and_flagged(demo_url: str, quiet: None) -> None:
+    """A message stored unlinked (an unknown sender, later registered) and linked by a sync after
+    the order was summarized has an id below the summary's: the watermark's count still sees it."""
+    from tests.test_api import sync
+
+    newcomer = "5491170001234"
+    ingest.ingest_event(acs_events.received(newcomer, content="Hola, ¿arreglan notebooks?"), demo_url)
+    now = db.utcnow()
+
+    def register(conn: sa.Connection) -> None:  # FastService creates the customer and the order directly
+        customer = conn.execute(schema.cliente.insert().values(
+            Nombre="Nueva", Apellido="Clienta", Telefono1="11 7000-1234", Direccion="x")
+        ).inserted_primary_key[0]
+        conn.execute(schema.reparacion.insert().values(
+            ReparacionId=900, ClienteId=customer, EstadoReparacionId=1, EmpleadoAsignadoId=1, TecnicoAsignadoId=1,
+            MarcaId=1,
+            TipoDispositivoId=1, ModificadoEn=now, CreadoEn=now))
+    db.write(register, demo_url)
+    ingest.ingest_event(acs_events.received(newcomer, content="Les dejo la notebook mañana"), demo_url)
+    summaries.run_batch(demo_url)
+    (first,) = novedades(demo_url, 900)  # of the one message linked at ingest
+    assert "1 mensaje nuevo" in first.Observacion and "arreglan" not in first.Observacion
+    status, body, _ = sync(900)
+    assert status == 200 and body["messagesReceived"] == 2 and body["summaryGenerated"] is True  # first sync
+    (_, latest) = novedades(demo_url, 900)
+    assert "arreglan notebooks" in latest.Observacion
+    view = order_view.order_whatsapp(900, demo_url)
+    assert view["hasNewMessages"] is False and view["summary"]["messageCount"] == 2
+
+
+def test_a_deleted_order_is_never_summarized(demo_url: str, fake: FakeOpenAI, quiet: None) -> None:
+    """FastService deletes orders directly: their messages stay, but no model call is paid for them."""
+    db.write(lambda c: c.execute(schema.reparacion.delete().where(schema.reparacion.c.ReparacionId == 15)),
+             demo_url)
+    for _ in range(2):
+        summaries.run_batch(demo_url)
+    assert sorted(r.ReparacionId for r in novedades(demo_url)) == [1, 2, 10]
+    assert fake.calls == 3
+    assert summaries.summarize_order(15, demo_url).written is False
 
 
 def test_the_unique_watermark_stops_twins_even_past_the_lease(demo_url: str) -> None:
