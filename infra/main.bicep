@@ -125,7 +125,7 @@ param rawPayloadMaxBytes string = '16384'
 param syncLookbackDays string = '7'
 
 @description('PHONE_INDEX_SCHEDULE: NCRONTAB schedule of refresh_phone_index (seconds first).')
-param phoneIndexSchedule string = '0 15 * * * *'
+param phoneIndexSchedule string = '0 */10 * * * *'
 
 @description('WHATSAPP_GREETING: text pre-filled in the wa.me link.')
 param whatsappGreeting string = 'Hola {cliente}, te escribimos de FastService por tu orden #{ticket}.'

@@ -121,7 +121,10 @@ def _timestamp(*candidates: Any) -> datetime:
             continue
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            return parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: no such instant in UTC
+            continue
     raise MalformedEvent("sin fecha válida (data.receivedTimestamp / eventTime)")
 
 

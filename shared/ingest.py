@@ -42,6 +42,9 @@ def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResu
         parsed = parse(envelope)
     except MalformedEvent as exc:
         return _quarantine(envelope, exc.reason, url)
+    except Exception as exc:  # a shape parse did not foresee: still poison, never a crash
+        log.error("event %s: parser failed (%s); quarantining it", event_id, type(exc).__name__)
+        return _quarantine(envelope, f"no se pudo interpretar: {type(exc).__name__}", url)
     try:
         if isinstance(parsed, ReceivedMessage):
             result = _write_received(parsed, url)

@@ -24,6 +24,9 @@ _DIALABLE = re.compile(r"[^\d+]")
 _MAX_INPUT = 200  # a phone field longer than this is not a phone field
 _MIN_DIGITS = 6
 _MAX_E164_DIGITS = 15
+PARSER_VERSION = "2"
+"""Part of the phone index's fingerprints: bump it when reading changes, so the next
+``refresh_phone_index`` re-derives every customer's phones."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,36 @@ def _parse_chunk(chunk: str, region: str, area_code: str) -> phonenumbers.PhoneN
     return None
 
 
+_SPACED_DASH = re.compile(r"\s+-\s+")
+
+
+def _parse_run(chunk: str, region: str, area_code: str) -> list[phonenumbers.PhoneNumber]:
+    """The numbers in one separator-free chunk: one number, or several typed one after the other
+    (``11-5555-1234 - 4555-1234``, ``1155551234 1544443333``). Each next number takes the area
+    of the one before it. Splits at `` - `` first, else takes the longest run of space-separated
+    groups that reads as a valid number, then the rest the same way."""
+    number = _parse_chunk(chunk, region, area_code)
+    if number is not None:
+        return [number]
+    parts = _SPACED_DASH.split(chunk.strip())
+    if len(parts) == 1:
+        groups = parts[0].split()
+        for end in range(len(groups) - 1, 0, -1):
+            first = _parse_chunk(" ".join(groups[:end]), region, area_code)
+            rest = first and _parse_run(" ".join(groups[end:]), region, _area_code_of(first) or area_code)
+            if first is not None and rest:
+                return [first, *rest]
+        return []  # every group must belong to a valid number: no partial reads of junk
+    numbers: list[phonenumbers.PhoneNumber] = []
+    for part in parts:
+        found = _parse_run(part, region, area_code)
+        if not found:
+            return []
+        numbers += found
+        area_code = _area_code_of(found[-1]) or area_code
+    return numbers
+
+
 @lru_cache(maxsize=65536)
 def parse_phones(text: str | None, region: str = "AR", area_code: str = "11") -> ParsedPhones:
     """Every phone number in a free-text field, in order, without duplicates.
@@ -128,14 +161,15 @@ def parse_phones(text: str | None, region: str = "AR", area_code: str = "11") ->
     for chunk in _SEPARATORS.split(text):
         if not re.search(r"\d", chunk):
             continue
-        number = _parse_chunk(chunk, region, current_area)
-        if number is None:
+        numbers = _parse_run(chunk, region, current_area)
+        if not numbers:
             rejected += 1
             continue
-        current_area = _area_code_of(number) or current_area
-        phone = _phone(number)
-        if phone.key not in {p.key for p in found}:
-            found.append(phone)
+        for number in numbers:
+            current_area = _area_code_of(number) or current_area
+            phone = _phone(number)
+            if phone.key not in {p.key for p in found}:
+                found.append(phone)
     if not found:
         reason = "no es un número de teléfono válido" if rejected else "no contiene un número"
         return ParsedPhones((), reason)

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from azure.functions.timer import TimerRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from localrunner.host import grid_event
-from shared import acs_events, db, events, ingest, schema, store
+from shared import acs_events, db, events, identity, ingest, schema, store
 from tests.conftest import Context, example, example_names, function
 
 JUAN = "5491155551234"  # demo customer Juan Pérez, typed "11-5555-1234"
@@ -194,6 +195,34 @@ def test_customer_created_a_moment_ago_by_fastservice_matches(db_url: str) -> No
     assert (before.MatchStatus, after.MatchStatus, after.ClienteId) == ("unmatched", "matched", cliente)
 
 
+def test_a_backlog_of_unindexed_customers_is_worked_off_a_bounded_slice_per_event(db_url: str) -> None:
+    """The first events on an existing database must not index the whole Cliente table each."""
+    batch = identity.NEW_CUSTOMERS_BATCH
+    db.write(lambda c: c.execute(schema.cliente.insert(), [
+        {"Nombre": "Cliente", "Apellido": str(i), "Direccion": "x", "Telefono1": f"11 {6000 + i}-{i:04d}"}
+        for i in range(2 * batch + batch // 2)]), db_url)
+    indexed = []
+    for _ in range(3):
+        ingest.ingest_event(acs_events.received("5491100000000", content="x"), db_url)
+        indexed.append(count(db_url, schema.customer_phone))
+    assert indexed == [batch, 2 * batch, 2 * batch + batch // 2]
+    ingest.ingest_event(acs_events.received("5491172341234", content="y"), db_url)  # "11 7234-1234"
+    assert rows(db_url)[-1].ClienteId == 1235
+
+
+def test_a_phone_added_to_an_existing_customer_matches_after_the_refresh(db_url: str) -> None:
+    """FastService edits customers without telling us: the periodic refresh finds the new phone."""
+    first = add_customer(db_url, "11 6666-7777")
+    other = add_customer(db_url, None)
+    ingest.ingest_event(acs_events.received("5491166667777", content="uno"), db_url)
+    db.write(lambda c: c.execute(schema.cliente.update().where(schema.cliente.c.ClienteId == other)
+                                 .values(Telefono2="011 15 6666 7777")), db_url)
+    function("refresh_phone_index")(timer=TimerRequest())
+    ingest.ingest_event(acs_events.received("5491166667777", content="dos"), db_url)
+    assert [(r.MatchStatus, r.MatchCandidates) for r in rows(db_url)] == [
+        ("matched", None), ("ambiguous", f"{first},{other}")]
+
+
 def test_a_phone_edited_away_no_longer_matches(db_url: str) -> None:
     cliente = add_customer(db_url, "11 6666-7777")
     ingest.ingest_event(acs_events.received("5491166667777", content="uno"), db_url)
@@ -272,6 +301,9 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
     ("no identity", {**example("text-received"), "id": None}, "sin identidad"),
     ("no timestamp", {**example("text-received"), "eventTime": "ayer",
                       "data": {**example("text-received")["data"], "receivedTimestamp": "nunca"}}, "sin fecha"),
+    ("timestamps out of range", {**example("text-received"), "eventTime": "9999-12-31T23:59:59-03:00",
+                                 "data": {**example("text-received")["data"],
+                                          "receivedTimestamp": "0001-01-01T00:00:00+01:00"}}, "sin fecha"),
     ("unknown event type", {**example("text-received"), "eventType": "Microsoft.Storage.BlobCreated"},
      "tipo de evento no soportado"),
     ("status without message id", {**example("status-sent"), "data": {"status": "Sent"}}, "sin data.messageId"),
@@ -371,6 +403,23 @@ def test_timestamps_with_offsets_are_stored_in_utc(db_url: str) -> None:
     event["data"]["receivedTimestamp"] = "2026-03-01T04:00:00-03:00"
     run_function(event)
     assert rows(db_url)[0].WhatsAppTimestamp == when.replace(tzinfo=None) + timedelta(hours=0)
+
+
+def test_an_unrepresentable_timestamp_falls_back_to_the_event_time(db_url: str) -> None:
+    event = acs_events.received(JUAN, content="hola")
+    event["data"]["receivedTimestamp"] = "0001-01-01T00:00:00+01:00"  # before year 1 in UTC
+    event["eventTime"] = "2026-03-01T10:00:00Z"
+    run_function(event)
+    assert rows(db_url)[0].WhatsAppTimestamp == datetime(2026, 3, 1, 10, 0)
+
+
+def test_a_parser_failure_is_quarantined_not_raised(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(envelope: Any) -> Any:
+        raise KeyError("unforeseen")
+    monkeypatch.setattr(ingest, "parse", broken)
+    result = ingest.ingest_event(acs_events.received(JUAN, content="hola"), db_url)
+    assert (result.outcome, result.reason) == ("quarantined", "no se pudo interpretar: KeyError")
+    assert count(db_url, schema.quarantine) == 1
 
 
 def test_the_unique_index_decides_duplicates(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

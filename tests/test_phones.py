@@ -49,9 +49,19 @@ def test_whatsapp_sender_and_all_typed_forms_share_one_key() -> None:
     ("0351 15 555-1234 / 4555123", ["543515551234", "543514555123"]),  # second takes the first's area
     ("11 5555 1234 y 11 6666 7777", [JUAN, "541166667777"]),
     ("11 5555 1234, 011 15 5555 1234", [JUAN]),  # the same line twice is one phone
+    ("11-5555-1234 - 4555-1234", [JUAN, "541145551234"]),  # " - " between numbers
+    ("011 4555 1234 - 15 6666 7777", ["541145551234", "541166667777"]),
+    ("1155551234 1566667777", [JUAN, "541166667777"]),  # only a space between numbers
+    ("11 5555 1234 15 6666 7777", [JUAN, "541166667777"]),
 ])
 def test_two_numbers_in_one_field(typed: str, keys: list[str]) -> None:
     assert [p.key for p in parse_phones(typed).phones] == keys
+
+
+@pytest.mark.parametrize("typed", ["1234 5678 9012 3456 7890", "11-5555-1234 - 99"])
+def test_numbers_run_together_are_read_whole_or_not_at_all(typed: str) -> None:
+    """No partial reads: a leftover that is no valid number rejects the field's chunk."""
+    assert parse_phones(typed).phones == ()
 
 
 def test_default_area_code_is_a_setting() -> None:
