@@ -14,8 +14,9 @@ from sqlalchemy.engine import Connection
 
 from shared import conversation, db, identity, order_view, schema, summaries, sync
 from shared.errors import ApiError, InvalidParameter, NoUsablePhone, parse_order_id
+from shared.events import STATUS_RANK
 
-_m, _rep, _cl = schema.message, schema.reparacion, schema.cliente
+_m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status
 MAX_TOOL_LIMIT = 100
 
 
@@ -117,13 +118,16 @@ def get_summary(order_id: Any, url: str | None = None) -> dict[str, Any]:
 
 
 def _awaiting(conn: Connection, limit: int) -> list[dict[str, Any]]:
-    # each order's latest message by WhatsApp's time (arrival order can differ), reactions aside
+    # each order's latest message by WhatsApp's time (arrival order can differ), reactions aside;
+    # a reply of the shop's that failed to reach the customer is no answer
+    failed = (_m.c.Direction == "outbound") & sa.exists().where(
+        _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId, _st.c.StatusRank == STATUS_RANK["failed"])
     ranked = (sa.select(_m.c.ReparacionId, _m.c.Id, _m.c.Direction, _m.c.WhatsAppTimestamp, _m.c.MessageType,
                         _m.c.Content, _m.c.MediaFileName,
                         sa.func.row_number().over(partition_by=_m.c.ReparacionId,
                                                   order_by=(_m.c.WhatsAppTimestamp.desc(), _m.c.Id.desc()))
                         .label("Recency"))
-              .where(_m.c.ReparacionId.is_not(None), _m.c.MessageType != "reaction").subquery())
+              .where(_m.c.ReparacionId.is_not(None), _m.c.MessageType != "reaction", ~failed).subquery())
     rows = conn.execute(
         sa.select(ranked.c.ReparacionId, ranked.c.WhatsAppTimestamp, ranked.c.MessageType, ranked.c.Content,
                   ranked.c.MediaFileName, _cl.c.Nombre, _cl.c.Apellido, _rep.c.FechaEntrega)

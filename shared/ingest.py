@@ -79,14 +79,15 @@ def _quarantine(envelope: Any, reason: str, url: str | None) -> IngestResult:
     return IngestResult("quarantined", reason=reason)
 
 
-def sender_phone(conn: Connection, message: ReceivedMessage) -> Phone | None:
-    """The sender's phone: from the event, else from what we learned of their BSUID."""
-    phone = parse_whatsapp_id(message.sender)
-    if message.sender_bsuid:
+def phone_of(conn: Connection, whatsapp_id: str | None, bsuid: str | None) -> Phone | None:
+    """A sender's or recipient's phone: from the event, else from what we learned of their
+    BSUID (learned whenever an event carries both)."""
+    phone = parse_whatsapp_id(whatsapp_id)
+    if bsuid:
         if phone is not None:
-            identity.learn_bsuid(conn, message.sender_bsuid, phone)
+            identity.learn_bsuid(conn, bsuid, phone)
         else:
-            phone = identity.phone_of_bsuid(conn, message.sender_bsuid)
+            phone = identity.phone_of_bsuid(conn, bsuid)
     return phone
 
 
@@ -98,16 +99,13 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
     as ``duplicate``. Duplicates are rare (Event Grid redeliveries), so new messages do not
     pay for a check first.
     """
-    phone = sender_phone(conn, message)
+    phone = phone_of(conn, message.sender, message.sender_bsuid)
     match = identity.match_phone(conn, phone)
     order_id = match.order_id
     now = db.utcnow()
     pk = store.insert_message(conn, {
         "MessageKey": message.message_key, "WhatsAppMessageId": message.message_id,
-        "EventId": message.event_id, "ReparacionId": order_id, "ClienteId": match.customer_id,
-        "PhoneNumber": phone.e164 if phone else None, "PhoneKey": phone.key if phone else None,
-        "Bsuid": message.sender_bsuid, "MatchStatus": match.status,
-        "MatchCandidates": ",".join(map(str, match.candidates)) if match.status == "ambiguous" else None,
+        "EventId": message.event_id, **store.linked_to(phone, match), "Bsuid": message.sender_bsuid,
         "Direction": "inbound", "MessageType": message.message_type, "Content": message.content,
         "MediaId": message.media_id, "MediaMimeType": message.media_mime_type,
         "MediaFileName": message.media_file_name, "MediaCaption": message.media_caption,
@@ -121,10 +119,18 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
 
 
 def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
-    """Apply a delivery status (forward only) and learn the recipient's BSUID."""
-    if status.recipient_bsuid:
-        phone = parse_whatsapp_id(status.recipient)
-        if phone is not None:
-            identity.learn_bsuid(conn, status.recipient_bsuid, phone)
+    """Apply a delivery status (forward only) and keep the shop's message it speaks of.
+
+    ACS publishes no event for what the shop sends, only these statuses: the first one
+    of a message not stored yet records that the shop wrote to this customer, and when
+    (:func:`shared.store.record_sent`), so the conversation and "who is waiting for an
+    answer" see the shop's side too.
+    """
     applied = store.apply_status(conn, status)
-    return IngestResult("status_applied" if applied else "status_stale")
+    outcome = "status_applied" if applied else "status_stale"
+    phone = phone_of(conn, status.recipient, status.recipient_bsuid)
+    if store.sent_message_known(conn, status):
+        return IngestResult(outcome)
+    match = identity.match_phone(conn, phone)
+    store.record_sent(conn, status, phone, match)
+    return IngestResult(outcome, match_status=match.status, order_id=match.order_id)

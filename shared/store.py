@@ -10,13 +10,17 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, schema
 from shared.events import DeliveryStatus, bounded_raw, canonical_json, clean_text
+
+if TYPE_CHECKING:
+    from shared.identity import Match
+    from shared.phones import Phone
 
 _msg = schema.message
 _st = schema.message_status
@@ -115,17 +119,63 @@ def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+UNRECORDED: Final = "unrecorded"
+"""``MessageType`` of a message the shop sent that we know only from its delivery status:
+ACS publishes statuses, not the sent content, so who, when and how it went are known, the
+text is not (until whoever sent it records it with :func:`record_outbound`)."""
+
+
+def outbound_key(message_id: str) -> str:
+    return f"msg:{message_id}"
+
+
 def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None, phone_key: str | None,
                     customer_id: int | None, order_id: int | None, content: str | None,
                     message_type: str = "text", sent_at: datetime | None = None,
                     media_file_name: str | None = None, media_mime_type: str | None = None) -> Any | None:
-    """Store a message the shop sent through ACS (keyed by the id ACS returned)."""
+    """Store a message the shop sent through ACS (keyed by the id ACS returned). When a delivery
+    status got there first, its :data:`UNRECORDED` row is completed instead."""
     now = db.utcnow()
-    return insert_once(conn, _msg, {
-        "MessageKey": f"msg:{message_id}", "WhatsAppMessageId": message_id, "EventId": None,
-        "ReparacionId": order_id, "ClienteId": customer_id, "PhoneNumber": phone_e164, "PhoneKey": phone_key,
-        "MatchStatus": "matched" if customer_id else "unmatched", "Direction": "outbound",
-        "MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
-        "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
-        "CreatedAt": now, "RawTruncated": False})
+    row = {"MessageKey": outbound_key(message_id), "WhatsAppMessageId": message_id, "EventId": None,
+           "ReparacionId": order_id, "ClienteId": customer_id, "PhoneNumber": phone_e164, "PhoneKey": phone_key,
+           "MatchStatus": "matched" if customer_id else "unmatched", "Direction": "outbound",
+           "MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
+           "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
+           "CreatedAt": now, "RawTruncated": False}
+    pk = insert_once(conn, _msg, row)
+    if pk is None:
+        known: dict[str, Any] = {"MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
+                 "MediaMimeType": media_mime_type}
+        if sent_at is not None:
+            known["WhatsAppTimestamp"] = sent_at
+        conn.execute(_msg.update().where(_msg.c.MessageKey == row["MessageKey"], _msg.c.MessageType == UNRECORDED)
+                     .values(**fit(_msg, known)))
+    return pk
 
+
+def linked_to(phone: Phone | None, match: Match) -> dict[str, Any]:
+    """A message row's columns saying whose it is: the phone, the match and the linked order."""
+    return {"ReparacionId": match.order_id, "ClienteId": match.customer_id,
+            "PhoneNumber": phone.e164 if phone else None, "PhoneKey": phone.key if phone else None,
+            "MatchStatus": match.status,
+            "MatchCandidates": ",".join(map(str, match.candidates)) if match.status == "ambiguous" else None}
+
+
+def sent_message_known(conn: Connection, status: DeliveryStatus) -> bool:
+    """Whether the shop's message behind ``status`` is stored; an :data:`UNRECORDED` one takes the
+    earliest status time seen (statuses arrive in any order; the earliest is nearest the sending)."""
+    key = outbound_key(status.message_id)
+    conn.execute(_msg.update().where(_msg.c.MessageKey == key, _msg.c.MessageType == UNRECORDED,
+                                     _msg.c.WhatsAppTimestamp > status.timestamp)
+                 .values(WhatsAppTimestamp=status.timestamp))
+    return message_exists(conn, key)
+
+
+def record_sent(conn: Connection, status: DeliveryStatus, phone: Phone | None, match: Match) -> None:
+    """Keep the shop's message behind a delivery status, as :data:`UNRECORDED`."""
+    now = db.utcnow()
+    insert_once(conn, _msg, {
+        "MessageKey": outbound_key(status.message_id), "WhatsAppMessageId": status.message_id,
+        "EventId": status.event_id, **linked_to(phone, match), "Bsuid": status.recipient_bsuid,
+        "Direction": "outbound", "MessageType": UNRECORDED, "WhatsAppTimestamp": status.timestamp,
+        "ReceivedAt": now, "CreatedAt": now, "RawTruncated": False})

@@ -24,7 +24,7 @@ OFFLINE_PREFIX = "Resumen automático (sin IA)"
 AUTHORS = {"inbound": "Cliente", "outbound": "Taller"}
 PLACEHOLDERS = {"image": "imagen", "document": "documento", "video": "video", "audio": "audio",
                 "sticker": "sticker", "reaction": "reacción", "interactive": "respuesta a botones",
-                "button": "respuesta a botón"}
+                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado"}
 
 SYSTEM_PROMPT = """Sos el asistente de un taller de reparaciones de Argentina (FastService). Resumís \
 conversaciones de WhatsApp entre el taller y un cliente para que el personal entienda la situación de un vistazo.

@@ -162,6 +162,8 @@ def verify(url: str, sc: Scenario) -> dict[str, int]:
         return {
             "inbound": conn.execute(sa.select(m.c.MessageKey).where(m.c.Direction == "inbound")).scalars().all(),
             "rows": conn.execute(sa.select(sa.func.count()).select_from(m)).scalar_one(),
+            "outbound": dict(conn.execute(sa.select(m.c.WhatsAppMessageId, m.c.MessageType)
+                                          .where(m.c.Direction == "outbound")).all()),
             "distinct": conn.execute(sa.select(sa.func.count(sa.distinct(m.c.MessageKey)))).scalar_one(),
             "statuses": dict(conn.execute(sa.select(st.c.WhatsAppMessageId, st.c.Status)).all()),
             "quarantined": conn.execute(sa.select(sa.func.count()).select_from(q)).scalar_one(),
@@ -176,6 +178,9 @@ def verify(url: str, sc: Scenario) -> dict[str, int]:
     wrong = {k: (v, found["statuses"].get(k)) for k, v in sc.furthest.items() if found["statuses"].get(k) != v}
     assert not wrong, f"{len(wrong)} statuses not at their furthest value, e.g. {list(wrong.items())[:3]}"
     assert found["quarantined"] == sc.malformed, f"quarantined {found['quarantined']} of {sc.malformed}"
+    sent = set(sc.outbound_before + sc.outbound_after)
+    assert sent <= set(found["outbound"]), "a message of the shop's that its statuses speak of is missing"
+    assert store.UNRECORDED not in found["outbound"].values(), "a recorded message was left as unrecorded"
     return {"messages": len(inbound), "outbound": found["rows"] - len(inbound),
             "statuses": len(found["statuses"]), "quarantined": found["quarantined"]}
 

@@ -266,3 +266,25 @@ def test_unexpected_errors_are_a_500_problem_without_their_text(demo_url: str, m
     assert "ValueError" in logged
     for private in ("Juan", "5491155551234", "dijo algo"):
         assert private not in json.dumps(body, ensure_ascii=False) and private not in logged
+
+
+def test_who_is_waiting_for_an_answer_follows_the_shops_replies(db_url: str) -> None:
+    """Replies are known from their delivery statuses; one that failed is no answer."""
+    from shared import agent_tools
+    from tests.test_ingest import add_customer
+
+    add_customer(db_url, "11 6666-7777", open_orders=1)
+    ingest.ingest_event(acs_events.received("5491166667777", content="¿Está listo?"), db_url)
+    waiting = lambda: [o["orderId"] for o in agent_tools.orders_awaiting_reply(10, db_url)["orders"]]  # noqa: E731
+    (order_id,) = waiting()
+    ingest.ingest_event(acs_events.status("wamid.r1", "Sent", to="5491166667777"), db_url)
+    ingest.ingest_event(acs_events.status("wamid.r1", "Failed", to="5491166667777",
+                                          error=("131047", "Re-engagement message")), db_url)
+    assert waiting() == [order_id]
+    ingest.ingest_event(acs_events.status("wamid.r2", "Delivered", to="5491166667777"), db_url)
+    assert waiting() == []
+    status, page, _ = messages(order_id)
+    assert status == 200
+    assert [(m["direction"], m["type"], m["text"]) for m in page["messages"]] == [
+        ("inbound", "text", "¿Está listo?"), ("outbound", "unrecorded", None), ("outbound", "unrecorded", None)]
+    assert [m["status"]["state"] for m in page["messages"][1:]] == ["failed", "delivered"]

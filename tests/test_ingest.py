@@ -289,6 +289,34 @@ def test_status_before_its_message_applies_when_the_message_appears(db_url: str)
     assert tuple(joined) == ("Tu equipo está listo", "delivered")
 
 
+# --- the shop's side: known from delivery statuses ------------------------------------------
+
+def test_a_status_keeps_the_shops_message_linked_to_the_customer_and_order(db_url: str) -> None:
+    """ACS publishes no event for what the shop sends: its first status records that it wrote."""
+    cliente = add_customer(db_url, "11 6666-7777", open_orders=1)
+    sent = datetime(2026, 3, 1, 10, 0)
+    run_function(acs_events.status("wamid.shop-1", "Read", to="5491166667777", when=sent + timedelta(minutes=5)))
+    run_function(acs_events.status("wamid.shop-1", "Sent", to="5491166667777", when=sent))
+    run_function(acs_events.status("wamid.shop-1", "Delivered", to="5491166667777", when=sent))
+    (row,) = rows(db_url)
+    assert (row.Direction, row.MessageType, row.Content, row.ClienteId) == ("outbound", store.UNRECORDED, None,
+                                                                           cliente)
+    assert row.ReparacionId is not None and row.MatchStatus == "matched"
+    assert row.WhatsAppTimestamp == sent  # the earliest status, whatever the arrival order
+    assert count(db_url, schema.message_status) == 1
+
+
+def test_recording_the_sent_message_completes_what_its_status_started(db_url: str) -> None:
+    add_customer(db_url, "11 6666-7777", open_orders=1)
+    run_function(acs_events.status("wamid.shop-2", "Sent", to="5491166667777"))
+    db.write(lambda c: store.record_outbound(c, message_id="wamid.shop-2", phone_e164="+5491166667777",
+                                             phone_key="541166667777", customer_id=None, order_id=None,
+                                             content="Tu equipo está listo"), db_url)
+    (row,) = rows(db_url)
+    assert (row.MessageType, row.Content) == ("text", "Tu equipo está listo")
+    assert row.ReparacionId is not None  # the link the status found is kept
+
+
 # --- poison, transient faults, hostile input ------------------------------------------------
 
 MALFORMED: list[tuple[str, dict[str, Any], str]] = [

@@ -79,7 +79,7 @@ def test_orders_awaiting_reply_oldest_first(runner: Runner) -> None:
     assert not error
     waiting = [o["orderId"] for o in body["orders"]]
     assert 15 in waiting and 2 in waiting and 1 in waiting  # their customers wrote last
-    assert 10 not in waiting  # the shop wrote last to Valentina
+    assert 10 in waiting  # the shop wrote last to Valentina, but it failed (131047): she got no answer
     stamps = [o["waitingSince"] for o in body["orders"]]
     assert stamps == sorted(stamps)
 

@@ -64,6 +64,8 @@ export type MessageType =
   | 'reaction'
   | 'interactive'
   | 'button'
+  /** The shop's message known only from its delivery status: ACS does not publish what the business sends. */
+  | 'unrecorded'
   | (string & {});
 
 /** `Message` */

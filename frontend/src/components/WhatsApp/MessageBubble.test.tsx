@@ -24,6 +24,23 @@ describe('MessageBubble', () => {
     expect(screen.queryByRole('img')).not.toBeInTheDocument(); // no ticks on the customer's side
   });
 
+  it("says plainly when the shop's message is known only from its delivery status", () => {
+    const { container } = render(
+      <MessageBubble
+        message={makeMessage({
+          id: 1,
+          direction: 'outbound',
+          type: 'unrecorded',
+          text: null,
+          status: { state: 'delivered', at: '2026-11-22T18:00:00Z', errorCode: null, errorMessage: null },
+        })}
+      />,
+    );
+    expect(bubble(container)).toHaveClass('justify-end');
+    expect(screen.getByText('Mensaje enviado por el taller (su texto no llega a FastService)')).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: /Entregado/ })).toBeInTheDocument();
+  });
+
   it.each([
     ['sent', '✓', 'Enviado'],
     ['delivered', '✓✓', 'Entregado'],

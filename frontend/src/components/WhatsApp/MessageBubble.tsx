@@ -47,7 +47,7 @@ export function messagePreview(message: Message): string {
   if (message.text) return message.text;
   if (message.media) return message.media.caption || mediaLabel(message.media);
   if (message.choice?.title) return message.choice.title;
-  return 'Mensaje';
+  return message.type === 'unrecorded' ? 'Mensaje del taller' : 'Mensaje';
 }
 
 const META_HINTS: Record<string, string> = {
@@ -162,7 +162,11 @@ export function MessageBubble({ message, quoted, reactions = [], customerName = 
             </p>
           )}
           {!hasContent && (
-            <p className="italic text-gray-500">Mensaje de tipo «{message.type}» sin contenido para mostrar</p>
+            <p className="italic text-gray-500">
+              {message.type === 'unrecorded'
+                ? 'Mensaje enviado por el taller (su texto no llega a FastService)'
+                : `Mensaje de tipo «${message.type}» sin contenido para mostrar`}
+            </p>
           )}
           <div className="mt-1 flex items-center justify-end gap-1.5 text-[11px] leading-none text-gray-500">
             <time dateTime={message.timestamp} title={formatDateTime(message.timestamp)}>
