@@ -255,7 +255,6 @@ module communicationAccess 'modules/communication-access.bicep' = {
   scope: resourceGroup(communicationResourceGroup)
   params: {
     communicationServiceName: communicationName
-    identityPrincipalId: identity.properties.principalId
   }
   dependsOn: [
     communication

@@ -6,10 +6,14 @@
 --
 --   sqlcmd -S <server>.database.windows.net -d <database> -G \
 --          -v IdentityName="<AZURE_MANAGED_IDENTITY_NAME>" \
+--             IdentityClientId="<AZURE_MANAGED_IDENTITY_CLIENT_ID>" \
 --          -i sql/900_grant_managed_identity.sql
 --
 -- IdentityName is the managed identity's resource name (azd output
--- AZURE_MANAGED_IDENTITY_NAME, e.g. id-fsw-abc123...), which is also its Entra display name.
+-- AZURE_MANAGED_IDENTITY_NAME, e.g. id-fsw-abc123...), which is also its Entra display name;
+-- IdentityClientId its client id (AZURE_MANAGED_IDENTITY_CLIENT_ID), which is the SID of its
+-- database user: a user of that name left by an identity that was deleted and created again
+-- (azd down, then azd up) has another SID, and is replaced so the new identity gets the grants.
 --
 -- What it grants (no db_datareader/db_datawriter, no DDL):
 --   * FastService's tables: SELECT on Cliente, Reparacion, Novedad, TipoNovedad,
@@ -38,6 +42,16 @@ BEGIN
     DECLARE @message nvarchar(2048) =
         N'Missing tables: ' + @missing + N'. Run the sql/0*.sql migrations first.';
     THROW 50001, @message, 1;
+END;
+GO
+
+-- A user of this name whose SID is not this identity's belongs to a deleted identity of the same
+-- name: drop it (its grants go with it and are given again below).
+IF EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'$(IdentityName)'
+           AND sid <> CAST(CAST(N'$(IdentityClientId)' AS uniqueidentifier) AS varbinary(16)))
+BEGIN
+    PRINT N'Replacing the user $(IdentityName): it belonged to an earlier identity of that name.';
+    DROP USER [$(IdentityName)];
 END;
 GO
 

@@ -113,3 +113,19 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         assert "LIMIT" not in compiled  # SQL Server has TOP / OFFSET FETCH, not LIMIT
     assert {"SELECT", "INSERT", "UPDATE", "DELETE"} <= kinds
 
+
+
+def test_the_grant_script_covers_every_table_the_app_touches_and_nothing_more() -> None:
+    """A new table must be granted (and checked for) in 900_grant_managed_identity.sql."""
+    text = (SQL / "900_grant_managed_identity.sql").read_text(encoding="utf-8")
+    granted = {table: rights for rights, table in
+               re.findall(r"GRANT ([A-Z, ]+) ON OBJECT::dbo\.(\w+) TO \[\$\(IdentityName\)\];", text)}
+    ours = {t.name for t in schema.metadata.sorted_tables}
+    assert set(granted) == ours | {"Cliente", "Reparacion", "Novedad", "TipoNovedad", "EstadoReparacion"}
+    assert {granted[t] for t in ours} == {"SELECT, INSERT, UPDATE, DELETE"}
+    assert granted["Novedad"] == "SELECT, INSERT"  # FastService's tables: read, and write only summaries
+    assert {granted[t] for t in ("Cliente", "Reparacion", "TipoNovedad", "EstadoReparacion")} == {"SELECT"}
+    checked = set(re.findall(r"\(N'(\w+)'\)", text))
+    assert checked == set(granted)  # the script refuses to run while any of them is missing
+    # a user left by an earlier identity of the same name (another SID) is replaced
+    assert "sid <> CAST(CAST(N'$(IdentityClientId)' AS uniqueidentifier) AS varbinary(16))" in text

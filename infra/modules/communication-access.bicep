@@ -1,29 +1,16 @@
-// Runs in the resource group of the Communication Services resource (new or existing):
-// gives the function app identity access to ACS with Entra ID (ACS_ENDPOINT + managed
-// identity, no connection string) and returns the endpoint.
+// Runs in the resource group of the Communication Services resource (new or existing) and
+// returns its id, name and endpoint.
+//
+// No role is assigned to the function app's identity here: the app only receives events
+// (through Event Grid) and sends nothing through ACS yet. The only built-in role ACS honours
+// for Entra ID callers, "Communication and Email Service Owner", also allows listing the
+// resource's access keys, so it is granted when a feature needs it, not before.
 
 @description('Name of the Communication Services resource.')
 param communicationServiceName string
 
-@description('Principal (object) id of the function app user-assigned identity.')
-param identityPrincipalId string
-
-// Built-in role: Communication and Email Service Owner. ACS honours only built-in roles for
-// Entra ID callers and has no narrower data-plane role; the scope is this one resource.
-var communicationServiceOwnerRoleId = '09976791-48a7-449e-bb21-39d1a415f350'
-
 resource communication 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
   name: communicationServiceName
-}
-
-resource communicationAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(communication.id, identityPrincipalId, communicationServiceOwnerRoleId)
-  scope: communication
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', communicationServiceOwnerRoleId)
-    principalId: identityPrincipalId
-    principalType: 'ServicePrincipal'
-  }
 }
 
 output id string = communication.id
