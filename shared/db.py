@@ -61,7 +61,7 @@ def utcnow() -> datetime:
 
 def is_transient(exc: BaseException) -> bool:
     """Whether a database error is worth retrying."""
-    if isinstance(exc, DatabaseUnavailable):
+    if isinstance(exc, (DatabaseUnavailable, sa.exc.TimeoutError)):  # TimeoutError: every pooled connection busy
         return True
     if isinstance(exc, sa.exc.DBAPIError):
         if exc.connection_invalidated:

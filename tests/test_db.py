@@ -109,6 +109,11 @@ def test_transient_classification(error: Exception, transient: bool) -> None:
     assert db.is_transient(wrapped) is transient
 
 
+def test_an_exhausted_connection_pool_is_transient() -> None:
+    """Every pooled connection busy (a burst of deliveries): retry, never quarantine the event."""
+    assert db.is_transient(sa.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached"))
+
+
 def test_sql_server_connections_carry_an_entra_token(monkeypatch: pytest.MonkeyPatch) -> None:
     class Credential:
         def __init__(self) -> None:
