@@ -95,6 +95,13 @@ def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(req, lambda: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))))
 
 
+@app.route(route="whatsapp/quarantine/reprocess", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
+def reprocess_quarantine(req: func.HttpRequest) -> func.HttpResponse:
+    """Operators: run quarantined events through ingestion again (after a fix or a corrected setting)."""
+    return _answer(req, lambda: ingest.reprocess_quarantined(
+        conversation.parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS)))
+
+
 @app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
 def summarize_conversations(timer: func.TimerRequest) -> None:
     """Write "WhatsApp Resumen" novedades for conversations quiet since their last new message."""

@@ -58,12 +58,7 @@ def _int(value: Any, name: str, what: str) -> int | None:
 
 
 def _limit(value: Any, default: int = 20) -> int:
-    if value is None or value == "":
-        return default
-    text = str(value)
-    if not text.isdigit() or not 1 <= int(text) <= MAX_TOOL_LIMIT:
-        raise InvalidParameter("limit", f"limit debe ser un número entre 1 y {MAX_TOOL_LIMIT}.")
-    return int(text)
+    return conversation.parse_limit(None if value is None else str(value), default, MAX_TOOL_LIMIT)
 
 
 def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: Any = None,

@@ -72,12 +72,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
                                          "anterior.") from exc
 
 
-def parse_limit(raw: str | None, default: int = 50) -> int:
+def parse_limit(raw: str | None, default: int = 50, maximum: int = MAX_LIMIT) -> int:
+    """A ``limit`` query parameter from 1 to ``maximum``, or :class:`InvalidParameter`."""
     if raw is None or raw == "":
         return default
     text = raw.strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise InvalidParameter("limit", f"limit debe ser un número entre 1 y {MAX_LIMIT}.")
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise InvalidParameter("limit", f"limit debe ser un número entre 1 y {maximum}.")
     return int(text)
 
 

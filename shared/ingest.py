@@ -13,13 +13,15 @@ with the error's type as the reason, so it is neither retried forever nor lost.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, identity, observability, store
+from shared import db, identity, observability, schema, store
 from shared.events import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.phones import Phone, parse_whatsapp_id
 
@@ -134,3 +136,33 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
     match = identity.match_phone(conn, phone)
     store.record_sent(conn, status, phone, match)
     return IngestResult(outcome, match_status=match.status, order_id=match.order_id)
+
+
+MAX_REPROCESS = 1000
+
+
+def reprocess_quarantined(limit: int = MAX_REPROCESS, url: str | None = None) -> dict[str, int]:
+    """Run quarantined events through ingestion again, oldest first: after a fix is deployed or
+    a setting corrected (e.g. ``WHATSAPP_CHANNEL_ID``). An event that now succeeds leaves the
+    quarantine; one that fails again stays, once. A payload that was cut when it was kept
+    cannot be replayed and is left alone. Raises ``DatabaseUnavailable``."""
+    q = schema.quarantine
+    rows = db.read(lambda conn: conn.execute(
+        sa.select(q.c.Id, q.c.Payload, q.c.PayloadTruncated).order_by(q.c.Id).limit(limit)).all(), url)
+    report = {"examined": len(rows), "released": 0, "stillQuarantined": 0, "notReplayable": 0}
+    for row in rows:
+        envelope = json.loads(row.Payload) if row.Payload and not row.PayloadTruncated else None
+        if not isinstance(envelope, dict) or "eventType" not in envelope:  # cut, or never an Event Grid event
+            report["notReplayable"] += 1
+        elif ingest_event(envelope, url).outcome == "quarantined":
+            report["stillQuarantined"] += 1
+        else:
+            db.write(_release(row.Id), url)
+            report["released"] += 1
+    log.info("quarantine reprocessed: %s", report)
+    return report
+
+
+def _release(quarantine_id: int) -> Callable[[Connection], Any]:
+    q = schema.quarantine
+    return lambda conn: conn.execute(q.delete().where(q.c.Id == quarantine_id))

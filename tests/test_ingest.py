@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import azure.functions as func
 import pytest
 import sqlalchemy as sa
 from azure.functions.timer import TimerRequest
@@ -355,6 +357,27 @@ def test_wrong_channel_id_is_quarantined_when_configured(db_url: str, monkeypatc
     run_function(acs_events.received(JUAN, content="ok"))
     run_function(example("text-received"))  # to: "{channel-id}"
     assert count(db_url, _m) == 1 and count(db_url, schema.quarantine) == 1
+
+
+def test_quarantined_events_are_reprocessed_once_the_cause_is_fixed(db_url: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong WHATSAPP_CHANNEL_ID quarantines every message; once corrected, an operator replays them."""
+    monkeypatch.setenv("WHATSAPP_CHANNEL_ID", "00000000-0000-0000-0000-00000000000f")
+    for text in ("uno", "dos"):
+        run_function(acs_events.received(JUAN, content=text))
+    run_function({**example("text-received"), "data": "hola"})  # malformed: stays
+    ingest.ingest_event("ni siquiera un objeto", db_url)  # type: ignore[arg-type]  # never an event
+    assert count(db_url, schema.quarantine) == 4 and count(db_url, _m) == 0
+    monkeypatch.setenv("WHATSAPP_CHANNEL_ID", acs_events.DEMO_CHANNEL_ID)
+    reprocess = function("reprocess_quarantine")
+    response = reprocess(func.HttpRequest("POST", "/api/whatsapp/quarantine/reprocess", body=b"", params={}))
+    assert response.status_code == 200
+    assert json.loads(response.get_body()) == {"examined": 4, "released": 2, "stillQuarantined": 1,
+                                               "notReplayable": 1}
+    assert sorted(r.Content for r in rows(db_url)) == ["dos", "uno"]
+    assert count(db_url, schema.quarantine) == 2
+    assert ingest.reprocess_quarantined(url=db_url)["released"] == 0  # nothing new: nothing moves
+    assert count(db_url, schema.quarantine) == 2 and count(db_url, _m) == 2
 
 
 def test_database_down_raises_so_event_grid_redelivers(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
