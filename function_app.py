@@ -170,8 +170,9 @@ async def sync_whatsapp_messages(orderId: int) -> str:
                        property_type=INTEGER)
 async def get_whatsapp_summary(orderId: int) -> str:
     """The latest AI summary of an order's WhatsApp conversation ('WhatsApp Resumen') and what happened since.
-    Returns {customer, summary: {text, createdAt, messageCount}, hasNewMessages, lastSyncAt, canReplyFreely
-    (the 24-hour window is open), replyWindowUntil, waMeUrl}. No summary yet means nothing was summarized."""
+    Returns {customer, summary: {text, createdAt, messageCount}, hasNewMessages, unlinkedMessages (messages of
+    the customer no order holds yet: sync_whatsapp_messages takes them), lastSyncAt, canReplyFreely (the 24-hour
+    window is open), replyWindowUntil, waMeUrl}. No summary yet means nothing was summarized."""
     return await _tool(agent_tools.get_summary, order_id=orderId)
 
 

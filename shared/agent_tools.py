@@ -108,6 +108,7 @@ def get_summary(order_id: Any, url: str | None = None) -> dict[str, Any]:
     view = order_view.order_whatsapp(parse_order_id(str(order_id) if order_id is not None else None), url)
     return compact({"orderId": view["orderId"], "customer": view["customer"]["name"], "summary": view["summary"],
                     "hasNewMessages": view["hasNewMessages"], "messageCount": view["messageCount"],
+                    "unlinkedMessages": view["unlinkedMessages"] or None,
                     "lastSyncAt": view["lastSyncAt"], "canReplyFreely": view["customerServiceWindow"]["open"],
                     "replyWindowUntil": view["customerServiceWindow"]["until"], "waMeUrl": view["waMeUrl"]})
 

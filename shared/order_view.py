@@ -9,7 +9,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, db, identity, schema
+from shared import config, db, identity, schema, sync
 from shared.conversation import iso
 from shared.errors import OrderNotFound
 from shared.phones import parse_whatsapp_id
@@ -45,8 +45,8 @@ def latest_summary(conn: Connection, order_id: int) -> Any:
 
 def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
     order = conn.execute(
-        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.FechaEntrega, _cl.c.Nombre, _cl.c.Apellido,
-                  _cl.c.Telefono1, _cl.c.Telefono2)
+        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.FechaEntrega, _rep.c.CreadoEn, _cl.c.Nombre,
+                  _cl.c.Apellido, _cl.c.Telefono1, _cl.c.Telefono2)
         .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
         .where(_rep.c.ReparacionId == order_id)).first()
     if order is None:
@@ -70,6 +70,11 @@ def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
     counts = conn.execute(sa.select(sa.func.count(), sa.func.max(_m.c.Id))
                           .where(_m.c.ReparacionId == order_id)).one()
     summary = latest_summary(conn, order_id)
+    # the latest summary's watermark (last id, count) does not cover what the order holds now
+    uncovered = bool(counts[1]) and (summary is None or counts[1] > summary.LastMessageId
+                                     or counts[0] > summary.MessageCount)
+    unlinked = conn.execute(sa.select(sa.func.count()).where(
+        sync.unlinked_for(conn, keys, order.CreadoEn))).scalar_one() if keys else 0
     last_sync = conn.execute(sa.select(sa.func.max(_log.c.LastSyncAt)).where(
         _log.c.ReparacionId == order_id, _log.c.Status != "failed")).scalar()
     until = last_in.WhatsAppTimestamp + WINDOW if last_in else None
@@ -85,9 +90,9 @@ def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
         "summary": None if summary is None else {
             "text": summary.Observacion or "", "createdAt": iso(summary.CreatedAt),
             "messageCount": summary.MessageCount, "provider": summary.Provider},
-        "hasNewMessages": bool(counts[1]) and (summary is None or counts[1] > summary.LastMessageId
-                                               or counts[0] > summary.MessageCount),
+        "hasNewMessages": bool(unlinked) or uncovered,
         "messageCount": int(counts[0]),
+        "unlinkedMessages": int(unlinked),
         "lastSyncAt": iso(last_sync),
         "customerServiceWindow": {"open": bool(until and now < until), "until": iso(until),
                                   "lastInboundAt": iso(last_in.WhatsAppTimestamp) if last_in else None},

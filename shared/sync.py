@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from shared import config, db, identity, observability, schema
 from shared.conversation import iso
@@ -62,6 +63,15 @@ def _serialize(conn: Connection, order_id: int) -> None:
     identity.set_state(conn, f"sync:{order_id}", iso(db.utcnow()) or "")
 
 
+def unlinked_for(conn: Connection, keys: list[str], created: datetime) -> ColumnElement[bool]:
+    """The messages a sync of an order created at ``created`` takes: not linked to any order, from
+    the customer's phones (matching ``keys``) or their BSUIDs, since ``created`` minus the look-back."""
+    bsuids = identity.bsuids_of_keys(conn, keys)
+    whose = sa.or_(_m.c.PhoneKey.in_(keys), _m.c.Bsuid.in_(bsuids)) if bsuids else _m.c.PhoneKey.in_(keys)
+    since = created - timedelta(days=config.get_int("SYNC_LOOKBACK_DAYS"))
+    return sa.and_(_m.c.ReparacionId.is_(None), whose, _m.c.WhatsAppTimestamp >= since)
+
+
 def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
     _serialize(conn, order_id)
     order = _order_and_customer(conn, order_id)
@@ -75,12 +85,8 @@ def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
         tried = fields_tried(order.Telefono1, order.Telefono2) if order.Live is not None else [
             {"field": f, "reason": "el cliente no existe"} for f in identity.PHONE_FIELDS]
         return _Gathered(order.ClienteId, None, 0, 0, None, tried)
-    keys = [phone.key for _, phone in phones]
-    bsuids = identity.bsuids_of_keys(conn, keys)
-    whose = sa.or_(_m.c.PhoneKey.in_(keys), _m.c.Bsuid.in_(bsuids)) if bsuids else _m.c.PhoneKey.in_(keys)
-    since = order.CreadoEn - timedelta(days=config.get_int("SYNC_LOOKBACK_DAYS"))
     unlinked = list(conn.execute(sa.select(_m.c.Id).where(
-        _m.c.ReparacionId.is_(None), whose, _m.c.WhatsAppTimestamp >= since)).scalars())
+        unlinked_for(conn, [phone.key for _, phone in phones], order.CreadoEn))).scalars())
     for start in range(0, len(unlinked), _CHUNK):
         conn.execute(_m.update().where(_m.c.Id.in_(unlinked[start:start + _CHUNK]), _m.c.ReparacionId.is_(None))
                      .values(ReparacionId=order_id))

@@ -107,6 +107,16 @@ def test_sync_twice_reports_only_the_new_messages_the_second_time(demo_url: str)
     assert messages(6)[1]["messages"] == []  # the other open order did not take them
 
 
+def test_messages_waiting_for_a_sync_are_flagged_on_every_open_order(demo_url: str) -> None:
+    """Lucía has two open orders: her message is linked to neither until staff sync one of them."""
+    for order_id in (5, 6):
+        body = order(order_id)[1]
+        assert (body["unlinkedMessages"], body["hasNewMessages"], body["messageCount"]) == (1, True, 0)
+    sync(5)
+    assert (order(5)[1]["unlinkedMessages"], order(5)[1]["messageCount"]) == (0, 1)
+    assert (order(6)[1]["unlinkedMessages"], order(6)[1]["hasNewMessages"]) == (0, False)
+
+
 def test_sync_without_messages_says_no_messages_and_is_recorded(demo_url: str) -> None:
     status, body, _ = sync(8)
     assert (status, body["status"], body["messagesReceived"]) == (200, "no_messages", 0)

@@ -31,6 +31,7 @@ export function makeOrder(overrides: Partial<OrderWhatsApp> = {}): OrderWhatsApp
     summary: null,
     hasNewMessages: false,
     messageCount: 0,
+    unlinkedMessages: 0,
     lastSyncAt: null,
     customerServiceWindow: { open: false, until: null, lastInboundAt: null },
     ...overrides,

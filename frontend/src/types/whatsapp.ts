@@ -164,9 +164,11 @@ export interface OrderWhatsApp {
   waMeUrl: string | null;
   waMeUrlWithGreeting: string | null;
   summary: OrderSummary | null;
-  /** Messages arrived that the latest summary does not cover. */
+  /** Messages arrived that the latest summary does not cover, or `unlinkedMessages` wait for a sync. */
   hasNewMessages: boolean;
   messageCount: number;
+  /** The customer's stored messages that no order holds yet (several open orders...): a sync takes them. */
+  unlinkedMessages: number;
   lastSyncAt: string | null;
   customerServiceWindow: CustomerServiceWindow;
 }

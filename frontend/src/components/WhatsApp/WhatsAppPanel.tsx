@@ -131,6 +131,13 @@ function Summary({ order, headingId }: { order: OrderWhatsApp; headingId: string
       ) : (
         <p className="mt-1.5 text-sm text-gray-500">Todavía no hay un resumen de esta conversación.</p>
       )}
+      {order.unlinkedMessages > 0 && (
+        <p className="mt-1.5 text-xs font-medium text-amber-900" data-testid="unlinked">
+          {order.unlinkedMessages === 1
+            ? 'Hay 1 mensaje del cliente sin vincular a esta orden: «Sincronizar WhatsApp» lo trae.'
+            : `Hay ${order.unlinkedMessages} mensajes del cliente sin vincular a esta orden: «Sincronizar WhatsApp» los trae.`}
+        </p>
+      )}
     </section>
   );
 }
