@@ -177,4 +177,13 @@ describe('mergeNewestPage', () => {
     expect(merged.messages.map((x) => x.id)).toEqual([1, 2, 3, 4]);
     expect(merged.nextCursor).toBe('OLD');
   });
+
+  it('starts over when the conversation grew by more than the page brought (a sync linked older messages)', () => {
+    // loaded: 2, 3, 4 (cursor to 1); a sync linked 9 (dated between 2 and 3) and 10 arrived: 2 more in all
+    const merged = mergeNewestPage([m(2, 2), m(3, 3), m(4, 4)], 'OLD', makePage([m(3, 3), m(4, 4), m(10, 10)], 'NEW'), 2);
+    expect(merged.messages.map((x) => x.id)).toEqual([3, 4, 10]);
+    expect(merged.nextCursor).toBe('NEW'); // "ver anteriores" now walks back through 9
+    const same = mergeNewestPage([m(2, 2), m(3, 3), m(4, 4)], 'OLD', makePage([m(3, 3), m(4, 4), m(10, 10)], 'NEW'), 1);
+    expect(same.nextCursor).toBe('OLD'); // only the new message: the loaded pages stay
+  });
 });

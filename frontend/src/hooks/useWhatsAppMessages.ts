@@ -97,17 +97,23 @@ function unionById(a: readonly Message[], b: readonly Message[]): Message[] {
  * Merges a fresh newest page into what is loaded. Keeps the older pages (and the
  * cursor to the ones before them) when the fresh page overlaps what is loaded;
  * starts over from the fresh page when it does not (more new messages than a page
- * arrived, so there would be a gap) or when it is the whole conversation.
+ * arrived, so there would be a gap), when it is the whole conversation, or when the
+ * conversation grew by more than the fresh page brought (a sync linked older
+ * messages, which would otherwise fall between the loaded pages and never show).
  */
 export function mergeNewestPage(
   current: readonly Message[],
   currentCursor: string | null,
   page: MessagePage,
+  grewBy: number | null = null,
 ): { messages: Message[]; nextCursor: string | null } {
   const fresh = [...page.messages].sort(compareMessages);
   if (current.length === 0 || page.nextCursor === null) return { messages: fresh, nextCursor: page.nextCursor };
   const loaded = new Set(current.map((m) => m.id));
-  if (!fresh.some((m) => loaded.has(m.id))) return { messages: fresh, nextCursor: page.nextCursor };
+  const arrived = fresh.filter((m) => !loaded.has(m.id)).length;
+  if (arrived === fresh.length || (grewBy !== null && grewBy > arrived)) {
+    return { messages: fresh, nextCursor: page.nextCursor };
+  }
   const oldestFresh = fresh[0];
   // Drop loaded messages the fresh page should hold but does not (no longer in the conversation).
   const kept = oldestFresh
@@ -125,7 +131,8 @@ function reducer(state: State, action: Action): State {
         ? { ...state, status: 'loading', error: null, refreshing: true }
         : { ...state, refreshing: true };
     case 'refreshDone': {
-      const merged = mergeNewestPage(state.order ? state.messages : [], state.nextCursor, action.page);
+      const grewBy = state.order ? action.order.messageCount - state.order.messageCount : null;
+      const merged = mergeNewestPage(state.order ? state.messages : [], state.nextCursor, action.page, grewBy);
       return {
         ...state,
         status: 'ready',

@@ -86,6 +86,10 @@ describe('MessageBubble', () => {
     expect(tick).toHaveFocus();
     await user.hover(tick);
     expect(tooltip).toHaveTextContent('No entregado: Pasaron más de 24 h');
+    // also written under the bubble: a tooltip can be cut off by the scrolling conversation, and
+    // touch screens have no hover (hidden from screen readers, which read the tick's description)
+    const inline = screen.getByText(/^No entregado: Pasaron más de 24 h/, { selector: 'p' });
+    expect(inline).toHaveAttribute('aria-hidden', 'true');
   });
 
   it('shows a document as a placeholder with its name and caption', () => {

@@ -175,6 +175,13 @@ export function MessageBubble({ message, quoted, reactions = [], customerName = 
             {!inbound && message.status && <Ticks status={message.status} />}
           </div>
         </div>
+        {!inbound && message.status?.state === 'failed' && (
+          // also in the tick's tooltip; shown here too because a tooltip near the top of the
+          // scrolling conversation is cut off, and touch screens have no hover
+          <p aria-hidden="true" className="mt-0.5 max-w-full px-1 text-right text-[11px] text-red-700 [overflow-wrap:anywhere]">
+            No entregado: {deliveryLabel(message.status).reason}
+          </p>
+        )}
         {reactions.length > 0 && (
           <ul aria-label="Reacciones" className="-mt-1 flex gap-1 px-2">
             {reactions.map((r) => (

@@ -17,16 +17,45 @@ describe('SyncButton', () => {
 
     await user.click(screen.getByRole('button', { name: 'Sincronizar WhatsApp' }));
     const busy = screen.getByRole('button', { name: 'Sincronizando…' });
-    expect(busy).toBeDisabled();
+    // aria-disabled, not disabled: a disabled button would drop the keyboard's focus to <body>
+    expect(busy).toHaveAttribute('aria-disabled', 'true');
     expect(busy).toHaveAttribute('aria-busy', 'true');
+    expect(busy).toHaveFocus();
+    await user.click(busy);
+    expect(service.syncOrder).toHaveBeenCalledTimes(1);
     expect(service.syncOrder).toHaveBeenCalledWith(5);
 
     const result = makeSyncResult({ orderId: 5, status: 'success', messagesReceived: 3, summaryGenerated: true });
     pending.resolve(result);
     expect(await screen.findByRole('status')).toHaveTextContent('3 mensajes nuevos');
     expect(screen.getByRole('status')).toHaveTextContent('Resumen actualizado');
-    expect(screen.getByRole('button', { name: 'Sincronizar WhatsApp' })).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Sincronizar WhatsApp' })).toHaveAttribute('aria-disabled', 'false');
     expect(onSynced).toHaveBeenCalledWith(result);
+  });
+
+  it('is usable again while the refresh after a sync is still running', async () => {
+    const user = userEvent.setup();
+    const service = fakeService();
+    const refreshing = deferred<void>();
+    render(<SyncButton orderId={5} service={service} onSynced={() => refreshing.promise} />);
+    await user.click(screen.getByRole('button', { name: 'Sincronizar WhatsApp' }));
+    await screen.findByText(/mensaje/);
+    await user.click(screen.getByRole('button', { name: 'Sincronizar WhatsApp' }));
+    expect(service.syncOrder).toHaveBeenCalledTimes(2);
+    refreshing.resolve();
+  });
+
+  it('keeps the keyboard on the sync button when "Reintentar" starts again', async () => {
+    const user = userEvent.setup();
+    const service = fakeService();
+    service.syncOrder.mockRejectedValueOnce(new WhatsAppApiError(503, 'La base de datos no responde.', 5));
+    const pending = deferred<SyncResult>();
+    service.syncOrder.mockReturnValueOnce(pending.promise);
+    render(<SyncButton orderId={5} service={service} />);
+    await user.click(screen.getByRole('button', { name: 'Sincronizar WhatsApp' }));
+    await user.click(await screen.findByRole('button', { name: 'Reintentar' }));
+    expect(screen.getByRole('button', { name: 'Sincronizando…' })).toHaveFocus();
+    pending.resolve(makeSyncResult());
   });
 
   it('says "1 mensaje nuevo" in the singular and why no summary was written', async () => {

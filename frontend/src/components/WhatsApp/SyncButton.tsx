@@ -52,6 +52,7 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
   const [state, setState] = useState<SyncState>({ kind: 'idle' });
   const running = useRef(false);
   const mounted = useRef(true);
+  const button = useRef<HTMLButtonElement>(null);
   const outcomeId = useId();
   const errorId = useId();
 
@@ -82,7 +83,10 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
       } else {
         setState({ kind: 'done', result });
       }
-      await onSynced?.(result);
+      // The refresh that follows is the panel's (with its own state): the button is free again now,
+      // and a slow refresh must not leave it looking ready while it ignores clicks.
+      running.current = false;
+      void Promise.resolve(onSynced?.(result)).catch(() => undefined);
     } catch (error) {
       if (!mounted.current || isAbortError(error)) return;
       setState({
@@ -103,12 +107,13 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
     <div className={`flex min-w-0 flex-col gap-1.5 ${className}`}>
       <div className="flex flex-wrap items-center gap-2">
         <button
+          ref={button}
           type="button"
           onClick={() => void sync()}
-          disabled={isRunning}
+          aria-disabled={isRunning}
           aria-busy={isRunning}
           aria-describedby={state.kind === 'done' ? outcomeId : state.kind === 'error' ? errorId : undefined}
-          className="inline-flex min-h-10 items-center justify-center gap-2 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 shadow-sm transition-colors hover:bg-gray-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600 disabled:cursor-not-allowed disabled:opacity-60"
+          className="inline-flex min-h-10 items-center justify-center gap-2 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 shadow-sm transition-colors hover:bg-gray-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600 aria-disabled:cursor-not-allowed aria-disabled:opacity-60"
         >
           {isRunning ? <Spinner /> : <SyncIcon />}
           {isRunning ? 'Sincronizando…' : 'Sincronizar WhatsApp'}
@@ -134,7 +139,10 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
           </span>
           <button
             type="button"
-            onClick={() => void sync()}
+            onClick={() => {
+              button.current?.focus(); // this button goes away with the error: keep the keyboard's place
+              void sync();
+            }}
             className="rounded px-1.5 py-0.5 font-medium text-red-900 underline underline-offset-2 hover:bg-red-100 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-red-700"
           >
             Reintentar

@@ -121,6 +121,7 @@ describe('WhatsAppPanel', () => {
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('No se pudo cargar la conversación. No existe la orden 999. Revisá el número de ticket.');
     await user.click(within(alert).getByRole('button', { name: 'Reintentar' }));
+    expect(screen.getByRole('region', { name: 'WhatsApp' })).toHaveFocus(); // not dropped to <body>
     expect(await screen.findByRole('log')).toHaveTextContent('Dale, avancen');
   });
 

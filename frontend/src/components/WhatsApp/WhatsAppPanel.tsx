@@ -228,9 +228,12 @@ export function WhatsAppPanel({
   }, [orderId]);
 
   const onSynced = useCallback(() => refresh(), [refresh]);
+  const panel = useRef<HTMLElement>(null);
 
   return (
     <section
+      ref={panel}
+      tabIndex={-1}
       aria-labelledby={titleId}
       className={`flex w-full min-w-0 flex-col gap-3 rounded-xl border border-gray-200 bg-white p-3 text-gray-900 shadow-sm sm:p-4 ${className}`}
     >
@@ -279,7 +282,10 @@ export function WhatsAppPanel({
           </p>
           <button
             type="button"
-            onClick={() => void refresh()}
+            onClick={() => {
+              panel.current?.focus(); // this button goes away with the error: keep the keyboard in the panel
+              void refresh();
+            }}
             className={`rounded-md bg-white px-3 py-1.5 text-sm font-medium text-red-900 ring-1 ring-red-300 hover:bg-red-100 ${focusRing}`}
           >
             Reintentar
