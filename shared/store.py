@@ -144,8 +144,8 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
            "CreatedAt": now, "RawTruncated": False}
     pk = insert_once(conn, _msg, row)
     if pk is None:
-        known: dict[str, Any] = {"MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
-                 "MediaMimeType": media_mime_type}
+        known: dict[str, Any] = {"MessageType": message_type, "Content": content,
+                                 "MediaFileName": media_file_name, "MediaMimeType": media_mime_type}
         if sent_at is not None:
             known["WhatsAppTimestamp"] = sent_at
         conn.execute(_msg.update().where(_msg.c.MessageKey == row["MessageKey"], _msg.c.MessageType == UNRECORDED)
