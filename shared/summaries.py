@@ -88,6 +88,8 @@ class _Work:
     lines: list[Line]
     last_id: int
     count: int
+    unread: int = 0
+    """New messages older than ``lines`` (past ``_MAX_LINES``): not read, but said."""
 
 
 def _gather(conn: Connection, order_id: int) -> _Work | None:
@@ -111,7 +113,8 @@ def _gather(conn: Connection, order_id: int) -> _Work | None:
                                             caption=r.MediaCaption, choice=r.ChoiceTitle, emoji=r.ReactionEmoji),
                   r.WhatsAppTimestamp)
              for r in reversed(rows)]
-    return _Work(previous.Observacion if previous else None, lines, int(last_id), int(count))
+    new = int(count) - (int(up_to_since or 0) if first_id else 0)
+    return _Work(previous.Observacion if previous else None, lines, int(last_id), int(count), new - len(lines))
 
 
 def compose(work: _Work) -> tuple[str, str]:
@@ -119,8 +122,8 @@ def compose(work: _Work) -> tuple[str, str]:
     max_chars = config.get_int("SUMMARY_MAX_CHARS")
     chosen = ai.model()
     if chosen is None:
-        return offline_digest(work.lines, max_chars, work.previous), "offline_digest"
-    messages = prompt(work.previous, work.lines, config.get_int("SUMMARY_INPUT_MAX_CHARS"), max_chars)
+        return offline_digest(work.lines, max_chars, work.previous, work.unread), "offline_digest"
+    messages = prompt(work.previous, work.lines, config.get_int("SUMMARY_INPUT_MAX_CHARS"), max_chars, work.unread)
     text = ai.complete(chosen, messages, max_tokens=math.ceil(max_chars / 3) + 32)
     return bound(text, max_chars), chosen.provider
 

@@ -76,7 +76,8 @@ def message_text(message_type: str, content: str | None, *, file_name: str | Non
     return f"{label} {caption}" if caption else label
 
 
-def prompt(previous: str | None, lines: list[Line], max_input_chars: int, max_chars: int) -> list[dict[str, str]]:
+def prompt(previous: str | None, lines: list[Line], max_input_chars: int, max_chars: int,
+           unread: int = 0) -> list[dict[str, str]]:
     """Chat messages for the model: rules, then the previous summary and the new messages as data.
 
     Only the most recent lines that fit in ``max_input_chars`` are sent, so the cost does
@@ -92,7 +93,7 @@ def prompt(previous: str | None, lines: list[Line], max_input_chars: int, max_ch
         kept.append(line[:max(budget, 200)])
         budget -= len(line) + 1
     kept.reverse()
-    omitted = len(rendered) - len(kept)
+    omitted = len(rendered) - len(kept) + unread
     parts = []
     if previous:
         parts.append(f"<resumen_anterior>\n{neutralize(previous)}\n</resumen_anterior>")
@@ -125,12 +126,14 @@ def _quote(text: str, limit: int = 120) -> str:
     return "«" + bound(neutralize(text), limit) + "»"
 
 
-def offline_digest(lines: list[Line], max_chars: int, previous: str | None = None) -> str:
-    """A useful summary without AI: who wrote last, what was asked, amounts and dates, open question."""
+def offline_digest(lines: list[Line], max_chars: int, previous: str | None = None, unread: int = 0) -> str:
+    """A useful summary without AI: who wrote last, what was asked, amounts and dates, open question.
+    ``unread``: new messages older than ``lines`` that were not read (they still count)."""
     if not lines:
         return bound(f"{OFFLINE_PREFIX}: sin mensajes nuevos.", max_chars)
     last = lines[-1]
-    count = "1 mensaje nuevo" if len(lines) == 1 else f"{len(lines)} mensajes nuevos"
+    new = len(lines) + unread
+    count = "1 mensaje nuevo" if new == 1 else f"{new} mensajes nuevos"
     parts = [f"{OFFLINE_PREFIX}. {count}; el último, del "
              f"{AUTHORS.get(last.direction, 'otro').lower()} el {local_time(last.at)}."]
     asked = [line for line in lines if line.direction == "inbound" and "?" in line.text]

@@ -282,6 +282,29 @@ def test_a_deleted_order_is_never_summarized(demo_url: str, fake: FakeOpenAI, qu
     assert summaries.summarize_order(15, demo_url).written is False
 
 
+def test_messages_past_the_read_limit_are_counted_and_said(demo_url: str, fake: FakeOpenAI,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the newest 200 new messages are read; the older ones still count, and the prompt says so."""
+    monkeypatch.setenv("SUMMARY_INPUT_MAX_CHARS", "100000")  # no cut for length: only the read limit
+    start = datetime(2026, 3, 1, 10, 0)
+    for i in range(250):
+        ingest.ingest_event(acs_events.received("5491144445678", content=f"mensaje {i}",
+                                                when=start + timedelta(minutes=i)), demo_url)
+    summaries.summarize_order(2, demo_url)
+    user = fake.requests[0].body["messages"][1]["content"]
+    total = db.read(lambda c: c.execute(sa.select(sa.func.count()).where(
+        schema.message.c.ReparacionId == 2)).scalar_one(), demo_url)
+    assert "mensaje 249" in user and "mensaje 10\n" not in user
+    assert f"({total - 200} mensajes anteriores no se incluyen" in user
+    work = db.read(lambda c: summaries._gather(c, 2), demo_url)
+    assert work is None  # all covered now
+
+
+def test_offline_digest_counts_what_it_did_not_read() -> None:
+    lines = [Line("inbound", "hola", datetime(2026, 3, 1, 10, 0))]
+    assert "51 mensajes nuevos" in offline_digest(lines, 1000, unread=50)
+
+
 def test_the_unique_watermark_stops_twins_even_past_the_lease(demo_url: str) -> None:
     work = db.read(lambda c: summaries._gather(c, 1), demo_url)
     assert work is not None
