@@ -56,10 +56,14 @@ def local_time(at: datetime) -> str:
     return (at + _ARGENTINA).strftime("%d/%m %H:%M")
 
 
+_BRACKETS = str.maketrans(dict.fromkeys("<\uff1c\ufe64\u3008\u2329\u27e8", "‹")  # <, full-width, small,
+                          | dict.fromkeys(">\uff1e\ufe65\u3009\u232a\u27e9", "›"))  # CJK, technical, math
+
+
 def neutralize(text: str) -> str:
-    """A message's text as one data line: no newlines, no delimiters."""
+    """A message's text as one data line: no newlines, no delimiters, nor look-alikes of them."""
     flat = " ⏎ ".join(part.strip() for part in text.splitlines() if part.strip())
-    return flat.replace("<", "‹").replace(">", "›")
+    return flat.translate(_BRACKETS)
 
 
 def message_text(message_type: str, content: str | None, *, file_name: str | None = None,
