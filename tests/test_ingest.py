@@ -291,6 +291,16 @@ def test_status_before_its_message_applies_when_the_message_appears(db_url: str)
     assert tuple(joined) == ("Tu equipo está listo", "delivered")
 
 
+def test_event_types_are_the_sdks() -> None:
+    from azure.eventgrid import SystemEventNames
+
+    ours = [events.RECEIVED, events.STATUS_UPDATED, events.SUBSCRIPTION_VALIDATION]
+    sdk = [SystemEventNames.AcsAdvancedMessageReceivedEventName.value,
+           SystemEventNames.AcsAdvancedMessageDeliveryStatusUpdatedEventName.value,
+           SystemEventNames.EventGridSubscriptionValidationEventName.value]
+    assert ours == sdk
+
+
 # --- the shop's side: known from delivery statuses ------------------------------------------
 
 def test_a_status_keeps_the_shops_message_linked_to_the_customer_and_order(db_url: str) -> None:
