@@ -41,7 +41,7 @@ def chart(data: dict[str, object], path: Path) -> None:
     series = [(f"{bench}: {name}", values) for bench, body in data["benches"].items()  # type: ignore[attr-defined]
               for name, values in body["samples_ms"].items() if values]
     fig, ax = plt.subplots(figsize=(11, 0.55 * len(series) + 1.5))
-    ax.boxplot([values for _, values in series], vert=False, whis=(1, 99), showfliers=False,
+    ax.boxplot([values for _, values in series], orientation="horizontal", whis=(1, 99), showfliers=False,
                tick_labels=[label for label, _ in series])
     ax.set_xscale("log")
     ax.set_xlabel("milliseconds (log scale; box 25–75%, whiskers 1–99%)")
