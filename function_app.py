@@ -27,7 +27,7 @@ from shared import (
     summaries,
     sync,
 )
-from shared.errors import ApiError, Unavailable, as_api_error, parse_order_id
+from shared.errors import ApiError, Unavailable, as_api_error, parse_bounded_int, parse_order_id
 
 observability.configure()
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -99,7 +99,8 @@ def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
 def reprocess_quarantine(req: func.HttpRequest) -> func.HttpResponse:
     """Operators: run quarantined events through ingestion again (after a fix or a corrected setting)."""
     return _answer(req, lambda: ingest.reprocess_quarantined(
-        conversation.parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS)))
+        conversation.parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS),
+        parse_bounded_int(req.params.get("afterId"), "afterId", 0, 2**63 - 1, 0)))
 
 
 @app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, schema
-from shared.errors import InvalidParameter, OrderNotFound
+from shared.errors import InvalidParameter, OrderNotFound, parse_bounded_int
 
 _m = schema.message
 _st = schema.message_status
@@ -74,12 +74,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 def parse_limit(raw: str | None, default: int = 50, maximum: int = MAX_LIMIT) -> int:
     """A ``limit`` query parameter from 1 to ``maximum``, or :class:`InvalidParameter`."""
-    if raw is None or raw == "":
-        return default
-    text = raw.strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise InvalidParameter("limit", f"limit debe ser un número entre 1 y {maximum}.")
-    return int(text)
+    return parse_bounded_int(raw, "limit", 1, maximum, default)
 
 
 def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None) -> dict[str, Any]:

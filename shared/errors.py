@@ -88,3 +88,13 @@ def parse_order_id(raw: str | None, parameter: str = "orderId", what: str = "nú
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
         raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
     return int(text)
+
+
+def parse_bounded_int(raw: str | None, parameter: str, minimum: int, maximum: int, default: int) -> int:
+    """An optional whole-number query parameter from ``minimum`` to ``maximum``, or :class:`InvalidParameter`."""
+    if raw is None or raw == "":
+        return default
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or not minimum <= int(text) <= maximum:
+        raise InvalidParameter(parameter, f"{parameter} debe ser un número entre {minimum} y {maximum}.")
+    return int(text)

@@ -159,11 +159,16 @@ def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:
     raise MalformedEvent("tipo de evento no soportado")
 
 
-def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> ReceivedMessage:
-    channel_id = _text(data, "to")
+def _check_channel(channel_id: str | None, field: str) -> None:
+    """Events of another channel registration (another business number) are not ours."""
     expected_channel = config.get("WHATSAPP_CHANNEL_ID")
     if expected_channel and channel_id and channel_id.lower() != expected_channel.lower():
-        raise MalformedEvent("mensaje para otro canal (data.to no es WHATSAPP_CHANNEL_ID)")
+        raise MalformedEvent(f"evento de otro canal (data.{field} no es WHATSAPP_CHANNEL_ID)")
+
+
+def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> ReceivedMessage:
+    channel_id = _text(data, "to")
+    _check_channel(channel_id, "to")
     sender = _text(data, "from")
     sender_bsuid = _identifier(_text(data, "fromBSUID"))
     if sender is None and sender_bsuid is None:
@@ -219,6 +224,7 @@ def _choice(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _status(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> DeliveryStatus:
+    _check_channel(_text(data, "from"), "from")  # a status comes *from* the shop's channel
     message_id = _identifier(_text(data, "messageId"))
     if message_id is None:
         raise MalformedEvent("estado sin data.messageId")

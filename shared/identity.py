@@ -131,13 +131,24 @@ def index_customers(conn: Connection, rows: Iterable[Any]) -> int:
     if changed:
         try:
             with conn.begin_nested():
-                for start in range(0, len(changed), _IN_CHUNK):
-                    conn.execute(_cp.delete().where(_cp.c.ClienteId.in_(changed[start:start + _IN_CHUNK])))
-                if fresh:
-                    conn.execute(_cp.insert(), fresh)
+                _replace(conn, changed, fresh)
         except sa.exc.IntegrityError:
-            pass  # another worker indexed the same customers at the same moment: same rows
+            # another worker indexed some of these customers at the same moment: do them one by
+            # one, so only those it wrote (with the same rows) are left to it
+            for cliente_id in changed:
+                try:
+                    with conn.begin_nested():
+                        _replace(conn, [cliente_id], [r for r in fresh if r["ClienteId"] == cliente_id])
+                except sa.exc.IntegrityError:
+                    pass
     return len(changed)
+
+
+def _replace(conn: Connection, ids: list[int], rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(ids), _IN_CHUNK):
+        conn.execute(_cp.delete().where(_cp.c.ClienteId.in_(ids[start:start + _IN_CHUNK])))
+    if rows:
+        conn.execute(_cp.insert(), rows)
 
 
 NEW_CUSTOMERS_BATCH = 1000

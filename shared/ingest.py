@@ -141,15 +141,18 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
 MAX_REPROCESS = 1000
 
 
-def reprocess_quarantined(limit: int = MAX_REPROCESS, url: str | None = None) -> dict[str, int]:
-    """Run quarantined events through ingestion again, oldest first: after a fix is deployed or
-    a setting corrected (e.g. ``WHATSAPP_CHANNEL_ID``). An event that now succeeds leaves the
-    quarantine; one that fails again stays, once. A payload that was cut when it was kept
-    cannot be replayed and is left alone. Raises ``DatabaseUnavailable``."""
+def reprocess_quarantined(limit: int = MAX_REPROCESS, after_id: int = 0, url: str | None = None) -> dict[str, Any]:
+    """Run quarantined events through ingestion again, oldest first from ``after_id``: after a fix
+    is deployed or a setting corrected (e.g. ``WHATSAPP_CHANNEL_ID``). An event that now succeeds
+    leaves the quarantine; one that fails again stays, once. A payload that was cut when it was
+    kept cannot be replayed and is left alone. ``nextAfterId`` continues past what stayed, when
+    ``limit`` rows were examined. Raises ``DatabaseUnavailable``."""
     q = schema.quarantine
     rows = db.read(lambda conn: conn.execute(
-        sa.select(q.c.Id, q.c.Payload, q.c.PayloadTruncated).order_by(q.c.Id).limit(limit)).all(), url)
-    report = {"examined": len(rows), "released": 0, "stillQuarantined": 0, "notReplayable": 0}
+        sa.select(q.c.Id, q.c.Payload, q.c.PayloadTruncated).where(q.c.Id > after_id).order_by(q.c.Id)
+        .limit(limit)).all(), url)
+    report: dict[str, Any] = {"examined": len(rows), "released": 0, "stillQuarantined": 0, "notReplayable": 0,
+                              "nextAfterId": rows[-1].Id if len(rows) == limit else None}
     for row in rows:
         envelope = json.loads(row.Payload) if row.Payload and not row.PayloadTruncated else None
         if not isinstance(envelope, dict) or "eventType" not in envelope:  # cut, or never an Event Grid event

@@ -26,6 +26,11 @@ def migrate(url: str | None = None) -> int:
     def apply(conn: Connection) -> int:
         schema.legacy.create_all(conn, checkfirst=True)
         schema.metadata.create_all(conn, checkfirst=True)
+        for name in _DROPPED_INDEXES:
+            conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
+        for table in schema.metadata.sorted_tables:  # indexes added to tables that already existed
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
         ensure_whatsapp_resumen(conn)
         current = schema_version(conn)
         if current < schema.SCHEMA_VERSION:
@@ -34,6 +39,9 @@ def migrate(url: str | None = None) -> int:
         return schema.SCHEMA_VERSION
 
     return db.write(apply, url)
+
+
+_DROPPED_INDEXES = ("UX_WhatsAppSummary_ReparacionId_LastMessageId",)  # as sql/001 drops them
 
 
 def schema_version(conn: Connection) -> int:

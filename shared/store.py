@@ -143,11 +143,10 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
            "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
            "CreatedAt": now, "RawTruncated": False}
     pk = insert_once(conn, _msg, row)
-    if pk is None:
-        known: dict[str, Any] = {"MessageType": message_type, "Content": content,
-                                 "MediaFileName": media_file_name, "MediaMimeType": media_mime_type}
-        if sent_at is not None:
-            known["WhatsAppTimestamp"] = sent_at
+    if pk is None:  # what the sender knows (text, time, and whose it is when it says) beats the status's guess
+        known = {k: v for k, v in row.items() if k in {"MessageType", "Content", "MediaFileName", "MediaMimeType"}
+                 or (k == "WhatsAppTimestamp" and sent_at is not None)
+                 or (k in {"ReparacionId", "ClienteId", "PhoneNumber", "PhoneKey", "MatchStatus"} and customer_id)}
         conn.execute(_msg.update().where(_msg.c.MessageKey == row["MessageKey"], _msg.c.MessageType == UNRECORDED)
                      .values(**fit(_msg, known)))
     return pk
@@ -165,17 +164,25 @@ def sent_message_known(conn: Connection, status: DeliveryStatus) -> bool:
     """Whether the shop's message behind ``status`` is stored; an :data:`UNRECORDED` one takes the
     earliest status time seen (statuses arrive in any order; the earliest is nearest the sending)."""
     key = outbound_key(status.message_id)
+    row = conn.execute(sa.select(_msg.c.MessageType, _msg.c.WhatsAppTimestamp).where(_msg.c.MessageKey == key)).first()
+    if row is not None and row.MessageType == UNRECORDED and row.WhatsAppTimestamp > status.timestamp:
+        _keep_earliest(conn, key, status.timestamp)
+    return row is not None
+
+
+def _keep_earliest(conn: Connection, key: str, at: datetime) -> None:
     conn.execute(_msg.update().where(_msg.c.MessageKey == key, _msg.c.MessageType == UNRECORDED,
-                                     _msg.c.WhatsAppTimestamp > status.timestamp)
-                 .values(WhatsAppTimestamp=status.timestamp))
-    return message_exists(conn, key)
+                                     _msg.c.WhatsAppTimestamp > at).values(WhatsAppTimestamp=at))
 
 
 def record_sent(conn: Connection, status: DeliveryStatus, phone: Phone | None, match: Match) -> None:
     """Keep the shop's message behind a delivery status, as :data:`UNRECORDED`."""
     now = db.utcnow()
-    insert_once(conn, _msg, {
-        "MessageKey": outbound_key(status.message_id), "WhatsAppMessageId": status.message_id,
+    key = outbound_key(status.message_id)
+    added = insert_once(conn, _msg, {
+        "MessageKey": key, "WhatsAppMessageId": status.message_id,
         "EventId": status.event_id, **linked_to(phone, match), "Bsuid": status.recipient_bsuid,
         "Direction": "outbound", "MessageType": UNRECORDED, "WhatsAppTimestamp": status.timestamp,
         "ReceivedAt": now, "CreatedAt": now, "RawTruncated": False})
+    if added is None:  # another status of the same message stored it meanwhile: keep the earlier time
+        _keep_earliest(conn, key, status.timestamp)

@@ -89,7 +89,9 @@ class _Work:
     last_id: int
     count: int
     unread: int = 0
-    """New messages older than ``lines`` (past ``_MAX_LINES``): not read, but said."""
+    """Messages older than ``lines`` that were to be read (past ``_MAX_LINES``): not read, but said."""
+    new: int = 0
+    """Messages the previous summary does not cover (new ones and any linked late)."""
 
 
 def _gather(conn: Connection, order_id: int) -> _Work | None:
@@ -113,8 +115,9 @@ def _gather(conn: Connection, order_id: int) -> _Work | None:
                                             caption=r.MediaCaption, choice=r.ChoiceTitle, emoji=r.ReactionEmoji),
                   r.WhatsAppTimestamp)
              for r in reversed(rows)]
-    new = int(count) - (int(up_to_since or 0) if first_id else 0)
-    return _Work(previous.Observacion if previous else None, lines, int(last_id), int(count), new - len(lines))
+    in_scope = int(count) - (int(up_to_since or 0) if first_id else 0)
+    return _Work(previous.Observacion if previous else None, lines, int(last_id), int(count),
+                 unread=in_scope - len(lines), new=int(count) - covered)
 
 
 def compose(work: _Work) -> tuple[str, str]:
@@ -122,7 +125,7 @@ def compose(work: _Work) -> tuple[str, str]:
     max_chars = config.get_int("SUMMARY_MAX_CHARS")
     chosen = ai.model()
     if chosen is None:
-        return offline_digest(work.lines, max_chars, work.previous, work.unread), "offline_digest"
+        return offline_digest(work.lines, max_chars, work.previous, work.new), "offline_digest"
     messages = prompt(work.previous, work.lines, config.get_int("SUMMARY_INPUT_MAX_CHARS"), max_chars, work.unread)
     text = ai.complete(chosen, messages, max_tokens=math.ceil(max_chars / 3) + 32)
     return bound(text, max_chars), chosen.provider

@@ -130,13 +130,13 @@ def _quote(text: str, limit: int = 120) -> str:
     return "«" + bound(neutralize(text), limit) + "»"
 
 
-def offline_digest(lines: list[Line], max_chars: int, previous: str | None = None, unread: int = 0) -> str:
+def offline_digest(lines: list[Line], max_chars: int, previous: str | None = None, new: int | None = None) -> str:
     """A useful summary without AI: who wrote last, what was asked, amounts and dates, open question.
-    ``unread``: new messages older than ``lines`` that were not read (they still count)."""
+    ``new``: how many messages are new to this summary (default: ``lines``; more when some were not read)."""
     if not lines:
         return bound(f"{OFFLINE_PREFIX}: sin mensajes nuevos.", max_chars)
     last = lines[-1]
-    new = len(lines) + unread
+    new = len(lines) if new is None else new
     count = "1 mensaje nuevo" if new == 1 else f"{new} mensajes nuevos"
     parts = [f"{OFFLINE_PREFIX}. {count}; el último, del "
              f"{AUTHORS.get(last.direction, 'otro').lower()} el {local_time(last.at)}."]

@@ -137,6 +137,9 @@ IF OBJECT_ID(N'dbo.WhatsAppSummary', N'U') IS NULL
         [CreatedAt] DATETIME2 NOT NULL,
         CONSTRAINT [PK_WhatsAppSummary] PRIMARY KEY ([Id])
     );
+-- An earlier draft of this script (never released) made (ReparacionId, LastMessageId) alone unique.
+IF EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'UX_WhatsAppSummary_ReparacionId_LastMessageId' AND object_id = OBJECT_ID(N'dbo.WhatsAppSummary'))
+    DROP INDEX [UX_WhatsAppSummary_ReparacionId_LastMessageId] ON [dbo].[WhatsAppSummary];
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'UX_WhatsAppSummary_Watermark' AND object_id = OBJECT_ID(N'dbo.WhatsAppSummary'))
     CREATE UNIQUE INDEX [UX_WhatsAppSummary_Watermark] ON [dbo].[WhatsAppSummary] ([ReparacionId], [LastMessageId], [MessageCount]);
 GO

@@ -46,6 +46,17 @@ def _insert_state(conn: sa.Connection) -> None:
     conn.execute(schema.state.insert().values(Name="x", Value="1", UpdatedAt=db.utcnow()))
 
 
+def test_migrate_brings_an_earlier_embedded_database_to_todays_indexes(db_url: str) -> None:
+    """A database made before the summary watermark became (last id, count) gets the new unique index."""
+    db.write(lambda c: (c.exec_driver_sql('DROP INDEX "UX_WhatsAppSummary_Watermark"'),
+                        c.exec_driver_sql('CREATE UNIQUE INDEX "UX_WhatsAppSummary_ReparacionId_LastMessageId" '
+                                          'ON "WhatsAppSummary" ("ReparacionId", "LastMessageId")')), db_url)
+    migrate.migrate(db_url)
+    indexes = db.read(lambda c: {i["name"]: i["column_names"] for i in sa.inspect(c).get_indexes("WhatsAppSummary")},
+                      db_url)
+    assert indexes == {"UX_WhatsAppSummary_Watermark": ["ReparacionId", "LastMessageId", "MessageCount"]}
+
+
 def test_locked_database_is_retried_until_it_frees(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DB_RETRY_SECONDS", "8")
     locked = threading.Event()

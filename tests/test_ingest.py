@@ -212,6 +212,31 @@ def test_a_backlog_of_unindexed_customers_is_worked_off_a_bounded_slice_per_even
     assert rows(db_url)[-1].ClienteId == 1235
 
 
+def test_indexing_that_loses_a_race_for_some_customers_still_indexes_the_others(db_url: str) -> None:
+    """Another worker indexed C1 at the same moment: this event's bulk insert of C1 and C2 fails,
+    and C2 must still be indexed (the watermark moves past both)."""
+    first = add_customer(db_url, "11 4000-0001")
+    second = add_customer(db_url, "11 4000-0002")
+    engine = db.engine(db_url)
+    injected: list[bool] = []
+
+    def other_worker(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith('INSERT INTO "WhatsAppCustomerPhone"') and not injected:
+            injected.append(True)
+            phone = identity.customer_phones("11 4000-0001", None)[0][1]
+            cursor.execute('INSERT INTO "WhatsAppCustomerPhone" VALUES (?, ?, ?, ?, ?, ?)',
+                           (first, "Telefono1", phone.key, phone.e164, identity.phones_hash("11 4000-0001", None),
+                            "2026-01-01 00:00:00"))
+    sa.event.listen(engine, "before_cursor_execute", other_worker)
+    try:
+        ingest.ingest_event(acs_events.received("5491140000002", content="uno"), db_url)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", other_worker)
+    assert injected
+    assert count(db_url, schema.customer_phone, schema.customer_phone.c.ClienteId == second) == 1
+    assert (rows(db_url)[0].MatchStatus, rows(db_url)[0].ClienteId) == ("matched", second)
+
+
 def test_a_phone_added_to_an_existing_customer_matches_after_the_refresh(db_url: str) -> None:
     """FastService edits customers without telling us: the periodic refresh finds the new phone."""
     first = add_customer(db_url, "11 6666-7777")
@@ -318,6 +343,24 @@ def test_a_status_keeps_the_shops_message_linked_to_the_customer_and_order(db_ur
     assert count(db_url, schema.message_status) == 1
 
 
+def test_two_statuses_at_once_keep_the_earliest_time(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sent finds no row; Read stores the message and commits meanwhile; Sent's insert then loses."""
+    add_customer(db_url, "11 6666-7777", open_orders=1)
+    sent_at = datetime(2026, 3, 1, 10, 0)
+    sent = events.parse(acs_events.status("wamid.r", "Sent", to="5491166667777", when=sent_at))
+    read = events.parse(acs_events.status("wamid.r", "Read", to="5491166667777", when=sent_at + timedelta(hours=2)))
+    real = identity.match_phone
+
+    def meanwhile(conn: sa.Connection, phone: Any) -> Any:
+        monkeypatch.setattr(identity, "match_phone", real)
+        ingest.store_status(conn, read)  # (here in the same transaction; on SQL Server another worker's)
+        return real(conn, phone)
+    monkeypatch.setattr(identity, "match_phone", meanwhile)
+    db.write(lambda c: ingest.store_status(c, sent), db_url)  # type: ignore[arg-type]
+    (row,) = rows(db_url)
+    assert row.WhatsAppTimestamp == sent_at
+
+
 def test_recording_the_sent_message_completes_what_its_status_started(db_url: str) -> None:
     add_customer(db_url, "11 6666-7777", open_orders=1)
     run_function(acs_events.status("wamid.shop-2", "Sent", to="5491166667777"))
@@ -326,7 +369,20 @@ def test_recording_the_sent_message_completes_what_its_status_started(db_url: st
                                              content="Tu equipo está listo"), db_url)
     (row,) = rows(db_url)
     assert (row.MessageType, row.Content) == ("text", "Tu equipo está listo")
-    assert row.ReparacionId is not None  # the link the status found is kept
+    assert row.ReparacionId is not None  # the sender said nothing of whose it is: the status's link stays
+
+
+def test_the_senders_link_beats_the_statuss_guess(db_url: str) -> None:
+    cliente = add_customer(db_url, "11 6666-7777", open_orders=2)  # two open orders: the status links none
+    run_function(acs_events.status("wamid.shop-3", "Sent", to="5491166667777"))
+    assert rows(db_url)[0].ReparacionId is None
+    order = db.read(lambda c: c.execute(sa.select(schema.reparacion.c.ReparacionId).where(
+        schema.reparacion.c.ClienteId == cliente)).scalars().first(), db_url)
+    db.write(lambda c: store.record_outbound(c, message_id="wamid.shop-3", phone_e164="+5491166667777",
+                                             phone_key="541166667777", customer_id=cliente, order_id=order,
+                                             content="Tu equipo está listo"), db_url)
+    (row,) = rows(db_url)
+    assert (row.ReparacionId, row.ClienteId, row.Content) == (order, cliente, "Tu equipo está listo")
 
 
 # --- poison, transient faults, hostile input ------------------------------------------------
@@ -383,11 +439,37 @@ def test_quarantined_events_are_reprocessed_once_the_cause_is_fixed(db_url: str,
     response = reprocess(func.HttpRequest("POST", "/api/whatsapp/quarantine/reprocess", body=b"", params={}))
     assert response.status_code == 200
     assert json.loads(response.get_body()) == {"examined": 4, "released": 2, "stillQuarantined": 1,
-                                               "notReplayable": 1}
+                                               "notReplayable": 1, "nextAfterId": None}
     assert sorted(r.Content for r in rows(db_url)) == ["dos", "uno"]
     assert count(db_url, schema.quarantine) == 2
     assert ingest.reprocess_quarantined(url=db_url)["released"] == 0  # nothing new: nothing moves
     assert count(db_url, schema.quarantine) == 2 and count(db_url, _m) == 2
+
+
+def test_reprocessing_walks_past_events_that_stay_quarantined(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHATSAPP_CHANNEL_ID", acs_events.DEMO_CHANNEL_ID)
+    for i in range(2):  # another business number's events: quarantined by design, for good
+        foreign = acs_events.received(JUAN, content=f"ajeno {i}")
+        foreign["data"]["to"] = "00000000-0000-0000-0000-00000000000f"
+        run_function(foreign)
+    fixable = acs_events.received(JUAN, content="arreglable")
+    db.write(lambda c: store.quarantine(c, fixable, "error al guardar: OperationalError"), db_url)  # a since-fixed bug
+    first = ingest.reprocess_quarantined(limit=2, url=db_url)
+    assert (first["stillQuarantined"], first["released"]) == (2, 0) and first["nextAfterId"] is not None
+    second = ingest.reprocess_quarantined(limit=2, after_id=first["nextAfterId"], url=db_url)
+    assert (second["examined"], second["released"], second["nextAfterId"]) == (1, 1, None)
+    assert [r.Content for r in rows(db_url)] == ["arreglable"]
+
+
+def test_statuses_of_another_channel_are_not_the_shops(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHATSAPP_CHANNEL_ID", acs_events.DEMO_CHANNEL_ID)
+    add_customer(db_url, "11 6666-7777", open_orders=1)
+    status = acs_events.status("wamid.other", "Delivered", to="5491166667777")
+    status["data"]["from"] = "00000000-0000-0000-0000-00000000000f"
+    run_function(status)
+    assert count(db_url, _m) == 0 and count(db_url, schema.message_status) == 0
+    (row,) = db.read(lambda c: c.execute(sa.select(schema.quarantine)).all(), db_url)
+    assert "otro canal" in row.Reason
 
 
 def test_database_down_raises_so_event_grid_redelivers(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:

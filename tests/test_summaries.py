@@ -267,6 +267,7 @@ def test_an_older_message_linked_after_a_summary_is_summarized_and_flagged(demo_
     assert status == 200 and body["messagesReceived"] == 2 and body["summaryGenerated"] is True  # first sync
     (_, latest) = novedades(demo_url, 900)
     assert "arreglan notebooks" in latest.Observacion
+    assert "1 mensaje nuevo" in latest.Observacion  # the late one; the other was already summarized
     view = order_view.order_whatsapp(900, demo_url)
     assert view["hasNewMessages"] is False and view["summary"]["messageCount"] == 2
 
@@ -302,7 +303,7 @@ def test_messages_past_the_read_limit_are_counted_and_said(demo_url: str, fake: 
 
 def test_offline_digest_counts_what_it_did_not_read() -> None:
     lines = [Line("inbound", "hola", datetime(2026, 3, 1, 10, 0))]
-    assert "51 mensajes nuevos" in offline_digest(lines, 1000, unread=50)
+    assert "51 mensajes nuevos" in offline_digest(lines, 1000, new=51)
 
 
 def test_the_unique_watermark_stops_twins_even_past_the_lease(demo_url: str) -> None:
