@@ -87,11 +87,11 @@ describe('WhatsAppPanel', () => {
   it('says when messages of the customer wait for a sync (several open orders)', async () => {
     const { unmount } = await renderPanel({ ...summarized, unlinkedMessages: 3 });
     expect(screen.getByTestId('unlinked')).toHaveTextContent(
-      'Hay 3 mensajes del cliente sin vincular a esta orden: «Sincronizar WhatsApp» los trae.',
+      'Hay 3 mensajes con este cliente sin vincular a esta orden: «Sincronizar WhatsApp» los trae.',
     );
     unmount();
     await renderPanel({ ...summarized, unlinkedMessages: 1 });
-    expect(screen.getByTestId('unlinked')).toHaveTextContent('Hay 1 mensaje del cliente sin vincular a esta orden');
+    expect(screen.getByTestId('unlinked')).toHaveTextContent('Hay 1 mensaje con este cliente sin vincular a esta orden');
   });
 
   it('shows the conversation in chronological order with customer left, shop right, quote and reaction', async () => {

@@ -134,8 +134,8 @@ function Summary({ order, headingId }: { order: OrderWhatsApp; headingId: string
       {order.unlinkedMessages > 0 && (
         <p className="mt-1.5 text-xs font-medium text-amber-900" data-testid="unlinked">
           {order.unlinkedMessages === 1
-            ? 'Hay 1 mensaje del cliente sin vincular a esta orden: «Sincronizar WhatsApp» lo trae.'
-            : `Hay ${order.unlinkedMessages} mensajes del cliente sin vincular a esta orden: «Sincronizar WhatsApp» los trae.`}
+            ? 'Hay 1 mensaje con este cliente sin vincular a esta orden: «Sincronizar WhatsApp» lo trae.'
+            : `Hay ${order.unlinkedMessages} mensajes con este cliente sin vincular a esta orden: «Sincronizar WhatsApp» los trae.`}
         </p>
       )}
     </section>
