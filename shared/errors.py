@@ -80,21 +80,27 @@ def as_api_error(exc: Exception) -> ApiError:
     return ApiError("Ocurrió un error inesperado. Ya quedó registrado; probá de nuevo en unos minutos.")
 
 
+def _whole_number(raw: str, minimum: int, maximum: int) -> int | None:
+    """``raw`` as a whole number from ``minimum`` to ``maximum`` (ASCII digits only), else ``None``."""
+    text = raw.strip()
+    return int(text) if text.isascii() and text.isdigit() and minimum <= int(text) <= maximum else None
+
+
 def parse_order_id(raw: str | None, parameter: str = "orderId", what: str = "número de ticket") -> int:
     """An order (or, with ``what``, another) id from a request, or :class:`InvalidParameter`."""
     if raw is None or not raw.strip():
         raise InvalidParameter(parameter, f"Falta el parámetro {parameter} ({what}).")
-    text = raw.strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 2**31 - 1:
+    number = _whole_number(raw, 1, 2**31 - 1)
+    if number is None:
         raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
-    return int(text)
+    return number
 
 
 def parse_bounded_int(raw: str | None, parameter: str, minimum: int, maximum: int, default: int) -> int:
     """An optional whole-number query parameter from ``minimum`` to ``maximum``, or :class:`InvalidParameter`."""
     if raw is None or raw == "":
         return default
-    text = raw.strip()
-    if not text.isascii() or not text.isdigit() or not minimum <= int(text) <= maximum:
+    number = _whole_number(raw, minimum, maximum)
+    if number is None:
         raise InvalidParameter(parameter, f"{parameter} debe ser un número entre {minimum} y {maximum}.")
-    return int(text)
+    return number
