@@ -144,9 +144,12 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
            "CreatedAt": now, "RawTruncated": False}
     pk = insert_once(conn, _msg, row)
     if pk is None:  # what the sender knows (text, time, and whose it is when it says) beats the status's guess
-        known = {k: v for k, v in row.items() if k in {"MessageType", "Content", "MediaFileName", "MediaMimeType"}
-                 or (k == "WhatsAppTimestamp" and sent_at is not None)
-                 or (k in {"ReparacionId", "ClienteId", "PhoneNumber", "PhoneKey", "MatchStatus"} and customer_id)}
+        fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType"]
+        if sent_at is not None:
+            fields.append("WhatsAppTimestamp")
+        if customer_id:
+            fields += ["ReparacionId", "ClienteId", "PhoneNumber", "PhoneKey", "MatchStatus"]
+        known = {field: row[field] for field in fields}
         conn.execute(_msg.update().where(_msg.c.MessageKey == row["MessageKey"], _msg.c.MessageType == UNRECORDED)
                      .values(**fit(_msg, known)))
     return pk
