@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.store import clip  # the same UTF-16 cut the columns get
+
 _AMOUNT = re.compile(r"(?:\$|ars\s?)\s?\d[\d.,]*(?:\s?(?:mil|k))?|\b\d[\d.,]*\s?(?:mil pesos|pesos|mil)\b", re.I)
 _DATE = re.compile(
     r"\b(?:lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|mañana|pasado mañana|hoy|"
@@ -119,9 +121,7 @@ def bound(text: str, max_chars: int) -> str:
     text = " ".join(text.split())
     if text_length(text) <= max_chars:
         return text
-    cut = text[: max_chars - 1]
-    while text_length(cut) > max_chars - 1:  # astral characters count twice
-        cut = cut[: len(cut) - (text_length(cut) - (max_chars - 1) + 1) // 2]
+    cut = clip(text, max_chars)[:-1]  # clip ends what it cuts with "…"
     cut = cut.rsplit(" ", 1)[0] if " " in cut else cut
     return cut + "…"
 
