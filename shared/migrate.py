@@ -26,6 +26,7 @@ def migrate(url: str | None = None) -> int:
     def apply(conn: Connection) -> int:
         schema.legacy.create_all(conn, checkfirst=True)
         schema.metadata.create_all(conn, checkfirst=True)
+        add_missing_columns(conn)
         for name in _DROPPED_INDEXES:
             conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{name}"')
         for table in schema.metadata.sorted_tables:  # indexes added to tables that already existed
@@ -39,6 +40,30 @@ def migrate(url: str | None = None) -> int:
         return schema.SCHEMA_VERSION
 
     return db.write(apply, url)
+
+
+def add_missing_columns(conn: Connection) -> list[str]:
+    """Add the columns ``schema.py`` declares that an existing embedded table lacks.
+
+    ``create_all`` creates missing tables only; a column added by a later migration
+    (``ALTER TABLE ... ADD`` in ``sql/0NN``) must reach a database created before it.
+    Such columns are nullable or carry a server default, as SQL Server requires for an
+    ``ADD`` to a table with rows. Returns ``table.column`` of each column added.
+    """
+    added = []
+    inspector = sa.inspect(conn)
+    for table in schema.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable and column.server_default is None:
+                raise RuntimeError(f"{table.name}.{column.name} is added later, so it must be nullable or have a "
+                                   "server default")
+            ddl = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}')
+            added.append(f"{table.name}.{column.name}")
+    return added
 
 
 _DROPPED_INDEXES = ("UX_WhatsAppSummary_ReparacionId_LastMessageId",)  # as sql/001 drops them

@@ -16,6 +16,7 @@ SQL = ROOT / "sql"
 _CREATE_TABLE = re.compile(r"CREATE TABLE \[dbo\]\.\[(\w+)\] \((.*?)\n    \);", re.S)
 _COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
 _PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
+_ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD (\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
 _INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\);")
 
 
@@ -33,6 +34,10 @@ def parse_scripts() -> dict[str, dict[str, Any]]:
                 columns[m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
         pk = _PK.search(body)
         tables[name] = {"columns": columns, "pk": _names(pk.group(2)) if pk else [], "indexes": {}}
+    for table, definition in _ADD_COLUMN.findall(text):  # columns added by a later migration
+        m = _COLUMN.match(re.sub(r" CONSTRAINT \[\w+\] DEFAULT .*$", "", definition))
+        assert m, definition
+        tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
     for unique, index, table, cols in _INDEX.findall(text):
         tables[table]["indexes"][index] = (bool(unique), _names(cols))
     return tables
@@ -63,9 +68,20 @@ def test_scripts_are_idempotent_by_construction() -> None:
     for script in SQL.glob("0*.sql"):
         lines = script.read_text(encoding="utf-8").splitlines()
         for i, line in enumerate(lines):
-            if re.match(r"\s*(CREATE|INSERT)", line):
+            if re.match(r"\s*(CREATE|INSERT|ALTER TABLE)", line):
                 guard = lines[i - 1].strip()
-                assert guard.startswith(("IF OBJECT_ID", "IF NOT EXISTS")), f"{script.name}:{i + 1}"
+                assert guard.startswith(("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH")), f"{script.name}:{i + 1}"
+
+
+def test_the_embedded_migration_adds_columns_a_later_script_adds(db_url: str) -> None:
+    """A database created before a column existed gets it from ``migrate`` (SQL Server: ALTER TABLE ADD)."""
+    from shared import db, migrate
+
+    db.write(lambda c: c.exec_driver_sql('ALTER TABLE "WhatsAppSyncLog" DROP COLUMN "ErrorMessage"'), db_url)
+    migrate.migrate(db_url)
+    columns = db.read(lambda c: [col["name"] for col in sa.inspect(c).get_columns("WhatsAppSyncLog")], db_url)
+    assert "ErrorMessage" in columns
+    assert db.read(migrate.add_missing_columns, db_url) == []  # nothing left to add
 
 
 def test_whatsapp_resumen_row_script() -> None:
