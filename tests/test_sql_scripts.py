@@ -16,7 +16,8 @@ SQL = ROOT / "sql"
 _CREATE_TABLE = re.compile(r"CREATE TABLE \[dbo\]\.\[(\w+)\] \((.*?)\n    \);", re.S)
 _COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
 _PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
-_ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD (\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
+_ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD "
+                         r"(\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
 _INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\);")
 
 
