@@ -141,6 +141,21 @@ def test_ios_12_hours_every_meridiem_spelling_and_crlf() -> None:
     assert m[0].local.year == 2024
 
 
+def test_buenos_aires_time_without_the_system_time_zone_database() -> None:
+    # a host without /usr/share/zoneinfo: zoneinfo falls back to the pinned tzdata package
+    import zoneinfo
+
+    zoneinfo.reset_tzpath(to=[])
+    try:
+        zoneinfo.ZoneInfo.clear_cache()
+        m = parse("12/3/24, 2:05 p. m. - Juan: hola\n1/1/08, 10:00 a. m. - Juan: en horario de verano\n")
+        assert [x.utc for x in m.messages] == [datetime(2024, 3, 12, 17, 5, tzinfo=UTC),
+                                               datetime(2008, 1, 1, 12, 0, tzinfo=UTC)]  # UTC-2 in the 2007-08 summer
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
+
+
 def test_every_line_of_every_fixture_belongs_to_one_record() -> None:
     for path in sorted(DATA.glob("*.txt")):
         if path.name.startswith("us-"):
