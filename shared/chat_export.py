@@ -193,6 +193,11 @@ def kind_of(file_name: str) -> AttachmentKind:
     return _EXTENSIONS.get(extension.lower(), AttachmentKind.DOCUMENT) if dot else AttachmentKind.DOCUMENT
 
 
+def _file_name(name: str) -> bool:
+    """What WhatsApp names an attached file: one path component with an extension."""
+    return "." in name.strip(".") and "/" not in name and "\\" not in name
+
+
 def _attachment(first: str) -> Attachment | None:
     """The attachment a message's first line stands for, if it is one of the four forms."""
     bare = first.strip(_BIDI)
@@ -201,19 +206,23 @@ def _attachment(first: str) -> Attachment | None:
     kind = _OMITTED_WORDS.get(bare)
     if kind is not None:
         return Attachment(kind, None, omitted=True)
-    if bare.endswith("\u200edocumento omitido") or bare.endswith(" documento omitido"):
-        title = bare[: -len("documento omitido")].split(" • ", 1)[0].strip(_BIDI + _SPACES)
-        if title:
-            return Attachment(AttachmentKind.DOCUMENT, title, omitted=True)
+    # iOS marks what it wrote itself with U+200E (or a "title • pages" prefix); a customer typing
+    # "te paso el documento omitido" is text
+    if bare.endswith("documento omitido"):
+        prefix = bare[: -len("documento omitido")]
+        if prefix.endswith("\u200e") or (prefix.endswith(" ") and " • " in prefix):
+            title = prefix.split(" • ", 1)[0].strip(_BIDI + _SPACES)
+            if title:
+                return Attachment(AttachmentKind.DOCUMENT, title, omitted=True)
     if bare.endswith(">"):
         start = bare.find(_IOS_ATTACHED)
-        if start == 0 or (start > 0 and bare[start - 1] in _BIDI + _SPACES):
+        if start == 0 or (start > 0 and (bare[start - 1] == "\u200e" or " • " in bare[:start])):
             name = bare[start + len(_IOS_ATTACHED): -1].strip(_BIDI + _SPACES)
-            if name:
+            if _file_name(name):
                 return Attachment(kind_of(name), name, omitted=False)
     if bare.endswith(_ANDROID_ATTACHED):
         name = bare[: -len(_ANDROID_ATTACHED)].strip(_BIDI + _SPACES)
-        if name:
+        if _file_name(name):
             return Attachment(kind_of(name), name, omitted=False)
     return None
 

@@ -251,6 +251,16 @@ def test_hostile_long_lines_take_linear_time(hostile: str) -> None:
     assert min(cost(hostile) for _ in range(3)) < plain * 20 + 0.05
 
 
+@pytest.mark.parametrize("text", [
+    "te paso el documento omitido", "mirá <adjunto: esto>", "esto (archivo adjunto)", "../x.jpg (archivo adjunto)",
+    "imagen omitida, creo", "<Multimedia omitido> jaja",
+])
+def test_text_that_only_resembles_an_attachment_is_text(text: str) -> None:
+    for variant in ("12/3/24, 14:05 - ", "[12/3/24, 14:05:33] "):
+        message = parse(f"{variant}Juan: {text}\n").messages[0]
+        assert (message.attachment, message.text) == (None, text)
+
+
 def test_kind_of_file_names() -> None:
     assert [kind_of(n) for n in ["IMG-20240312-WA0003.jpg", "00000012-PHOTO-2024-03-12-14-05-33.jpg",
                                  "VID-1.mp4", "PTT-20240312-WA0004.opus", "00000004-AUDIO-x.opus",
