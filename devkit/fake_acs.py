@@ -42,13 +42,25 @@ Behaviour the fake chooses where ACS documents nothing (kept visible so nobody m
 * Delivery reports go in order (Sent, Delivered, Read) from one thread; real Event Grid may reorder or repeat
   them, which the app's ingest tests cover separately.
 
-Control API (no auth, loopback only, JSON): ``POST /_fake/faults`` ``{"kind": "401"|"429"|"503"|"400"|"drop"|
-"delay", "count": N, "route": "send"|"templates"|"media"|null, "retry_after": s, "code": "131026",
-"message": "...", "delay": s}``; ``POST /_fake/inbound`` ``{"from": "549...", "text": "...", "at": iso,
-"post_event": bool}``; ``GET /_fake/messages``; ``GET /_fake/events``; ``GET /_fake/requests``;
-``POST /_fake/media`` ``{"content_type", "data_base64", "id"?}`` → ``{"id"}``; ``POST /_fake/media/{id}/expire``;
-``POST /_fake/templates/{name}/{language}`` ``{"status"}``; ``POST /_fake/latency`` ``{"seconds"}``;
-``POST /_fake/reset``. In-process tests use the same operations as methods of :class:`FakeAcs`.
+Faults are scripted per request, after the signature check: the next ``count`` requests (of one ``route`` or
+any) answer 401, 429 with ``Retry-After`` (the SDK retries it, even a POST), 503 (retried), or 400 with a
+Meta code as ``error.code`` (not retried); ``drop`` accepts the message and then breaks the 202 answer after its
+headers (the SDK raises ``IncompleteReadError``, an ``HttpResponseError`` without a usable body), ``delay``
+accepts it and answers ``delay`` seconds late (past the caller's ``read_timeout`` the SDK raises
+``ServiceResponseError`` and does not retry a POST). Both leave the caller not knowing whether it was sent.
+
+Control API (no auth, loopback callers only, JSON bodies):
+
+* ``POST /_fake/faults`` ``{"kind": "401"|"429"|"503"|"400"|"drop"|"delay", "count": 1,
+  "route": "send"|"templates"|"media"|null, "retry_after": 1, "code": "131026", "message": "...", "delay": 1}``
+* ``POST /_fake/inbound`` ``{"from": "549...", "text": "...", "at": "<iso>", "post_event": false,
+  "media_id": null, "file_name": null}``: opens the sender's window; posts ``AdvancedMessageReceived`` if asked
+* ``GET /_fake/messages`` (accepted sends), ``GET /_fake/events`` (posted/undelivered), ``GET /_fake/requests``
+* ``POST /_fake/media`` ``{"content_type", "data_base64", "id"?}`` → ``{"id"}``; ``POST /_fake/media/{id}/expire``
+* ``POST /_fake/templates/{name}/{language}`` ``{"status"}``; ``POST /_fake/latency`` ``{"seconds"}``;
+  ``POST /_fake/reset``
+
+In-process tests use the same operations as methods of :class:`FakeAcs` (from :func:`running_fake`).
 
 Run: ``python -m devkit.fake_acs serve --port P --webhook URL`` prints the connection string and the CA path.
 """
@@ -468,11 +480,39 @@ class FakeState:
             return event
         return build
 
-    def inbound_event(self, sender: str, text: str, when: datetime) -> dict[str, Any]:
-        event = acs_events.received(sender, content=text, when=when, bsuid=bsuid_for(sender))
+    def inbound(self, sender: str, text: str = "", *, at: datetime | None = None, post_event: bool = False,
+                media_id: str | None = None, file_name: str | None = None) -> dict[str, Any] | None:
+        """Record a message from ``sender`` (opening its 24 h window); with ``post_event``, post its
+        ``AdvancedMessageReceived`` event (a media message when ``media_id`` names registered media, ``text``
+        then being its caption) and return it."""
+        if not _E164_NO_PLUS.match(sender):
+            raise ValueError("the sender must be an E.164 number without '+'")
+        when = self.record_inbound(sender, at)
+        if not post_event:
+            return None
+        if media_id is None:
+            event = acs_events.received(sender, content=text, when=when, bsuid=bsuid_for(sender))
+        else:
+            with self.lock:
+                item = self.media.get(media_id)
+            if item is None:
+                raise ValueError("media_id names no registered media")
+            media: dict[str, Any] = {"mimeType": item.content_type, "id": media_id}
+            if text:
+                media["caption"] = text
+            if file_name:
+                media["fileName"] = file_name
+            event = acs_events.received(sender, message_type=_media_type(item.content_type), when=when,
+                                        bsuid=bsuid_for(sender), media=media)
         event["data"]["to"] = self.config.channel_id
         event["subject"] = f"advancedMessage/sender/{sender}/recipient/{self.config.channel_id}"
+        self.dispatcher.schedule(0, event)
         return event
+
+
+def _media_type(content_type: str) -> str:
+    major = content_type.split("/", 1)[0]
+    return major if major in ("image", "video", "audio") else "document"
 
 
 def _fill(text: str, params: list[str]) -> str:
@@ -853,14 +893,13 @@ def control_routes(state: FakeState) -> list[Route]:
     async def inbound(request: Request) -> Response:
         body = await json_body(request)
         sender = body["from"]
-        if not isinstance(sender, str) or not _E164_NO_PLUS.match(sender):
+        if not isinstance(sender, str):
             raise ValueError("from must be an E.164 number without '+'")
-        at = state.record_inbound(sender, datetime.fromisoformat(body["at"]) if body.get("at") else None)
-        event = None
-        if body.get("post_event"):
-            event = state.inbound_event(sender, str(body.get("text", "")), at)
-            state.dispatcher.schedule(0, event)
-        return JSONResponse({"from": sender, "at": at.isoformat(), "event_id": event["id"] if event else None})
+        event = state.inbound(sender, str(body.get("text", "")),
+                              at=datetime.fromisoformat(body["at"]) if body.get("at") else None,
+                              post_event=bool(body.get("post_event")), media_id=body.get("media_id"),
+                              file_name=body.get("file_name"))
+        return JSONResponse({"from": sender, "event_id": event["id"] if event else None})
 
     async def messages(_: Request) -> Response:
         with state.lock:
@@ -937,15 +976,11 @@ class FakeAcs:
         """Script the next ``count`` matching requests: see :class:`Fault` for ``options``."""
         self.state.add_fault(Fault(kind=kind, count=count, **options))
 
-    def inbound(self, sender: str, text: str = "", *, at: datetime | None = None,
-                post_event: bool = False) -> dict[str, Any] | None:
-        """Record a message from ``sender`` (opening its 24 h window); optionally post its event."""
-        when = self.state.record_inbound(sender, at)
-        if not post_event:
-            return None
-        event = self.state.inbound_event(sender, text, when)
-        self.state.dispatcher.schedule(0, event)
-        return event
+    def inbound(self, sender: str, text: str = "", *, at: datetime | None = None, post_event: bool = False,
+                media_id: str | None = None, file_name: str | None = None) -> dict[str, Any] | None:
+        """See :meth:`FakeState.inbound`."""
+        return self.state.inbound(sender, text, at=at, post_event=post_event, media_id=media_id,
+                                  file_name=file_name)
 
     def add_media(self, data: bytes, content_type: str, media_id: str | None = None) -> str:
         return self.state.add_media(data, content_type, media_id)
@@ -1006,7 +1041,8 @@ def running_fake(*, webhook_url: str | None = None, port: int = 0, cert_dir: Pat
         bound = sock.getsockname()[1]
         server = uvicorn.Server(uvicorn.Config(
             build_app(state), ssl_certfile=str(certs.cert_path), ssl_keyfile=str(certs.key_path), http="h11",
-            log_level="warning", lifespan="off", timeout_graceful_shutdown=1))
+            log_level="warning", lifespan="off",
+            timeout_graceful_shutdown=0))  # idle TLS clients would hold the shutdown: a fake need not wait
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fake-acs", daemon=True)
         thread.start()
         state.dispatcher.start()

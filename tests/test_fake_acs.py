@@ -433,6 +433,24 @@ def test_media_downloads_then_404_once_expired(fake: FakeAcs) -> None:
         b"".join(sdk.download_media("never-registered"))
 
 
+def test_an_inbound_media_message_is_posted_and_downloadable(fake: FakeAcs, webhook: Webhook) -> None:
+    media_id = fake.add_media(b"\xff\xd8\xff\xe0 jpeg", "image/jpeg")
+    event = fake.inbound(NEVER, "la pantalla", post_event=True, media_id=media_id)
+    assert event is not None
+    deadline = time.monotonic() + 5
+    while not webhook.events() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [posted] = webhook.events()
+    reference = example("image-received")
+    assert set(posted) == set(reference)
+    assert set(reference["data"]) <= set(posted["data"])
+    assert posted["data"]["messageType"] == "image"
+    assert posted["data"]["media"] == {"mimeType": "image/jpeg", "id": media_id, "caption": "la pantalla"}
+    assert b"".join(client(fake).download_media(posted["data"]["media"]["id"])) == b"\xff\xd8\xff\xe0 jpeg"
+    with pytest.raises(ValueError, match="no registered media"):
+        fake.inbound(NEVER, post_event=True, media_id="nope")
+
+
 # ------------------------------------------------------------------------------------------- control API, CLI
 
 def test_control_api_over_http(fake: FakeAcs, webhook: Webhook) -> None:
