@@ -29,10 +29,12 @@ cannot validate an Entra ID token, and accepting any token would prove nothing a
 Behaviour the fake chooses where ACS documents nothing (kept visible so nobody mistakes it for ACS's word):
 
 * Validation errors answer 400 with codes of the fake's own (``InvalidRequest``...), never a Meta code.
-* ``Repeatability-Request-ID``: a repeat within ``repeatability_window`` gets the first receipts back with
-  ``Repeatability-Result: accepted`` and no second message. ACS documents repeat protection only for Email, so
-  ``honour_repeatability=False`` makes the fake send every request again, as an unprotected service would; run
-  the app's exactly-once tests both ways.
+* ``Repeatability-Request-ID``: a repeat within ``repeatability_window`` (24 h, counted from
+  ``Repeatability-First-Sent``) gets the first receipts back with ``Repeatability-Result: accepted`` and no
+  second message; a ``Repeatability-First-Sent`` that is unreadable or older than the window is refused with 400
+  and ``Repeatability-Result: rejected`` (the header's documented meaning; the status code is the fake's).
+  ACS documents repeat protection only for Email, so ``honour_repeatability=False`` makes the fake send every
+  request again, as an unprotected service would; run the app's exactly-once tests both ways.
 * Window: a non-template message to a number whose last inbound message (recorded through the control API) is
   older than 24 h, or absent, is accepted (202) and then reported ``Failed`` with Meta code 131047, as
   WhatsApp does. Templates ignore the window; one not in the list in that language, or not approved, fails with
@@ -61,6 +63,12 @@ Control API (no auth, loopback callers only, JSON bodies):
   ``POST /_fake/reset``
 
 In-process tests use the same operations as methods of :class:`FakeAcs` (from :func:`running_fake`).
+
+Trusting the CA without touching the app: ``requests`` (azure-core's default transport) honours
+``REQUESTS_CA_BUNDLE=<ca path>`` whenever ``connection_verify`` is left at ``True``, so a process started with
+it talks to the fake unchanged. That replaces the trust store for every ``requests`` call of that process (not
+for httpx, which the OpenAI client uses), so set it only where no real Azure endpoint is called through
+``requests``.
 
 Run: ``python -m devkit.fake_acs serve --port P --webhook URL`` prints the connection string and the CA path.
 """
@@ -789,12 +797,19 @@ class _Api:
             return _error(400, "InvalidRequest", "The body is not JSON.")
         except InvalidRequest as exc:
             return _error(400, exc.code, exc.message)
-        first_sent = _rfc1123(request.headers.get("repeatability-first-sent"))
         repeat_id = request.headers.get("repeatability-request-id")
+        sent_header = request.headers.get("repeatability-first-sent")
+        first_sent = _rfc1123(sent_header)
+        honoured = self.config.honour_repeatability and bool(repeat_id)
+        if honoured and sent_header is not None and (
+                first_sent is None or self.config.clock() - first_sent > self.config.repeatability_window):
+            return _error(400, "InvalidRepeatabilityHeaders",
+                          "Repeatability-First-Sent is not a date within the window this service keeps.",
+                          {"Repeatability-Result": "rejected"})
         result, message = self.state.accept(payload, repeat_id, first_sent)
         if message is not None:
             self.state.schedule_reports(message)
-        headers = {"Repeatability-Result": "accepted"} if repeat_id else {}
+        headers = {"Repeatability-Result": "accepted"} if honoured else {}
         client_request_id = request.headers.get("x-ms-client-request-id")
         if client_request_id:
             headers["x-ms-client-request-id"] = client_request_id

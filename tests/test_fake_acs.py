@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -301,7 +302,7 @@ def test_a_reply_slower_than_the_caller_waits_leaves_the_outcome_unknown(fake: F
 
 def test_the_same_repeatability_id_yields_the_same_receipt_and_one_message(fake: FakeAcs, webhook: Webhook) -> None:
     headers = {"Repeatability-Request-ID": "0f7b4c2e-1b7c-4d43-9d0a-2d7c8c9e4a11",
-               "Repeatability-First-Sent": "Tue, 01 Dec 2026 10:00:00 GMT"}
+               "Repeatability-First-Sent": format_datetime(datetime.now(UTC) - timedelta(minutes=5), usegmt=True)}
     sdk = client(fake)
     results: list[str] = []
 
@@ -318,6 +319,25 @@ def test_the_same_repeatability_id_yields_the_same_receipt_and_one_message(fake:
     webhook.statuses(message.message_id, 3)
     time.sleep(0.1)
     assert len(webhook.events()) == 3
+
+
+@pytest.mark.parametrize("first_sent", ["yesterday", format_datetime(datetime.now(UTC) - timedelta(hours=25),
+                                                                    usegmt=True)])
+def test_a_first_sent_outside_the_window_is_rejected(fake: FakeAcs, first_sent: str) -> None:
+    headers = {"Repeatability-Request-ID": "0f7b4c2e-1b7c-4d43-9d0a-2d7c8c9e4a13",
+               "Repeatability-First-Sent": first_sent}
+    with pytest.raises(HttpResponseError) as caught:
+        client(fake).send(text(fake), headers=headers)
+    assert caught.value.status_code == 400
+    assert caught.value.response is not None
+    assert caught.value.response.headers["Repeatability-Result"] == "rejected"
+    assert fake.messages() == []
+
+
+def test_the_sdk_trusts_the_ca_through_requests_ca_bundle(fake: FakeAcs, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.ca_path))
+    unchanged = NotificationMessagesClient.from_connection_string(fake.connection_string)
+    assert unchanged.send(text(fake)).receipts[0].to == OPEN
 
 
 def test_without_repeatability_a_resend_is_a_second_message(fake: FakeAcs) -> None:
