@@ -56,7 +56,8 @@ Control API (no auth, loopback callers only, JSON bodies):
 * ``POST /_fake/faults`` ``{"kind": "401"|"429"|"503"|"400"|"drop"|"delay", "count": 1,
   "route": "send"|"templates"|"media"|null, "retry_after": 1, "code": "131026", "message": "...", "delay": 1}``
 * ``POST /_fake/inbound`` ``{"from": "549...", "text": "...", "at": "<iso>", "post_event": false,
-  "media_id": null, "file_name": null}``: opens the sender's window; posts ``AdvancedMessageReceived`` if asked
+  "media_id": null, "file_name": null, "button_payload": null}``: opens the sender's window (``at``: ISO 8601
+  with offset); posts its ``AdvancedMessageReceived`` event if asked
 * ``GET /_fake/messages`` (accepted sends), ``GET /_fake/events`` (posted/undelivered), ``GET /_fake/requests``
 * ``POST /_fake/media`` ``{"content_type", "data_base64", "id"?}`` → ``{"id"}``; ``POST /_fake/media/{id}/expire``
 * ``POST /_fake/templates/{name}/{language}`` ``{"status"}``; ``POST /_fake/latency`` ``{"seconds"}``;
@@ -114,9 +115,9 @@ API_VERSIONS = frozenset({"2024-02-01", "2024-08-30"})
 DEFAULT_CHANNEL_ID = acs_events.DEMO_CHANNEL_ID
 WINDOW = timedelta(hours=24)
 SIGNED_HEADERS = "x-ms-date;host;x-ms-content-sha256"
-_AUTH_RE = re.compile(r"^HMAC-SHA256 SignedHeaders=(?P<headers>[^&]+)&Signature=(?P<signature>[A-Za-z0-9+/=]+)$")
-_E164_NO_PLUS = re.compile(r"^[1-9][0-9]{7,14}$")
-_PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
+_AUTH_RE = re.compile(r"HMAC-SHA256 SignedHeaders=(?P<headers>[^&]+)&Signature=(?P<signature>[A-Za-z0-9+/=]+)")
+_E164_NO_PLUS = re.compile(r"[1-9][0-9]{7,14}")  # always fullmatch()
+_PLACEHOLDER = re.compile(r"\{\{(\d{1,3})\}\}")
 _DENIED = {"error": {"code": "Denied", "message": "Denied by the resource provider."}}
 TEXT_LIMIT = 4096  # WhatsApp's text body limit
 CAPTION_LIMIT = 1024  # WhatsApp's media caption limit
@@ -247,7 +248,7 @@ def verify_signature(access_key: str, method: str, path_and_query: str, headers:
     authorization = headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         return "bearer tokens are not accepted by the fake"
-    match = _AUTH_RE.match(authorization)
+    match = _AUTH_RE.fullmatch(authorization)
     if not match:
         return "no HMAC-SHA256 Authorization header"
     if match["headers"].lower() != SIGNED_HEADERS:
@@ -351,7 +352,7 @@ class FakeState:
         self.last_inbound: dict[str, datetime] = {}
         self.media: dict[str, MediaItem] = {}
         self.faults: deque[Fault] = deque()
-        self.requests: list[RequestRecord] = []
+        self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # bounded for long `make run` sessions
         self.latency = 0.0
 
     def reset(self) -> None:
@@ -489,17 +490,23 @@ class FakeState:
         return build
 
     def inbound(self, sender: str, text: str = "", *, at: datetime | None = None, post_event: bool = False,
-                media_id: str | None = None, file_name: str | None = None) -> dict[str, Any] | None:
+                media_id: str | None = None, file_name: str | None = None,
+                button_payload: str | None = None) -> dict[str, Any] | None:
         """Record a message from ``sender`` (opening its 24 h window); with ``post_event``, post its
-        ``AdvancedMessageReceived`` event (a media message when ``media_id`` names registered media, ``text``
-        then being its caption) and return it."""
-        if not _E164_NO_PLUS.match(sender):
+        ``AdvancedMessageReceived`` event and return it: a media message when ``media_id`` names registered
+        media (``text`` is then its caption), a template quick-reply tap (``messageType`` ``button``,
+        ``button {text, payload}``) when ``button_payload`` is given, else a text message."""
+        if not _E164_NO_PLUS.fullmatch(sender):
             raise ValueError("the sender must be an E.164 number without '+'")
         when = self.record_inbound(sender, at)
         if not post_event:
             return None
-        if media_id is None:
-            event = acs_events.received(sender, content=text, when=when, bsuid=bsuid_for(sender))
+        bsuid = bsuid_for(sender)
+        if button_payload is not None:
+            event = acs_events.received(sender, message_type="button", when=when, bsuid=bsuid,
+                                        button={"text": text, "payload": button_payload})
+        elif media_id is None:
+            event = acs_events.received(sender, content=text, when=when, bsuid=bsuid)
         else:
             with self.lock:
                 item = self.media.get(media_id)
@@ -511,7 +518,7 @@ class FakeState:
             if file_name:
                 media["fileName"] = file_name
             event = acs_events.received(sender, message_type=_media_type(item.content_type), when=when,
-                                        bsuid=bsuid_for(sender), media=media)
+                                        bsuid=bsuid, media=media)
         event["data"]["to"] = self.config.channel_id
         event["subject"] = f"advancedMessage/sender/{sender}/recipient/{self.config.channel_id}"
         self.dispatcher.schedule(0, event)
@@ -691,7 +698,7 @@ def validate_send(body: Any, channel_id: str) -> None:
     to = body.get("to")
     if not isinstance(to, list) or len(to) != 1 or not isinstance(to[0], str):
         raise InvalidRequest("InvalidRequest", "to must be a list of exactly one recipient")
-    if not _E164_NO_PLUS.match(to[0]):
+    if not _E164_NO_PLUS.fullmatch(to[0]):
         raise InvalidRequest("InvalidRecipient", "to[0] must be an E.164 number without '+'")
     kind = body.get("kind")
     if kind == "text":
@@ -913,7 +920,7 @@ def control_routes(state: FakeState) -> list[Route]:
         event = state.inbound(sender, str(body.get("text", "")),
                               at=datetime.fromisoformat(body["at"]) if body.get("at") else None,
                               post_event=bool(body.get("post_event")), media_id=body.get("media_id"),
-                              file_name=body.get("file_name"))
+                              file_name=body.get("file_name"), button_payload=body.get("button_payload"))
         return JSONResponse({"from": sender, "event_id": event["id"] if event else None})
 
     async def messages(_: Request) -> Response:
@@ -992,10 +999,11 @@ class FakeAcs:
         self.state.add_fault(Fault(kind=kind, count=count, **options))
 
     def inbound(self, sender: str, text: str = "", *, at: datetime | None = None, post_event: bool = False,
-                media_id: str | None = None, file_name: str | None = None) -> dict[str, Any] | None:
+                media_id: str | None = None, file_name: str | None = None,
+                button_payload: str | None = None) -> dict[str, Any] | None:
         """See :meth:`FakeState.inbound`."""
         return self.state.inbound(sender, text, at=at, post_event=post_event, media_id=media_id,
-                                  file_name=file_name)
+                                  file_name=file_name, button_payload=button_payload)
 
     def add_media(self, data: bytes, content_type: str, media_id: str | None = None) -> str:
         return self.state.add_media(data, content_type, media_id)

@@ -471,6 +471,17 @@ def test_an_inbound_media_message_is_posted_and_downloadable(fake: FakeAcs, webh
         fake.inbound(NEVER, post_event=True, media_id="nope")
 
 
+def test_a_quick_reply_tap_is_posted_as_a_button_message(fake: FakeAcs, webhook: Webhook) -> None:
+    fake.inbound(NEVER, "Acepto", post_event=True, button_payload="presupuesto:1234:si")
+    deadline = time.monotonic() + 5
+    while not webhook.events() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [posted] = webhook.events()
+    assert posted["data"]["messageType"] == "button"
+    assert posted["data"]["button"] == {"text": "Acepto", "payload": "presupuesto:1234:si"}
+    assert "content" not in posted["data"]
+
+
 # ------------------------------------------------------------------------------------------- control API, CLI
 
 def test_control_api_over_http(fake: FakeAcs, webhook: Webhook) -> None:
