@@ -557,6 +557,8 @@ class EventDispatcher:
         self._queue: list[tuple[float, int, int, Callable[[], dict[str, Any]] | dict[str, Any]]] = []
         self._seq = 0
         self._cond = threading.Condition()
+        self._delivering = threading.Lock()  # held while one event is being posted
+        self._generation = 0
         self._stopped = False
         self._thread: threading.Thread | None = None
 
@@ -573,8 +575,12 @@ class EventDispatcher:
             self._thread.join(timeout=5)
 
     def clear(self) -> None:
+        """Forget everything, after letting a delivery under way finish (so none lands after a reset)."""
         with self._cond:
+            self._generation += 1  # an event popped before this is dropped, not delivered
             self._queue.clear()
+        with self._delivering, self._cond:
+            self._queue.clear()  # a retry the finished delivery may have scheduled
             self.posted.clear()
             self.undelivered.clear()
 
@@ -600,8 +606,12 @@ class EventDispatcher:
                     if self._stopped:
                         return
                     _, _, attempt, item = heapq.heappop(self._queue)
-                event = item() if callable(item) else item
-                self._deliver(client, event, attempt)
+                    generation = self._generation
+                with self._delivering:
+                    with self._cond:
+                        current = generation == self._generation
+                    if current:
+                        self._deliver(client, item() if callable(item) else item, attempt)
 
     def _deliver(self, client: Any, event: dict[str, Any], attempt: int) -> None:
         import httpx
