@@ -62,6 +62,34 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "Conversations per batch; a timer run takes batch after batch until none is left or 4 minutes pass."),
     Setting("SUMMARY_CONCURRENCY", "4", "Conversations summarized at once."),
     Setting("SUMMARY_TIMEOUT_SECONDS", "30", "Time budget for one summary, retries included."),
+    Setting("MEDIA_STORAGE", "UseDevelopmentStorage=true",
+            "Connection string of the media blob container and queue when not identity-based: locally "
+            "Azurite (`make run` starts it on the standard ports). Ignored when "
+            "`MEDIA_STORAGE__blobServiceUri` is set."),
+    Setting("MEDIA_STORAGE__blobServiceUri", "",
+            "Azure: blob endpoint of the media storage account (identity-based connection, as the Functions "
+            "host reads it for the queue trigger's `MEDIA_STORAGE` connection)."),
+    Setting("MEDIA_STORAGE__queueServiceUri", "",
+            "Azure: queue endpoint of the same account (the `download_media` trigger and the wake-ups)."),
+    Setting("MEDIA_STORAGE__credential", "",
+            "Azure: `managedidentity` (the host's identity-based connection)."),
+    Setting("MEDIA_STORAGE__clientId", "",
+            "Azure: client id of the user-assigned identity for the media connection (empty: `AZURE_CLIENT_ID`)."),
+    Setting("MEDIA_CONTAINER", "whatsapp-media",
+            "Private blob container of message media (inbound downloads and staff uploads)."),
+    Setting("MEDIA_QUEUE", "media-downloads",
+            "Queue of download wake-ups (`download_media` trigger); failures past 5 deliveries go to `<name>-poison`."),
+    Setting("MEDIA_ID_LIFETIME_DAYS", "7",
+            "How long a WhatsApp media id is assumed downloadable (Meta documents 7 days); past it a failing "
+            "download is `expired`."),
+    Setting("MEDIA_RETRY_BASE_SECONDS", "30",
+            "First retry delay of a failed download; doubles per attempt, at most an hour."),
+    Setting("MEDIA_SWEEP_SCHEDULE", "30 * * * * *",
+            "NCRONTAB schedule of `sweep_media`, which downloads every due item (lost wake-ups, retries, backlog)."),
+    Setting("MEDIA_SWEEP_CONCURRENCY", "4",
+            "Downloads at once in a sweep."),
+    Setting("MEDIA_LINK_MINUTES", "10",
+            "Lifetime of the read links (SAS) given to ACS for outgoing media and to the agent."),
     Setting("LOG_LEVEL", "INFO", "Log level of the app's loggers. Personal data is logged only at DEBUG."),
 )
 

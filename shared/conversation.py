@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, schema
+from shared import media as shared_media
 from shared.errors import InvalidParameter, OrderNotFound, parse_bounded_int
 
 _m = schema.message
@@ -26,6 +27,9 @@ _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _
             _m.c.ChoicePayload, _st.c.Status, _st.c.StatusAt, _st.c.ErrorCode, _st.c.ErrorMessage)
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
+# media of a message (issue 16): its download state, size, verified type and where staff fetch it
+_COLUMNS: tuple[Any, ...] = (*_COLUMNS, *shared_media.LISTING_COLUMNS)  # type: ignore[no-redef]
+_WITH_STATUS = _WITH_STATUS.outerjoin(schema.media, schema.media.c.MessageId == _m.c.Id)
 _ORDER_EXISTS = sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == sa.bindparam("order"))
 
 
@@ -39,7 +43,7 @@ def message_dto(row: Any) -> dict[str, Any]:
     media = None
     if row.MessageType in MEDIA_TYPES or row.MediaMimeType or row.MediaFileName:
         media = {"kind": row.MessageType, "mimeType": row.MediaMimeType, "fileName": row.MediaFileName,
-                 "caption": row.MediaCaption}
+                 "caption": row.MediaCaption, **shared_media.dto_fields(row)}
     reaction = ({"emoji": row.ReactionEmoji, "messageId": row.ReactionMessageId}
                 if row.ReactionEmoji or row.ReactionMessageId else None)
     choice = ({"title": row.ChoiceTitle, "payload": row.ChoicePayload}
