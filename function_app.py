@@ -186,6 +186,80 @@ async def list_orders_awaiting_reply(limit: int = 20) -> str:
     return await _tool(agent_tools.orders_awaiting_reply, limit=limit)
 
 
+# --- media (issue 16): downloads into Blob Storage, staff fetch and upload --------------------
+
+@app.queue_trigger(arg_name="msg", queue_name="%MEDIA_QUEUE%", connection="MEDIA_STORAGE")
+def download_media(msg: func.QueueMessage) -> None:
+    """Download one media item into Blob Storage (a wake-up; the database row says what is due)."""
+    from shared import media
+
+    media_pk = media.parse_wakeup(msg.get_body().decode("utf-8", "replace"))
+    if media_pk is None:
+        log.warning("media queue message %s ignored: not a wake-up", msg.id)
+        return
+    media.process(media_pk)  # DatabaseUnavailable raises: the queue delivers it again
+
+
+@app.timer_trigger(schedule="%MEDIA_SWEEP_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def sweep_media(timer: func.TimerRequest) -> None:
+    """Download every due media item: lost wake-ups, retries, a backlog after an outage."""
+    from shared import media
+
+    media.sweep()
+
+
+@app.route(route="whatsapp/media/{mediaId}", methods=["GET"])
+def get_whatsapp_media(req: func.HttpRequest) -> func.HttpResponse:
+    """A stored media file, with its verified type and safe headers (large ones: a minutes-long link)."""
+    from shared import media
+
+    try:
+        found = media.fetch_for_staff(parse_order_id(req.route_params.get("mediaId"), "mediaId", "número de archivo"))
+    except Exception as exc:
+        return _problem(req, exc)
+    if found.redirect is not None:
+        return func.HttpResponse(status_code=302, headers={"Location": found.redirect, **found.headers})
+    etag = found.headers.get("ETag")
+    if etag and req.headers.get("if-none-match") == etag:
+        return func.HttpResponse(status_code=304, headers={k: v for k, v in found.headers.items()
+                                                           if k in ("ETag", "Cache-Control")})
+    return func.HttpResponse(found.body, status_code=200, headers=found.headers)
+
+
+@app.route(route="whatsapp/media", methods=["POST"])
+def upload_whatsapp_media(req: func.HttpRequest) -> func.HttpResponse:
+    """Store a photo or document staff will send (body = the file; ``Content-Type``; ``fileName``)."""
+    from shared import media
+
+    try:
+        return _json(media.upload([req.get_body()], req.headers.get("content-type"), req.params.get("fileName")),
+                     201)
+    except Exception as exc:
+        return _problem(req, exc)
+
+
+def _problem(req: func.HttpRequest, exc: Exception) -> func.HttpResponse:
+    error = _reported(exc, f"{req.method} {req.url.split('?')[0]}")
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
+                             status_code=error.status, headers=headers,
+                             mimetype="application/problem+json", charset="utf-8")
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
+                       property_type=INTEGER)
+async def list_order_media(orderId: int) -> str:
+    """The photos, voice notes, videos and documents of an order's WhatsApp conversation, newest first:
+    {media: [{id, type, at (UTC), from: "cliente"|"taller", caption, fileName, state, contentType, size, link,
+    linkExpiresInMinutes, reason}]}. `link` opens the file for a few minutes only; items not stored say why
+    (`reason`)."""
+    from shared import media
+
+    return await _tool(media.order_media, order_id=orderId)
+
+
 # Start-up is over: keep the ~60,000 long-lived objects of the imports (libphonenumber,
 # SQLAlchemy, the Azure SDK) out of every later full garbage collection, which otherwise
 # pauses a request for about 15 ms (bench/bench_api.py showed it as sync outliers).

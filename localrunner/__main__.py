@@ -14,6 +14,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
+from typing import Any
 
 from shared import acs_events, config, demo, identity, migrate
 
@@ -32,6 +33,7 @@ def serve() -> None:
     from localrunner.host import build
 
     setup()
+    storage = _start_storage()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "7071"))
     base = f"http://{host}:{port}"
@@ -39,9 +41,47 @@ def serve() -> None:
           f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
           f"  Event Grid:       {base}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event\n"
           f"  MCP:              {base}/runtime/webhooks/mcp\n"
-          f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations\n", flush=True)
-    uvicorn.run(build(function_app.app, timers=os.environ.get("TIMERS", "on") != "off"),
-                host=host, port=port, log_level="warning")
+          f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations\n"
+          f"  Media storage:    {storage}\n", flush=True)
+    try:
+        uvicorn.run(build(function_app.app, timers=os.environ.get("TIMERS", "on") != "off"),
+                    host=host, port=port, log_level="warning")
+    finally:
+        for emulator in _emulators:
+            emulator.stop()
+
+
+_emulators: list[Any] = []  # the Azurite this process started, stopped when serving ends
+
+
+def _start_storage() -> str:
+    """Media storage (issue 16): start Azurite when the media connection is the local emulator and nothing
+    listens on its ports yet (data in .data/azurite); create the container and queue. What to print."""
+    from devkit import storage_emulator
+    from shared import media_storage
+
+    if media_storage.identity_based():
+        return "Azure Storage (identity-based)"
+    ports = storage_emulator.development_storage_ports(config.get("MEDIA_STORAGE"))
+    if ports is None:
+        where = "connection string MEDIA_STORAGE"
+    elif storage_emulator.listening(ports[0]):
+        where = f"Azurite already running on 127.0.0.1:{ports[0]}/{ports[1]}"
+    elif os.environ.get("AZURITE", "on") == "off":
+        return f"Azurite not started (AZURITE=off); nothing listens on 127.0.0.1:{ports[0]}"
+    else:
+        emulator = storage_emulator.Azurite(storage_emulator.ROOT / ".data" / "azurite", *ports)
+        try:
+            emulator.start()
+        except Exception as exc:  # the app still serves; media downloads wait and retry
+            return f"Azurite failed to start ({exc}); media downloads will retry"
+        _emulators.append(emulator)
+        where = f"Azurite on 127.0.0.1:{ports[0]} (blob) / {ports[1]} (queue), data in .data/azurite"
+    try:
+        media_storage.ensure_created()
+    except Exception as exc:
+        return f"{where}; container/queue not created ({type(exc).__name__})"
+    return where
 
 
 def simulate(who: str, text: str) -> int:

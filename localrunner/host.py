@@ -11,6 +11,7 @@ binding metadata the real host reads (``get_function_json()``) and serves:
   and ``POST /admin/functions/NAME`` to run any non-HTTP function now (as the real
   host's admin API does);
 * MCP tool triggers at ``/runtime/webhooks/mcp`` (see ``localrunner/mcp_bridge.py``);
+* queue triggers, polling Azure Queue Storage / Azurite as the host does (``localrunner/queues.py``);
 * the front end's build (``frontend/dist``) at ``/``.
 
 Function keys are enforced only when ``FUNCTIONS_KEY`` is set (``x-functions-key``
@@ -199,6 +200,10 @@ def _admin_endpoint(functions: dict[str, FunctionInfo]) -> Callable[[Request], A
             value: Any = TimerRequest(past_due=False)
         elif info.trigger_type == "eventGridTrigger":
             value = grid_event(json.loads(raw) if isinstance(raw, str) and raw else {})
+        elif info.trigger_type == "queueTrigger":  # localrunner/queues.py (issue 16)
+            from localrunner import queues
+
+            value = queues.admin_message(raw if isinstance(raw, str) else None)
         else:
             return PlainTextResponse("Use the trigger's own endpoint", status_code=400)
         try:
@@ -255,6 +260,10 @@ def build(app: func.FunctionApp, *, timers: bool = True) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_run_timer(i)) for i in infos
                  if timers and i.trigger_type == "timerTrigger"]
+        if any(i.trigger_type == "queueTrigger" for i in infos):  # localrunner/queues.py (issue 16)
+            from localrunner import queues
+
+            tasks += queues.start(infos, invoke, resolve_setting)
         async with contextlib.AsyncExitStack() as stack:
             if session_manager is not None:
                 await stack.enter_async_context(session_manager.run())

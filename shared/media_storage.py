@@ -163,8 +163,11 @@ def _blocks(chunks: Iterable[bytes], size: int) -> Iterator[bytes]:
     for chunk in chunks:
         buffer += chunk
         while len(buffer) >= size:
-            yield bytes(buffer[:size])
+            with memoryview(buffer) as view:
+                piece = bytes(view[:size])  # one copy, no intermediate slice
             del buffer[:size]
+            yield piece
+            del piece
     if buffer:
         yield bytes(buffer)
 
@@ -197,13 +200,15 @@ def write_once(name: str, chunks: Iterable[bytes], *, limit: int, content_type_o
                 continue
             if not staged:
                 staged.append(_stage(client, first))
+                first = b""  # staged: let it go
             staged.append(_stage(client, block))
+            del block
         if content_type is None:
             content_type = content_type_of(b"")
         settings = ContentSettings(content_type=content_type)
         meta = {**(metadata or {}), "sha256": digest.hexdigest()}
         if not staged:
-            client.upload_blob(first or b"", overwrite=False, content_settings=settings, metadata=meta)
+            client.upload_blob(first if first is not None else b"", overwrite=False, content_settings=settings, metadata=meta)
         else:
             client.commit_block_list(staged, content_settings=settings, metadata=meta,
                                      match_condition=MatchConditions.IfMissing)

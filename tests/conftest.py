@@ -107,3 +107,34 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     r = Runner(tmp_path_factory.mktemp("runner"))
     yield r
     r.stop()
+
+
+# --- media storage (issue 16): Azurite for the session, a fresh container and queue per test ------------
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Azurite (the npm package) on free ports with its data in a temporary directory, for the whole session."""
+    from devkit.storage_emulator import Azurite
+
+    emulator = Azurite(tmp_path_factory.mktemp("azurite"))
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def media_env(azurite: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The app's media settings pointed at the session's Azurite, with a container and queue of this test's own."""
+    import hashlib
+
+    from shared import media, media_storage
+
+    suffix = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]
+    monkeypatch.setenv("MEDIA_STORAGE", azurite.connection_string)
+    monkeypatch.setenv("MEDIA_CONTAINER", f"media-{suffix}")
+    monkeypatch.setenv("MEDIA_QUEUE", f"wake-{suffix}")
+    media_storage.reset_clients()
+    media_storage.ensure_created()
+    yield azurite
+    media.wakeups.flush(5)
+    media_storage.reset_clients()
