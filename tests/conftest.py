@@ -81,7 +81,7 @@ class Runner:
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_url = f"sqlite:///{tmp / 'runner.db'}"
         env = {**os.environ, "PORT": str(self.port), "DATABASE_URL": self.db_url, "TIMERS": "off",
-               **(extra_env or {})}
+               "AZURITE": "off", "QUEUES": "off", **(extra_env or {})}  # media storage: tests bring their own
         self.log = (tmp / "runner.log").open("w")
         self.process = subprocess.Popen([sys.executable, "-m", "localrunner", "serve"], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
