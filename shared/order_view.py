@@ -1,4 +1,11 @@
-"""``GET /api/whatsapp/orders/{orderId}``: what the order screen needs for its WhatsApp panel."""
+"""``GET /api/whatsapp/orders/{orderId}``: what the order screen needs for its WhatsApp panel.
+
+The phone offered is the one the customer last wrote from (WhatsApp proved it), else the
+first of the customer's phones that is not a landline, else the first one. ``phoneKind``
+says what libphonenumber knows of the line (``phones.line_kind``); a landline gets no
+``wa.me`` link (WhatsApp would only say the number is not on WhatsApp) and a Spanish
+``phoneProblem`` saying what to do instead.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from sqlalchemy.engine import Connection
 from shared import config, db, identity, schema, sync
 from shared.conversation import iso
 from shared.errors import OrderNotFound
-from shared.phones import parse_whatsapp_id
+from shared.phones import line_kind, parse_whatsapp_id
 
 _m, _rep, _cl = schema.message, schema.reparacion, schema.cliente
 _sum, _nov, _log = schema.summary, schema.novedad, schema.sync_log
@@ -57,13 +64,20 @@ def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
                                                       _m.c.PhoneKey.in_(keys) if keys else sa.false())
     last_in = conn.execute(sa.select(_m.c.WhatsAppTimestamp, _m.c.PhoneNumber).where(inbound)
                            .order_by(_m.c.WhatsAppTimestamp.desc()).limit(1)).first()
-    phone, problem = None, None
+    phone, problem, kind = None, None, None
     wrote_from = parse_whatsapp_id(last_in.PhoneNumber) if last_in and last_in.PhoneNumber else None
     if wrote_from is not None and (not keys or wrote_from.key in keys):
         phone = {"e164": wrote_from.e164, "whatsappId": wrote_from.e164.lstrip("+"), "source": "whatsapp"}
+        kind = line_kind(wrote_from)
     elif phones:
-        field, first = phones[0]
+        kinds = [line_kind(p) for _, p in phones]
+        chosen = next((i for i, k in enumerate(kinds) if k != "landline"), 0)
+        field, first = phones[chosen]
         phone = {"e164": first.e164, "whatsappId": first.whatsapp_id, "source": field}
+        kind = kinds[chosen]
+        if kind == "landline":
+            problem = (f"El teléfono de la ficha ({field}) es un fijo y no tiene WhatsApp. Cargá el celular del "
+                       "cliente en Telefono1 o Telefono2 de la ficha en FastService.")
     else:
         problem = "; ".join(f"{f}: {identity.read_phone_field(v).reason or 'sin número'}"
                             for f, v in zip(identity.PHONE_FIELDS, (order.Telefono1, order.Telefono2), strict=True))
@@ -78,15 +92,18 @@ def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
     last_sync = conn.execute(sa.select(sa.func.max(_log.c.LastSyncAt)).where(
         _log.c.ReparacionId == order_id, _log.c.Status != "failed")).scalar()
     until = last_in.WhatsAppTimestamp + WINDOW if last_in else None
+    linkable = phone is not None and (phone["source"] == "whatsapp" or kind != "landline")
+    whatsapp_id = phone["whatsappId"] if phone is not None and linkable else None
     name = f"{order.Nombre or ''} {order.Apellido or ''}".strip()
     return {
         "orderId": order_id,
         "orderOpen": order.FechaEntrega is None,
         "customer": {"id": order.ClienteId, "name": name},
         "phone": phone,
+        "phoneKind": kind,
         "phoneProblem": problem,
-        "waMeUrl": wa_me(phone["whatsappId"]) if phone else None,
-        "waMeUrlWithGreeting": wa_me(phone["whatsappId"], greeting(order.Nombre or "", order_id)) if phone else None,
+        "waMeUrl": wa_me(whatsapp_id) if whatsapp_id else None,
+        "waMeUrlWithGreeting": wa_me(whatsapp_id, greeting(order.Nombre or "", order_id)) if whatsapp_id else None,
         "summary": None if summary is None else {
             "text": summary.Observacion or "", "createdAt": iso(summary.CreatedAt),
             "messageCount": summary.MessageCount, "provider": summary.Provider},

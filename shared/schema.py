@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3  # 1: sql/001; 3: sql/004 (staff on WhatsAppSyncLog)
 
 metadata = sa.MetaData()
 legacy = sa.MetaData()  # created only in the embedded database
@@ -162,6 +162,9 @@ sync_log = sa.Table(
     sa.Column("LastMessageId", sa.BigInteger, nullable=True),
     sa.Column("Status", sa.Unicode(20), nullable=False),
     sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    # the signed-in staff member who ran the sync (sql/004; NULL for syncs by the agent or without sign-in)
+    sa.Column("StaffId", sa.Unicode(64), nullable=True),
+    sa.Column("StaffName", sa.Unicode(200), nullable=True),
     sa.Index("IX_WhatsAppSyncLog_ReparacionId_LastSyncAt", "ReparacionId", "LastSyncAt"),
     sa.Index("IX_WhatsAppSyncLog_ClienteId_LastSyncAt", "ClienteId", "LastSyncAt"),
 )
