@@ -198,8 +198,8 @@ def test_a_valid_token_signs_the_staff_member_in_and_the_sync_records_them(signe
 def test_excluded_paths_keep_their_keys_instead(signed: Runner) -> None:
     assert httpx.get(f"{signed.base}/api/health").status_code == 200
     assert httpx.post(f"{signed.base}/api/whatsapp/quarantine/reprocess", headers=signed.master()).status_code == 200
-    assert httpx.post(signed.eventgrid_url, content="[]", headers={"aeg-event-type": "Notification",
-                                                                   "Content-Type": "application/json"}).status_code == 202
+    delivery = {"aeg-event-type": "Notification", "Content-Type": "application/json"}
+    assert httpx.post(signed.eventgrid_url, content="[]", headers=delivery).status_code == 202
 
 
 def test_cors_grants_only_the_configured_front_end(signed: Runner) -> None:
