@@ -146,7 +146,8 @@ def test_each_endpoint_takes_its_own_key(runner: Runner) -> None:
     assert httpx.post(mcp, json=initialize, headers=accept).status_code == 401
     function_key = {"x-functions-key": keys["FUNCTIONS_KEY"]}
     assert httpx.post(mcp, json=initialize, headers=accept | function_key).status_code == 401
-    assert httpx.post(mcp, json=initialize, params={"code": keys["MCP_EXTENSION_KEY"]}, headers=accept).status_code == 200
+    mcp_key = {"code": keys["MCP_EXTENSION_KEY"]}
+    assert httpx.post(mcp, json=initialize, params=mcp_key, headers=accept).status_code == 200
 
 
 def test_keys_off_is_one_setting(tmp_path: Any) -> None:
