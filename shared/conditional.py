@@ -7,8 +7,8 @@ changes: a new or newly linked message, a delivery status, a completed outbound 
 summary, a sync (``lastSyncAt``), and also what FastService edits directly in its own tables
 (the customer's name and phones, the order's delivery), which carry no version column a
 cheaper validator could read. Building the answer costs about a millisecond (``make bench``,
-"list 50 messages"); the 304 saves sending it and the panel re-rendering it. Hashing costs a
-few microseconds per kilobyte.
+"list 50 messages"); the 304 saves sending it and the panel re-rendering it. Hashing costs about
+1 µs per kilobyte (SHA-256 of 100 KB: 0.10 ms on the development machine).
 """
 
 from __future__ import annotations
