@@ -252,6 +252,9 @@ async def demo_token_endpoint(request: Request) -> Response:
     except KeyError:
         return JSONResponse({"detail": "Usuario de demostración desconocido.",
                              "users": [s.user for s in DEMO_STAFF]}, status_code=404)
+    lifetime = max(0, expires - int(time.time()))
     return JSONResponse({"accessToken": token, "tokenType": "Bearer", "expiresOn": expires,
+                         # the same in OAuth 2.0's token-response names (RFC 6749 §5.1)
+                         "access_token": token, "token_type": "Bearer", "expires_in": lifetime,
                          "staff": {"id": staff.object_id, "name": staff.name, "user": staff.user}},
                         headers={"Cache-Control": "no-store"})

@@ -235,6 +235,7 @@ def test_the_demo_page_gets_a_demo_staff_token_from_the_dev_only_route(demo: Run
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     body = answer.json()
     assert body["staff"]["name"] == "Bruno Díaz" and body["tokenType"] == "Bearer"
+    assert body["access_token"] == body["accessToken"] and 3500 < body["expires_in"] <= 3600
     headers = {"Authorization": f"Bearer {body['accessToken']}"}
     assert httpx.post(f"{demo.base}/api/whatsapp/sync", params={"orderId": "1"}, headers=headers).status_code == 200
     assert sync_staff(demo.db_url)[-1][1] == "Bruno Díaz"
