@@ -112,8 +112,8 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 }
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
-  // checkov:skip=CKV_AZURE_17:Client certificates cannot be presented by Event Grid push delivery nor by the MCP clients; callers are authenticated with function/system keys over HTTPS (TLS 1.2).
-  // checkov:skip=CKV_AZURE_222:Event Grid push delivery and the MCP clients reach the functions over the public endpoint; private endpoints need a VNet, out of scope for this Flex Consumption deployment. HTTP functions need a function key, except /api/health, which reports status only.
+  // checkov:skip=CKV_AZURE_17:Client certificates cannot be presented by Event Grid push delivery nor by the MCP clients; callers are authenticated over HTTPS (TLS 1.2) with system/master keys (webhooks, admin) or, staff, with Entra tokens through App Service Authentication.
+  // checkov:skip=CKV_AZURE_222:Event Grid push delivery and the MCP clients reach the functions over the public endpoint; private endpoints need a VNet, out of scope for this Flex Consumption deployment. Staff routes need an Entra sign-in (App Service Authentication), the webhooks and admin API their keys; /api/health reports status only.
   // checkov:skip=CKV_AZURE_212:numberOfWorkers does not apply to Flex Consumption, which adds instances per execution on its own (up to maximumInstanceCount).
   // checkov:skip=CKV_AZURE_213:The platform health check (healthCheckPath) is not available on Flex Consumption, which manages its instances itself; the anonymous /api/health endpoint is checked from outside instead (README, Deploy).
   name: name
@@ -171,9 +171,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 // App Service Authentication (Easy Auth v2) with Microsoft Entra ID, for the staff routes.
+// checkov reads every Microsoft.Web/sites/config as the site's "web" configuration; this one holds only the
+// authentication settings, so the site-configuration checks skipped inside do not apply to it.
 resource staffAuth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(staffAuthClientId)) {
-  // checkov reads every Microsoft.Web/sites/config as the site's "web" configuration; this one holds only the
-  // authentication settings, so the site-configuration checks below do not apply to it:
   // checkov:skip=CKV_AZURE_13:This resource IS App Service Authentication (authsettingsV2: platform enabled, authentication required, Return401); checkov looks for the v1 siteAuthSettings.
   // checkov:skip=CKV_AZURE_63:HTTP logging is a setting of the site's logs configuration, not of its authentication settings; telemetry goes to Application Insights.
   // checkov:skip=CKV_AZURE_65:Detailed error messages are a setting of the site's logs configuration, not of its authentication settings.
