@@ -86,13 +86,11 @@ describe('createWhatsAppService', () => {
     await expect(service.getOrder(1)).rejects.toMatchObject({ status: 503, detail: 'La base no responde.', retryAfter: 30, retryable: true });
   });
 
-  it('gives a Spanish detail when the answer has no body (401 from the Functions host)', async () => {
-    const { service } = setup(() => new Response(null, { status: 401 }));
-    await expect(service.getOrder(1)).rejects.toMatchObject({
-      status: 401,
-      detail: expect.stringContaining('function key') as unknown,
-      problem: null,
-    });
+  it('says which demo key is wrong when the Functions host refuses a function key (401, no body)', async () => {
+    const { service } = setup(() => new Response(null, { status: 401 }), { functionKey: 'vieja' });
+    const error = await service.getOrder(1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, detail: expect.stringContaining('clave de función de la demo') as unknown, problem: null });
+    expect((error as WhatsAppApiError).retryable).toBe(false);
   });
 
   it('gives a Spanish detail for a non-JSON error body', async () => {
