@@ -188,9 +188,13 @@ export function foldText(text: string): string | null {
     if (lines > FOLD_LINES) break;
   }
   if (text.length <= FOLD_CHARS && lines <= FOLD_LINES) return null;
-  let cut = Math.min(FOLD_KEEP_CHARS, cutAtLine === -1 ? text.length : cutAtLine);
-  const space = text.lastIndexOf(' ', cut);
-  if (space > cut - 60 && space > 0) cut = space;
+  let cut: number;
+  if (cutAtLine !== -1 && cutAtLine <= FOLD_KEEP_CHARS) cut = cutAtLine;
+  else {
+    cut = FOLD_KEEP_CHARS;
+    const space = text.lastIndexOf(' ', cut);
+    if (space > cut - 60 && space > 0) cut = space;
+  }
   const code = text.charCodeAt(cut - 1);
   if (code >= 0xd800 && code <= 0xdbff) cut--;
   return `${text.slice(0, cut).trimEnd()}…`;
