@@ -194,7 +194,7 @@ describe('WhatsAppPanel (the drop-in)', () => {
   it('turns rem into px outside selectors and enables the @property fallback', () => {
     const css =
       '.max-h-\\[min\\(36rem\\,70vh\\)\\]{max-height:min(36rem,70vh)}:root{--spacing:.25rem;--text-sm:0.875rem}' +
-      '@layer properties{@supports ((-webkit-hyphens: none) and (not (margin-trim: inline))) or ((-moz-orient: inline) and (not (color:rgb(from red r g b)))){*{--tw-shadow:0 0 #0000}}}';
+      '@layer properties{@supports (((-webkit-hyphens:none)) and (not (margin-trim:block))) or ((-moz-orient: inline) and (not (color:rgb(from red r g b)))){*{--tw-shadow:0 0 #0000}}}';
     const out = shadowCss(css);
     expect(out).toContain('.max-h-\\[min\\(36rem\\,70vh\\)\\]{max-height:min(576px,70vh)}');
     expect(out).toContain('--spacing:4px;--text-sm:14px');

@@ -32,7 +32,7 @@ export const HOST_TAG = 'fastservice-whatsapp';
 export function shadowCss(css: string): string {
   return css
     .replace(/(\d*\.?\d+)rem(?![\\\w-])/g, (_m, n: string) => `${Number((Number(n) * 16).toFixed(4))}px`)
-    .replace(/@supports\s*\(\(-webkit-hyphens:\s*none\)[^{]*\{/g, '@supports (display: block) {');
+    .replace(/@supports[^{]*-webkit-hyphens[^{]*\{/g, '@supports (display: block) {');
 }
 
 let compiled: string | null = null;
