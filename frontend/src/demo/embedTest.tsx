@@ -10,6 +10,7 @@
  *   order, poll, limit as on the demo page.
  */
 import { createRoot } from 'react-dom/client';
+import { renderStats } from '../components/WhatsApp/MessageBubble';
 import { WhatsAppPanel } from '../components/WhatsApp/WhatsAppPanel';
 import hostileCss from './hostile.css?inline';
 
@@ -57,5 +58,8 @@ async function main() {
     </div>,
   );
 }
+
+// the browser benchmark (e2e/bench.mjs) counts bubble renders per poll
+(window as unknown as { __whatsappRenderStats: typeof renderStats }).__whatsappRenderStats = renderStats;
 
 void main();
