@@ -21,9 +21,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def main() -> None:
-    missing = [what for what, ok in (("Chromium (/usr/bin/chromium)", CHROMIUM.exists()),
-                                     ("node", shutil.which("node") is not None),
-                                     ("frontend/node_modules (npm ci)", (FRONTEND / "node_modules").is_dir())) if not ok]
+    needs = (("Chromium (/usr/bin/chromium)", CHROMIUM.exists()),
+             ("node", shutil.which("node") is not None),
+             ("frontend/node_modules (npm ci)", (FRONTEND / "node_modules").is_dir()))
+    missing = [what for what, ok in needs if not ok]
     if missing:
         print(f"browser    skipped: {', '.join(missing)} missing")
         return
