@@ -279,8 +279,13 @@ suite.test('teclado: se llega a los controles con Tab y el foco se ve', async (p
 
 /** axe-core (pinned in package.json) on the whole page, shadow root included: WCAG 2.0/2.1 A+AA and 2.2's target size. */
 async function axeCheck(page, state) {
-  await page.addScriptTag({ content: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `axe found WCAG violations in "${state}":\n${JSON.stringify(violations, null, 1)}`);
+}
+
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async () => {
     const result = await window.axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
     });
@@ -289,7 +294,6 @@ async function axeCheck(page, state) {
       nodes: v.nodes.slice(0, 4).map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`),
     }));
   });
-  assert.deepEqual(violations, [], `axe found WCAG violations in "${state}":\n${JSON.stringify(violations, null, 1)}`);
 }
 
 /** Screenshots at 1366×768 and 390×844, axe at both sizes, and no blank space under the page. */
@@ -405,6 +409,13 @@ suite.test('estados: conversación rica, 300+ mensajes, vacía, sin teléfono, c
   let panel = await openOrder(page, 1);
   await logOf(panel).getByText('Les dejé un Samsung A52', { exact: false }).waitFor();
   await captureState(page, 'rich');
+  // the check is not vacuous: axe does look inside the panel's shadow root
+  await page.locator(HOST_TAG).evaluate((host) => {
+    const bad = document.createElement('button');
+    bad.id = 'axe-probe';
+    host.shadowRoot.querySelector('section').appendChild(bad);
+  });
+  assert.ok((await axeViolations(page)).some((v) => v.id === 'button-name'), 'axe sees an unnamed button inside the shadow root');
 
   const many = syntheticThread(900, 320);
   await serveThread(page, many);
@@ -419,6 +430,7 @@ suite.test('estados: conversación rica, 300+ mensajes, vacía, sin teléfono, c
   panel = await openOrder(page, 11);
   await panel.getByText(/^Sin WhatsApp para este cliente:/).waitFor();
   await captureState(page, 'no-phone');
+  assert.doesNotMatch(await page.locator('body').innerText(), /Telefono[12]/, 'no internal column names on the page');
 
   await page.route(/\/api\/whatsapp\/(orders|messages)\/901/, () => {}); // never answers
   await page.goto(`${base}/?order=901&poll=0`);

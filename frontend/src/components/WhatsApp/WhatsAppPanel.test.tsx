@@ -180,6 +180,9 @@ describe('WhatsAppPanel', () => {
     // the field names staff know, not FastService's column names
     expect(screen.getByText(/Teléfono 1: no contiene un número; Teléfono 2: vacío/, { selector: 'p' })).toBeInTheDocument();
     expect(document.body).not.toHaveTextContent('Telefono1');
+    // the empty conversation does not point at the disabled sync
+    expect(screen.getByText('No hay mensajes guardados con este cliente.')).toBeInTheDocument();
+    expect(screen.queryByText(/Usá «Sincronizar WhatsApp»/)).not.toBeInTheDocument();
     const windowOpen = vi.spyOn(window, 'open');
     await user.click(open);
     await user.click(sync);

@@ -37,6 +37,8 @@ export interface WhatsAppPanelProps {
 }
 
 export const EMPTY_CONVERSATION_TEXT = 'No hay mensajes guardados. Usá «Sincronizar WhatsApp» para traerlos.';
+/** Empty, and no phone to sync with: pointing at the disabled button would be a dead end. */
+export const EMPTY_NO_PHONE_TEXT = 'No hay mensajes guardados con este cliente.';
 export const OPEN_LABEL = 'Abrir en mi WhatsApp';
 export const OPEN_HINT =
   'Abre wa.me en una pestaña nueva: escribís desde tu propio WhatsApp (tu celular o WhatsApp Web), no desde el número del taller.';
@@ -286,6 +288,18 @@ export function WhatsAppPanelView({
     edges.current = { first, last, height: log.scrollHeight, top: log.scrollTop };
   }, [messages]);
 
+  // Resizing (window, sidebar, fonts loading) keeps the newest message in view if it was.
+  const ready = data.status === 'ready';
+  useEffect(() => {
+    const log = logRef.current;
+    if (!log || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (nearBottom.current) log.scrollTop = log.scrollHeight;
+    });
+    observer.observe(log);
+    return () => observer.disconnect();
+  }, [ready]);
+
   const { loadOlder: fetchOlder, loadingOlder, hasOlder, olderError } = data;
   const onScroll = useCallback(() => {
     const log = logRef.current;
@@ -463,7 +477,9 @@ export function WhatsAppPanelView({
                   </p>
                 )}
                 {thread.length === 0 ? (
-                  <p className="px-2 py-6 text-center text-sm text-gray-700">{EMPTY_CONVERSATION_TEXT}</p>
+                  <p className="px-2 py-6 text-center text-sm text-gray-700">
+                    {order.phone ? EMPTY_CONVERSATION_TEXT : EMPTY_NO_PHONE_TEXT}
+                  </p>
                 ) : (
                   <ol className="flex flex-col gap-2">
                     {thread.map((item) => {
