@@ -143,12 +143,13 @@ function Summary({ order, headingId }: { order: OrderWhatsApp; headingId: string
           Resumen de WhatsApp
         </h3>
         {order.hasNewMessages && (
-          <span
-            className="inline-flex items-center gap-1 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900 ring-1 ring-amber-300"
-            title={order.summary ? 'Llegaron mensajes después de este resumen' : 'Hay mensajes que ningún resumen cubre'}
-          >
+          <span className="inline-flex items-center gap-1 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900 ring-1 ring-amber-300">
             <span className="size-1.5 rounded-full bg-amber-600" aria-hidden="true" />
             mensajes nuevos
+            {/* said in words, not in a hover-only title */}
+            <span className="sr-only">
+              {order.summary ? ': llegaron después de este resumen' : ': ningún resumen los cubre todavía'}
+            </span>
           </span>
         )}
       </div>
