@@ -15,8 +15,9 @@ from azure.functions.timer import TimerRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devkit import acs_events
 from localrunner.host import grid_event
-from shared import acs_events, db, events, identity, ingest, schema, store
+from shared import db, events, identity, ingest, schema, store
 from tests.conftest import Context, example, example_names, function
 
 JUAN = "5491155551234"  # demo customer Juan Pérez, typed "11-5555-1234"

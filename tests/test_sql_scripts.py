@@ -76,20 +76,8 @@ def test_whatsapp_resumen_row_script() -> None:
 
 def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUMMARY_QUIET_MINUTES", "0")
-    from shared import (
-        acs_events,
-        agent_tools,
-        conversation,
-        db,
-        demo,
-        health,
-        identity,
-        ingest,
-        order_view,
-        store,
-        summaries,
-        sync,
-    )
+    from devkit import acs_events, demo
+    from shared import agent_tools, conversation, db, health, identity, ingest, order_view, store, summaries, sync
     from shared.errors import NoUsablePhone
 
     issued: list[Any] = []

@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import acs_events, db, ingest, schema, store
+from devkit import acs_events
+from shared import db, ingest, schema, store
 from shared.identity import customer_phones
 
 ESTADOS = ("Ingresado", "Presupuestado", "En reparación", "Reparado", "Entregado", "Rechazado")

@@ -21,7 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shared import acs_events, db, ingest, schema, store
+from devkit import acs_events
+from shared import db, ingest, schema, store
 from shared.events import RECEIVED, STATUS_RANK, DeliveryStatus, parse
 
 STATUS_PATHS = (("Sent",), ("Sent", "Delivered"), ("Sent", "Delivered", "Read"), ("Sent", "Failed"),
