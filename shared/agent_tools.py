@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from shared import conversation, db, identity, order_view, schema, summaries, sync
 from shared.errors import ApiError, InvalidParameter, NoUsablePhone, parse_order_id
 from shared.events import STATUS_RANK
+from shared.text import iso
 
 _m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status
 MAX_TOOL_LIMIT = 100
@@ -132,7 +133,7 @@ def _awaiting(conn: Connection, limit: int) -> list[dict[str, Any]]:
         .where(ranked.c.Recency == 1, ranked.c.Direction == "inbound")
         .order_by(ranked.c.WhatsAppTimestamp, ranked.c.Id).limit(limit)).all()
     return [compact({"orderId": r.ReparacionId, "customer": f"{r.Nombre or ''} {r.Apellido or ''}".strip(),
-                     "waitingSince": conversation.iso(r.WhatsAppTimestamp), "orderOpen": r.FechaEntrega is None,
+                     "waitingSince": iso(r.WhatsAppTimestamp), "orderOpen": r.FechaEntrega is None,
                      "lastMessage": _preview(r.MessageType, r.Content, r.MediaFileName)}) for r in rows]
 
 

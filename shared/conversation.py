@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from shared import db, schema
 from shared.errors import InvalidParameter, OrderNotFound, parse_bounded_int
+from shared.text import iso
 
 _m = schema.message
 _st = schema.message_status
@@ -27,11 +28,6 @@ _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
 _ORDER_EXISTS = sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == sa.bindparam("order"))
-
-
-def iso(value: datetime | None) -> str | None:
-    """A stored (naive UTC) time as ISO 8601 with ``Z``."""
-    return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
 
 def message_dto(row: Any) -> dict[str, Any]:

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import config, db, identity, schema, sync
-from shared.conversation import iso
 from shared.errors import OrderNotFound
 from shared.phones import parse_whatsapp_id
+from shared.text import iso
 
 _m, _rep, _cl = schema.message, schema.reparacion, schema.cliente
 _sum, _nov, _log = schema.summary, schema.novedad, schema.sync_log

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, schema
-from shared.events import DeliveryStatus, bounded_raw, canonical_json, clean_text
+from shared.events import DeliveryStatus
+from shared.text import bounded_raw, canonical_json, clean_text, clip
 
 if TYPE_CHECKING:
     from shared.identity import Match
@@ -24,17 +25,6 @@ if TYPE_CHECKING:
 
 _msg = schema.message
 _st = schema.message_status
-
-
-def clip(value: str, units: int) -> str:
-    """``value`` cut to at most ``units`` UTF-16 code units (how nvarchar counts)."""
-    if len(value) * 2 <= units:  # fast path: even all-astral text fits
-        return value
-    encoded = value.encode("utf-16-le")
-    if len(encoded) <= units * 2:
-        return value
-    cut = encoded[: (units - 1) * 2].decode("utf-16-le", "ignore")
-    return cut + "…"
 
 
 @cache

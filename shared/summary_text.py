@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.store import clip  # the same UTF-16 cut the columns get
+from shared.text import clip, text_length  # the same UTF-16 cut the columns get
 
 _AMOUNT = re.compile(r"(?:\$|ars\s?)\s?\d[\d.,]*(?:\s?(?:mil|k))?|\b\d[\d.,]*\s?(?:mil pesos|pesos|mil)\b", re.I)
 _DATE = re.compile(
@@ -109,11 +109,6 @@ def prompt(previous: str | None, lines: list[Line], max_input_chars: int, max_ch
     parts.append("Escribí el resumen actualizado de toda la conversación.")
     return [{"role": "system", "content": SYSTEM_PROMPT.format(max_chars=max_chars)},
             {"role": "user", "content": "\n\n".join(parts)}]
-
-
-def text_length(text: str) -> int:
-    """Length as SQL Server's ``nvarchar`` counts it: UTF-16 code units (an emoji counts two)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def bound(text: str, max_chars: int) -> str:

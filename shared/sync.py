@@ -24,8 +24,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared import config, db, identity, observability, schema
-from shared.conversation import iso
 from shared.errors import NoUsablePhone, OrderNotFound
+from shared.text import iso
 
 log = observability.logger(__name__)
 _m, _log, _rep, _cl = schema.message, schema.sync_log, schema.reparacion, schema.cliente

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import importlib.metadata as metadata
 import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -28,8 +28,8 @@ DEV_ONLY = ("devkit", "localrunner", "tests", "bench", "starlette", "uvicorn", "
 
 def _ignored(relative: str, patterns: list[str]) -> bool:
     parts = relative.split("/")
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
+    for raw in patterns:
+        pattern = raw.rstrip("/")
         if "/" in pattern:
             if any(fnmatch.fnmatch("/".join(parts[:i]), pattern.lstrip("/")) for i in range(1, len(parts) + 1)):
                 return True
@@ -142,7 +142,7 @@ def test_the_deployed_files_alone_import_with_dev_packages_blocked(tmp_path: Pat
         target = tmp_path / file
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / file, target)
-    done = subprocess.run([sys.executable, "-c", _BLOCKER.format(dev_only=DEV_ONLY)], cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-c", _BLOCKER.format(dev_only=DEV_ONLY)], cwd=tmp_path, check=False,
                           capture_output=True, text=True, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
     assert done.returncode == 0, done.stderr[-2000:]
