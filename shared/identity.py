@@ -25,7 +25,7 @@ from typing import Any, Final, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, db, linking, observability, schema
+from shared import config, db, linking, observability, schema, state
 from shared.phones import PARSER_VERSION, ParsedPhones, Phone, parse_phones
 
 WATERMARK: Final = "customer_index_watermark"
@@ -86,21 +86,6 @@ def index_customer(conn: Connection, cliente_id: int, telefono1: str | None,
     return customer_phones(telefono1, telefono2)
 
 
-def get_state(conn: Connection, name: str) -> str | None:
-    return conn.execute(sa.select(schema.state.c.Value).where(schema.state.c.Name == name)).scalar()
-
-
-def set_state(conn: Connection, name: str, value: str) -> None:
-    st = schema.state
-    updated = conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
-    if updated.rowcount == 0:
-        try:
-            with conn.begin_nested():
-                conn.execute(st.insert().values(Name=name, Value=value, UpdatedAt=db.utcnow()))
-        except sa.exc.IntegrityError:
-            conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
-
-
 _IN_CHUNK = 1000  # ids per IN list: under SQL Server's 2,100 parameters
 
 
@@ -155,9 +140,7 @@ NEW_CUSTOMERS_BATCH = 1000
 """At most this many not-yet-indexed customers are indexed while matching one event (about
 0.1 s): a backlog (the first events on an existing database) is worked off over several events
 and by ``refresh_phone_index``, never all inside one event."""
-_WATERMARK_VALUE = sa.func.coalesce(
-    sa.select(sa.cast(schema.state.c.Value, sa.Integer)).where(schema.state.c.Name == WATERMARK)
-    .scalar_subquery(), 0)
+_WATERMARK_VALUE = state.int_value(WATERMARK)
 _NEW_CUSTOMERS = (
     sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
     .where(_cl.c.ClienteId > _WATERMARK_VALUE).order_by(_cl.c.ClienteId).limit(NEW_CUSTOMERS_BATCH))
@@ -167,7 +150,7 @@ def _index_new(conn: Connection, rows: list[Any]) -> None:
     """Index customers created since the last look and move the watermark past them."""
     if rows:
         index_customers(conn, rows)
-        set_state(conn, WATERMARK, str(max(row.ClienteId for row in rows)))
+        state.put(conn, WATERMARK, str(max(row.ClienteId for row in rows)))
 
 
 def reindex_all(url: str | None = None, batch: int = 5000) -> int:
@@ -181,8 +164,8 @@ def reindex_all(url: str | None = None, batch: int = 5000) -> int:
             sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
             .where(_cl.c.ClienteId > after).order_by(_cl.c.ClienteId).limit(batch)).all()
         index_customers(conn, rows)
-        if rows and rows[-1].ClienteId > int(get_state(conn, WATERMARK) or 0):
-            set_state(conn, WATERMARK, str(rows[-1].ClienteId))
+        if rows and rows[-1].ClienteId > int(state.value(conn, WATERMARK) or 0):
+            state.put(conn, WATERMARK, str(rows[-1].ClienteId))
         return [row.ClienteId for row in rows]
 
     def drop_deleted(conn: Connection) -> None:
@@ -249,17 +232,9 @@ def match_phone(conn: Connection, phone: Phone | None) -> Match:
 
 def learn_bsuid(conn: Connection, bsuid: str, phone: Phone) -> None:
     """Remember that a business-scoped user id belongs to a phone."""
-    b = schema.bsuid
     now = db.utcnow()
-    updated = conn.execute(b.update().where(b.c.Bsuid == bsuid).values(
-        PhoneKey=phone.key, E164=phone.e164, LastSeenAt=now))
-    if updated.rowcount == 0:
-        try:
-            with conn.begin_nested():
-                conn.execute(b.insert().values(Bsuid=bsuid, PhoneKey=phone.key, E164=phone.e164,
-                                               FirstSeenAt=now, LastSeenAt=now))
-        except sa.exc.IntegrityError:
-            pass  # learned by a concurrent event: same mapping
+    state.upsert(conn, schema.bsuid, {"Bsuid": bsuid}, {"PhoneKey": phone.key, "E164": phone.e164, "LastSeenAt": now},
+                 new={"FirstSeenAt": now})
 
 
 def phone_of_bsuid(conn: Connection, bsuid: str) -> Phone | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
@@ -17,7 +16,8 @@ from sqlalchemy.engine import Connection
 
 from shared import db, schema
 from shared.events import DeliveryStatus
-from shared.text import bounded_raw, canonical_json, clean_text, clip
+from shared.state import Written, fit, insert_once, upsert
+from shared.text import bounded_raw, canonical_json
 
 if TYPE_CHECKING:
     from shared.identity import Match
@@ -25,36 +25,6 @@ if TYPE_CHECKING:
 
 _msg = schema.message
 _st = schema.message_status
-
-
-@cache
-def _lengths(table: sa.Table) -> dict[str, int | None]:
-    return {c.name: getattr(c.type, "length", None) for c in table.columns}
-
-
-def fit(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
-    """The row with every string cleaned and clipped to its column's declared length."""
-    lengths = _lengths(table)
-    fitted = {}
-    for name, value in row.items():
-        if isinstance(value, str):
-            length = lengths[name]
-            text = clean_text(value)
-            fitted[name] = clip(text, length) if length else text
-        else:
-            fitted[name] = value
-    return fitted
-
-
-def insert_once(conn: Connection, table: sa.Table, row: dict[str, Any]) -> Any | None:
-    """Insert ``row``; its primary key (first column), or ``None`` when a unique index says it exists."""
-    try:
-        with conn.begin_nested():
-            result = conn.execute(table.insert(), fit(table, row))
-    except sa.exc.IntegrityError:
-        return None
-    key = result.inserted_primary_key
-    return key[0] if key else None
 
 
 _MESSAGE_BY_KEY = sa.select(_msg.c.Id).where(_msg.c.MessageKey == sa.bindparam("key"))
@@ -81,17 +51,8 @@ def apply_status(conn: Connection, status: DeliveryStatus) -> bool:
     values = {"Status": status.status, "StatusRank": status.rank, "ErrorCode": status.error_code,
               "ErrorMessage": status.error_message, "StatusAt": status.timestamp,
               "UpdatedAt": db.utcnow(), "EventId": status.event_id}
-    values = fit(_st, values)
-    forward = _st.update().where(_st.c.WhatsAppMessageId == status.message_id,
-                                 _st.c.StatusRank < status.rank).values(**values)
-    if conn.execute(forward).rowcount:
-        return True
-    exists = conn.execute(sa.select(_st.c.StatusRank).where(_st.c.WhatsAppMessageId == status.message_id))
-    if exists.first() is not None:
-        return False
-    if insert_once(conn, _st, {"WhatsAppMessageId": status.message_id, **values}) is not None:
-        return True
-    return bool(conn.execute(forward).rowcount)  # lost an insert race: compare with the winner
+    return upsert(conn, _st, {"WhatsAppMessageId": status.message_id}, values,
+                  when=_st.c.StatusRank < status.rank) != "kept"
 
 
 def quarantine(conn: Connection, envelope: Any, reason: str) -> bool:
@@ -122,9 +83,10 @@ def outbound_key(message_id: str) -> str:
 def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None, phone_key: str | None,
                     customer_id: int | None, order_id: int | None, content: str | None,
                     message_type: str = "text", sent_at: datetime | None = None,
-                    media_file_name: str | None = None, media_mime_type: str | None = None) -> Any | None:
+                    media_file_name: str | None = None, media_mime_type: str | None = None) -> Written:
     """Store a message the shop sent through ACS (keyed by the id ACS returned). When a delivery
-    status got there first, its :data:`UNRECORDED` row is completed instead."""
+    status got there first, its :data:`UNRECORDED` row is completed instead (``updated``); a
+    message already recorded is ``kept``."""
     now = db.utcnow()
     row = {"MessageKey": outbound_key(message_id), "WhatsAppMessageId": message_id, "EventId": None,
            "ReparacionId": order_id, "ClienteId": customer_id, "PhoneNumber": phone_e164, "PhoneKey": phone_key,
@@ -132,17 +94,16 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
            "MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
            "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
            "CreatedAt": now, "RawTruncated": False}
-    pk = insert_once(conn, _msg, row)
-    if pk is None:  # what the sender knows (text, time, and whose it is when it says) beats the status's guess
-        fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType"]
-        if sent_at is not None:
-            fields.append("WhatsAppTimestamp")
-        if customer_id:
-            fields += ["ReparacionId", "ClienteId", "PhoneNumber", "PhoneKey", "MatchStatus"]
-        known = {field: row[field] for field in fields}
-        conn.execute(_msg.update().where(_msg.c.MessageKey == row["MessageKey"], _msg.c.MessageType == UNRECORDED)
-                     .values(**fit(_msg, known)))
-    return pk
+    # what the sender knows (text, time, and whose it is when it says) beats a status's guess
+    fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType"]
+    if sent_at is not None:
+        fields.append("WhatsAppTimestamp")
+    if customer_id:
+        fields += ["ReparacionId", "ClienteId", "PhoneNumber", "PhoneKey", "MatchStatus"]
+    known = {field: row[field] for field in fields}
+    return upsert(conn, _msg, {"MessageKey": row["MessageKey"]}, known,
+                  new={k: v for k, v in row.items() if k not in known and k != "MessageKey"},
+                  when=_msg.c.MessageType == UNRECORDED)
 
 
 def linked_to(phone: Phone | None, match: Match) -> dict[str, Any]:
@@ -171,11 +132,9 @@ def _keep_earliest(conn: Connection, key: str, at: datetime) -> None:
 def record_sent(conn: Connection, status: DeliveryStatus, phone: Phone | None, match: Match) -> None:
     """Keep the shop's message behind a delivery status, as :data:`UNRECORDED`."""
     now = db.utcnow()
-    key = outbound_key(status.message_id)
-    added = insert_once(conn, _msg, {
-        "MessageKey": key, "WhatsAppMessageId": status.message_id,
-        "EventId": status.event_id, **linked_to(phone, match), "Bsuid": status.recipient_bsuid,
-        "Direction": "outbound", "MessageType": UNRECORDED, "WhatsAppTimestamp": status.timestamp,
-        "ReceivedAt": now, "CreatedAt": now, "RawTruncated": False})
-    if added is None:  # another status of the same message stored it meanwhile: keep the earlier time
-        _keep_earliest(conn, key, status.timestamp)
+    # another status of the same message may store it meanwhile: then the earlier time is kept
+    upsert(conn, _msg, {"MessageKey": outbound_key(status.message_id)}, {"WhatsAppTimestamp": status.timestamp},
+           new={"WhatsAppMessageId": status.message_id, "EventId": status.event_id, **linked_to(phone, match),
+                "Bsuid": status.recipient_bsuid, "Direction": "outbound", "MessageType": UNRECORDED,
+                "ReceivedAt": now, "CreatedAt": now, "RawTruncated": False},
+           when=(_msg.c.MessageType == UNRECORDED) & (_msg.c.WhatsAppTimestamp > status.timestamp))

@@ -28,12 +28,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import ai, config, db, observability, schema
+from shared import ai, config, db, observability, schema, state
 from shared.order_view import latest_summary
 from shared.summary_text import Line, bound, message_text, offline_digest, prompt
 
 log = observability.logger(__name__)
-_m, _sum, _nov, _tipo, _state = schema.message, schema.summary, schema.novedad, schema.tipo_novedad, schema.state
+_m, _sum, _nov, _tipo = schema.message, schema.summary, schema.novedad, schema.tipo_novedad
 _rep = schema.reparacion
 _MAX_LINES = 200  # at most this many new messages are read for one summary (the prompt keeps what fits)
 
@@ -60,26 +60,8 @@ def _lease_name(order_id: int) -> str:
     return f"summary-lease:{order_id}"
 
 
-def _claim(conn: Connection, order_id: int, now: datetime, seconds: float) -> bool:
-    """Take the order's summary lease unless someone else holds an unexpired one."""
-    name, until = _lease_name(order_id), (now + timedelta(seconds=seconds)).isoformat()
-    taken = conn.execute(_state.update().where(_state.c.Name == name, _state.c.Value < now.isoformat())
-                         .values(Value=until, UpdatedAt=now)).rowcount
-    if taken:
-        return True
-    if conn.execute(sa.select(_state.c.Value).where(_state.c.Name == name)).first() is not None:
-        return False
-    try:
-        with conn.begin_nested():
-            conn.execute(_state.insert().values(Name=name, Value=until, UpdatedAt=now))
-    except sa.exc.IntegrityError:
-        return False
-    return True
-
-
 def _release(order_id: int, url: str | None) -> None:
-    db.write(lambda conn: conn.execute(_state.update().where(_state.c.Name == _lease_name(order_id))
-                                       .values(Value="", UpdatedAt=db.utcnow())), url)
+    db.write(lambda conn: state.release(conn, _lease_name(order_id)), url)
 
 
 @dataclass(frozen=True)
@@ -160,7 +142,7 @@ def summarize_order(order_id: int, url: str | None = None) -> Outcome:
         work = _gather(conn, order_id)
         if work is None:
             return "sin mensajes nuevos desde el último resumen"
-        if not _claim(conn, order_id, db.utcnow(), lease_seconds):
+        if not state.claim(conn, _lease_name(order_id), db.utcnow(), lease_seconds):
             return "otro proceso está resumiendo esta conversación"
         return work
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared import config, db, identity, observability, schema
+from shared import config, db, identity, observability, schema, state
 from shared.errors import NoUsablePhone, OrderNotFound
 from shared.text import iso
 
@@ -59,10 +59,6 @@ def fields_tried(telefono1: str | None, telefono2: str | None) -> list[dict[str,
             for field, value in zip(identity.PHONE_FIELDS, (telefono1, telefono2), strict=True)]
 
 
-def _serialize(conn: Connection, order_id: int) -> None:
-    identity.set_state(conn, f"sync:{order_id}", iso(db.utcnow()) or "")
-
-
 def unlinked_for(conn: Connection, keys: list[str], created: datetime) -> ColumnElement[bool]:
     """The messages a sync of an order created at ``created`` takes: not linked to any order, from
     the customer's phones (matching ``keys``) or their BSUIDs, since ``created`` minus the look-back."""
@@ -73,7 +69,7 @@ def unlinked_for(conn: Connection, keys: list[str], created: datetime) -> Column
 
 
 def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
-    _serialize(conn, order_id)
+    state.lock_order(conn, order_id)
     order = _order_and_customer(conn, order_id)
     if order is None:
         raise OrderNotFound(order_id)
