@@ -18,7 +18,7 @@ import azure.functions as func
 from shared import (
     agent_tools,
     conversation,
-    events,
+    event_parsing,
     health,
     identity,
     ingest,
@@ -196,4 +196,4 @@ gc.freeze()
 def ingest_whatsapp_event(event: func.EventGridEvent, context: func.Context) -> None:
     """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver."""
     observability.bind(context.invocation_id)
-    ingest.ingest_event(events.envelope_of(event))
+    ingest.ingest_event(event_parsing.envelope_of(event))

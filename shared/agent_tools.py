@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from shared import conversation, db, identity, order_view, schema, summaries, sync
 from shared.errors import ApiError, InvalidParameter, NoUsablePhone, parse_order_id
-from shared.events import STATUS_RANK
+from shared.event_parsing import STATUS_RANK
 from shared.text import iso
 
 _m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status

@@ -13,6 +13,9 @@ FastService writes ``Cliente`` directly and tells us nothing, so the phone index
   live, so a message matched late is still linked by the next sync.
 
 Nothing here normalizes the whole table per event.
+
+Which order a new message joins (:func:`only_open_order`: the customer's only open
+order, if exactly one) is answered here too, in the same round trip as the match.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any, Final, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, db, linking, observability, schema, state
+from shared import config, db, observability, schema, state
 from shared.phones import PARSER_VERSION, ParsedPhones, Phone, parse_phones
 
 WATERMARK: Final = "customer_index_watermark"
@@ -34,6 +37,7 @@ PHONE_FIELDS: Final = ("Telefono1", "Telefono2")
 log = observability.logger(__name__)
 _cp = schema.customer_phone
 _cl = schema.cliente
+_rep = schema.reparacion
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Match:
     customer_id: int | None = None
     candidates: tuple[int, ...] = ()
     order_id: int | None = None
-    """The matched customer's only open order (see :func:`shared.linking.only_open_order`)."""
+    """The matched customer's only open order (see :func:`only_open_order`)."""
 
 
 def read_phone_field(value: str | None) -> ParsedPhones:
@@ -179,16 +183,29 @@ def reindex_all(url: str | None = None, batch: int = 5000) -> int:
     return seen
 
 
+def only_open_order(cliente_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """The order a new message joins on arrival: the customer's only open order, if exactly one.
+
+    A correlated scalar (NULL with none or several open orders: then the message waits,
+    unlinked, for a sync of the order staff are looking at), so matching can fetch it in
+    the same round trip as the customer.
+    """
+    inner = _rep.alias("open_order")
+    return (sa.select(sa.case((sa.func.count() == 1, sa.func.min(inner.c.ReparacionId))))
+            .where(inner.c.ClienteId == cliente_id, inner.c.FechaEntrega.is_(None))
+            .scalar_subquery())
+
+
 # One round trip: the indexed candidates for a key, plus any customer created since the
 # last look (PhonesHash NULL marks those: they are not indexed yet).
 _new = _NEW_CUSTOMERS.subquery()
 _CANDIDATES = sa.union_all(
     sa.select(_cp.c.ClienteId, _cp.c.PhonesHash, _cl.c.ClienteId.label("Live"), _cl.c.Telefono1, _cl.c.Telefono2,
-              linking.only_open_order(_cp.c.ClienteId).label("OpenOrder"))
+              only_open_order(_cp.c.ClienteId).label("OpenOrder"))
     .select_from(_cp.outerjoin(_cl, _cl.c.ClienteId == _cp.c.ClienteId))
     .where(_cp.c.PhoneKey == sa.bindparam("key")),
     sa.select(_new.c.ClienteId, sa.null(), _new.c.ClienteId, _new.c.Telefono1, _new.c.Telefono2,
-              linking.only_open_order(_new.c.ClienteId)))
+              only_open_order(_new.c.ClienteId)))
 
 
 def match_key(conn: Connection, key: str) -> Match:

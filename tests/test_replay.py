@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from devkit import demo
 from devkit.replay import record_outbound, replay, scenario, verify
 from shared import db, schema
-from shared.events import RECEIVED
+from shared.event_parsing import RECEIVED
 
 pytestmark = pytest.mark.slow
 

@@ -1,13 +1,13 @@
-"""Writes of messages, delivery statuses and quarantined events.
+"""The message store: writes of WhatsApp messages (both sides) and their delivery statuses.
 
 Every write is idempotent: a unique index decides, and losing the race to an
-identical concurrent write counts as success. Strings are fitted to their column
-(SQL Server counts ``nvarchar`` length in UTF-16 units and rejects longer values).
+identical concurrent write counts as success (:func:`shared.state.upsert`). Strings are
+fitted to their column (SQL Server counts ``nvarchar`` length in UTF-16 units and rejects
+longer values). Events that cannot become a message live in :mod:`shared.quarantine`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -15,9 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, schema
-from shared.events import DeliveryStatus
-from shared.state import Written, fit, insert_once, upsert
-from shared.text import bounded_raw, canonical_json
+from shared.event_parsing import DeliveryStatus
+from shared.state import Written, fit, upsert
 
 if TYPE_CHECKING:
     from shared.identity import Match
@@ -53,21 +52,6 @@ def apply_status(conn: Connection, status: DeliveryStatus) -> bool:
               "UpdatedAt": db.utcnow(), "EventId": status.event_id}
     return upsert(conn, _st, {"WhatsAppMessageId": status.message_id}, values,
                   when=_st.c.StatusRank < status.rank) != "kept"
-
-
-def quarantine(conn: Connection, envelope: Any, reason: str) -> bool:
-    """Keep an event that can never be processed; ``False`` if it was already kept."""
-    payload_hash = hashlib.sha256(canonical_json(envelope).encode()).hexdigest()
-    raw, truncated = bounded_raw(envelope if isinstance(envelope, dict) else {"payload": envelope})
-    event = envelope if isinstance(envelope, dict) else {}
-    row = {"PayloadHash": payload_hash, "EventId": _str_or_none(event.get("id")),
-           "EventType": _str_or_none(event.get("eventType")), "Reason": reason, "Payload": raw,
-           "PayloadTruncated": truncated, "ReceivedAt": db.utcnow()}
-    return insert_once(conn, schema.quarantine, row) is not None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 UNRECORDED: Final = "unrecorded"
