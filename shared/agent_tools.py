@@ -12,22 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import conversation, db, identity, order_view, schema, summaries, sync
-from shared.errors import ApiError, InvalidParameter, NoUsablePhone, parse_order_id
+from shared import conversation, db, identity, order_view, params, schema, summaries, sync
+from shared.errors import CustomerNotFound, InvalidParameter, NoUsablePhone
 from shared.event_parsing import STATUS_RANK
 from shared.text import iso
 
 _m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status
 MAX_TOOL_LIMIT = 100
-
-
-class CustomerNotFound(ApiError):
-    status = 404
-    type = "/problems/customer-not-found"
-    title = "Customer not found"
-
-    def __init__(self, customer_id: int) -> None:
-        super().__init__(f"No existe el cliente {customer_id}.")
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -52,22 +43,16 @@ def _tool_message(message: dict[str, Any]) -> dict[str, Any]:
                     "delivery": status and {"state": status["state"], "errorCode": status["errorCode"]}})
 
 
-def _int(value: Any, name: str, what: str) -> int | None:
-    if value is None or (isinstance(value, (str, int)) and value in {"", 0}):
-        return None
-    return parse_order_id(str(value), name, what)
-
-
-def _limit(value: Any, default: int = 20) -> int:
-    return conversation.parse_limit(None if value is None else str(value), default, MAX_TOOL_LIMIT)
+def _limit(value: Any) -> int:
+    return params.parse_limit(value, 20, MAX_TOOL_LIMIT)
 
 
 def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: Any = None,
                  limit: Any = None, url: str | None = None) -> dict[str, Any]:
     """The newest messages of a phone (any format), an order or a customer, oldest first."""
     count = _limit(limit)
-    order = _int(order_id, "orderId", "número de ticket")
-    customer = _int(customer_id, "customerId", "número de cliente")
+    order = params.optional_id(order_id, "orderId", "número de ticket")
+    customer = params.optional_id(customer_id, "customerId", "número de cliente")
     phone = str(phone_number).strip() if phone_number not in (None, "") else None
     if sum(x is not None for x in (phone, order, customer)) != 1:
         raise InvalidParameter("phoneNumber", "Indicá exactamente uno: phoneNumber, orderId o customerId.")
@@ -100,13 +85,13 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
 
 def sync_order(order_id: Any, url: str | None = None) -> dict[str, Any]:
     """Sync an order (as the staff's button does), summary included."""
-    return compact(sync.sync_order(parse_order_id(str(order_id) if order_id is not None else None), url,
+    return compact(sync.sync_order(params.parse_order_id(None if order_id is None else str(order_id)), url,
                                    request_summary=summaries.request_summary))
 
 
 def get_summary(order_id: Any, url: str | None = None) -> dict[str, Any]:
     """The order's latest WhatsApp summary and what happened since."""
-    view = order_view.order_whatsapp(parse_order_id(str(order_id) if order_id is not None else None), url)
+    view = order_view.order_whatsapp(params.parse_order_id(None if order_id is None else str(order_id)), url)
     return compact({"orderId": view["orderId"], "customer": view["customer"]["name"], "summary": view["summary"],
                     "hasNewMessages": view["hasNewMessages"], "messageCount": view["messageCount"],
                     "unlinkedMessages": view["unlinkedMessages"] or None,

@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, schema
-from shared.errors import InvalidParameter, OrderNotFound, parse_bounded_int
+from shared import db, params, schema
+from shared.errors import InvalidParameter, OrderNotFound
 from shared.text import iso
 
 _m = schema.message
@@ -20,6 +20,7 @@ _rep = schema.reparacion
 
 MEDIA_TYPES = frozenset({"image", "document", "video", "audio", "sticker"})
 MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
 
 _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _m.c.Content,
             _m.c.WhatsAppTimestamp, _m.c.ReceivedAt, _m.c.MediaMimeType, _m.c.MediaFileName, _m.c.MediaCaption,
@@ -68,11 +69,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
                                          "anterior.") from exc
 
 
-def parse_limit(raw: str | None, default: int = 50, maximum: int = MAX_LIMIT) -> int:
-    """A ``limit`` query parameter from 1 to ``maximum``, or :class:`InvalidParameter`."""
-    return parse_bounded_int(raw, "limit", 1, maximum, default)
-
-
 def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None) -> dict[str, Any]:
     """A page of messages matching ``where``: the newest ``limit`` before the cursor, oldest first."""
     query = sa.select(*_COLUMNS).select_from(_WITH_STATUS).where(where)
@@ -87,11 +83,10 @@ def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: st
     return {"messages": [message_dto(r) for r in reversed(rows)], "nextCursor": cursor}
 
 
-def order_messages(order_id: int, limit: int = 50, before: str | None = None,
+def order_messages(order_id: int, limit: int = DEFAULT_LIMIT, before: str | None = None,
                    url: str | None = None) -> dict[str, Any]:
     """``GET /api/whatsapp/messages/{orderId}``: the order's conversation, newest page first."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParameter("limit", f"limit debe ser un número entre 1 y {MAX_LIMIT}.")
+    params.in_range(limit, "limit", 1, MAX_LIMIT)
 
     def read(conn: Connection) -> dict[str, Any]:
         if conn.execute(_ORDER_EXISTS, {"order": order_id}).first() is None:

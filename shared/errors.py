@@ -48,6 +48,15 @@ class OrderNotFound(ApiError):
         super().__init__(f"No existe la orden {order_id}. Revisá el número de ticket.")
 
 
+class CustomerNotFound(ApiError):
+    status = 404
+    type = "/problems/customer-not-found"
+    title = "Customer not found"
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__(f"No existe el cliente {customer_id}.")
+
+
 class NoUsablePhone(ApiError):
     status = 422
     type = "/problems/no-usable-phone"
@@ -78,29 +87,3 @@ def as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, DatabaseUnavailable):
         return Unavailable(exc.retry_after)
     return ApiError("Ocurrió un error inesperado. Ya quedó registrado; probá de nuevo en unos minutos.")
-
-
-def _whole_number(raw: str, minimum: int, maximum: int) -> int | None:
-    """``raw`` as a whole number from ``minimum`` to ``maximum`` (ASCII digits only), else ``None``."""
-    text = raw.strip()
-    return int(text) if text.isascii() and text.isdigit() and minimum <= int(text) <= maximum else None
-
-
-def parse_order_id(raw: str | None, parameter: str = "orderId", what: str = "número de ticket") -> int:
-    """An order (or, with ``what``, another) id from a request, or :class:`InvalidParameter`."""
-    if raw is None or not raw.strip():
-        raise InvalidParameter(parameter, f"Falta el parámetro {parameter} ({what}).")
-    number = _whole_number(raw, 1, 2**31 - 1)
-    if number is None:
-        raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
-    return number
-
-
-def parse_bounded_int(raw: str | None, parameter: str, minimum: int, maximum: int, default: int) -> int:
-    """An optional whole-number query parameter from ``minimum`` to ``maximum``, or :class:`InvalidParameter`."""
-    if raw is None or raw == "":
-        return default
-    number = _whole_number(raw, minimum, maximum)
-    if number is None:
-        raise InvalidParameter(parameter, f"{parameter} debe ser un número entre {minimum} y {maximum}.")
-    return number
