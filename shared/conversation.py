@@ -10,16 +10,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, params, schema
+from shared import db, orders, params, schema
 from shared.errors import InvalidParameter, OrderNotFound
 from shared.text import iso
 
 _m = schema.message
 _st = schema.message_status
-_rep = schema.reparacion
 
 MEDIA_TYPES = frozenset({"image", "document", "video", "audio", "sticker"})
 MAX_LIMIT = 200
+PLACEHOLDERS = {"image": "imagen", "document": "documento", "video": "video", "audio": "audio",
+                "sticker": "sticker", "reaction": "reacción", "interactive": "respuesta a botones",
+                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado"}
+"""How a message without text reads in one line of text (Spanish: summaries and tool previews show it)."""
 DEFAULT_LIMIT = 50
 
 _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _m.c.Content,
@@ -28,7 +31,6 @@ _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _
             _m.c.ChoicePayload, _st.c.Status, _st.c.StatusAt, _st.c.ErrorCode, _st.c.ErrorMessage)
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
-_ORDER_EXISTS = sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == sa.bindparam("order"))
 
 
 def message_dto(row: Any) -> dict[str, Any]:
@@ -49,6 +51,22 @@ def message_dto(row: Any) -> dict[str, Any]:
             "type": row.MessageType, "text": row.Content, "timestamp": iso(row.WhatsAppTimestamp),
             "receivedAt": iso(row.ReceivedAt), "media": media, "replyTo": row.ReplyToMessageId,
             "reaction": reaction, "choice": choice, "status": status}
+
+
+def message_text(message_type: str, content: str | None, *, file_name: str | None = None,
+                 caption: str | None = None, choice: str | None = None, emoji: str | None = None) -> str:
+    """A stored message as one line of readable text, media as placeholders (``[imagen: foto.jpg] caption``).
+
+    The summaries' lines and the agent tools' previews both read messages through this."""
+    if message_type == "text" or (content and message_type not in PLACEHOLDERS):
+        return content or ""
+    kind = PLACEHOLDERS.get(message_type, message_type)
+    if message_type == "reaction":
+        return f"[{kind} {emoji or ''}]".replace(" ]", "]")
+    if choice:
+        return f"[{kind}: {choice}]"
+    label = f"[{kind}: {file_name}]" if file_name else f"[{kind}]"
+    return f"{label} {caption}" if caption else label
 
 
 def encode_cursor(timestamp: datetime, message_id: int) -> str:
@@ -89,7 +107,7 @@ def order_messages(order_id: int, limit: int = DEFAULT_LIMIT, before: str | None
     params.in_range(limit, "limit", 1, MAX_LIMIT)
 
     def read(conn: Connection) -> dict[str, Any]:
-        if conn.execute(_ORDER_EXISTS, {"order": order_id}).first() is None:
+        if not orders.exists(conn, order_id):
             raise OrderNotFound(order_id)
         return {"orderId": order_id, **page(conn, _m.c.ReparacionId == order_id, limit, before)}
 

@@ -7,6 +7,7 @@ never goes into them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.db import DatabaseUnavailable
@@ -57,13 +58,18 @@ class CustomerNotFound(ApiError):
         super().__init__(f"No existe el cliente {customer_id}.")
 
 
+def phone_reasons(fields_tried: Sequence[Mapping[str, object]]) -> str:
+    """Why no phone field is usable, one clause per field (``Telefono1: vacío; Telefono2: ...``)."""
+    return "; ".join(f"{f['field']}: {f['reason']}" for f in fields_tried)
+
+
 class NoUsablePhone(ApiError):
     status = 422
     type = "/problems/no-usable-phone"
     title = "Customer has no usable phone"
 
-    def __init__(self, fields_tried: list[dict[str, str]]) -> None:
-        reasons = "; ".join(f"{f['field']}: {f['reason']}" for f in fields_tried)
+    def __init__(self, fields_tried: Sequence[Mapping[str, object]]) -> None:
+        reasons = phone_reasons(fields_tried)
         super().__init__(
             f"El cliente no tiene un teléfono que WhatsApp pueda usar ({reasons}). "
             "Cargá un celular con código de área en Telefono1 o Telefono2 de la ficha del cliente.",

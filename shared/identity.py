@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,7 +32,16 @@ from shared import config, db, observability, schema, state
 from shared.phones import PARSER_VERSION, ParsedPhones, Phone, parse_phones
 
 WATERMARK: Final = "customer_index_watermark"
-PHONE_FIELDS: Final = ("Telefono1", "Telefono2")
+PhoneField = Literal["Telefono1", "Telefono2"]
+PHONE_FIELDS: Final[tuple[PhoneField, PhoneField]] = ("Telefono1", "Telefono2")
+MatchStatus = Literal["matched", "ambiguous", "unmatched", "no_phone"]
+
+
+class FieldTried(TypedDict):
+    """Why one phone field gave no usable phone (the API's ``fieldsTried``)."""
+
+    field: str
+    reason: str
 
 log = observability.logger(__name__)
 _cp = schema.customer_phone
@@ -44,8 +53,8 @@ _rep = schema.reparacion
 class Match:
     """The outcome of matching one phone to customers."""
 
-    status: str
-    """``matched``, ``ambiguous`` (several customers share the line), ``unmatched`` or ``no_phone``."""
+    status: MatchStatus
+    """``ambiguous``: several customers share the line."""
     customer_id: int | None = None
     candidates: tuple[int, ...] = ()
     order_id: int | None = None
@@ -64,11 +73,17 @@ def phones_hash(telefono1: str | None, telefono2: str | None) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def customer_phones(telefono1: str | None, telefono2: str | None) -> list[tuple[str, Phone]]:
+def fields_tried(telefono1: str | None, telefono2: str | None) -> list[FieldTried]:
+    """Why each phone field gives no usable phone (asked when neither gives one)."""
+    return [{"field": field, "reason": read_phone_field(value).reason or "sin número utilizable"}
+            for field, value in zip(PHONE_FIELDS, (telefono1, telefono2), strict=True)]
+
+
+def customer_phones(telefono1: str | None, telefono2: str | None) -> list[tuple[PhoneField, Phone]]:
     """The customer's phones as ``(field, phone)``, ``Telefono1`` first, without repeats."""
     region, area = config.get("DEFAULT_REGION"), config.get("DEFAULT_AREA_CODE")
     seen: set[str] = set()
-    result: list[tuple[str, Phone]] = []
+    result: list[tuple[PhoneField, Phone]] = []
     for field, value in zip(PHONE_FIELDS, (telefono1, telefono2), strict=True):
         for phone in parse_phones(value, region, area).phones:
             if phone.key not in seen:
@@ -84,7 +99,7 @@ class _CustomerRow(NamedTuple):
 
 
 def index_customer(conn: Connection, cliente_id: int, telefono1: str | None,
-                   telefono2: str | None) -> list[tuple[str, Phone]]:
+                   telefono2: str | None) -> list[tuple[PhoneField, Phone]]:
     """Bring one customer's index rows in line with their fields; their phones now."""
     index_customers(conn, [_CustomerRow(cliente_id, telefono1, telefono2)])
     return customer_phones(telefono1, telefono2)
@@ -267,3 +282,10 @@ def bsuids_of_keys(conn: Connection, keys: Iterable[str]) -> list[str]:
     b = schema.bsuid
     return [r[0] for r in conn.execute(sa.select(b.c.Bsuid).where(b.c.PhoneKey.in_(keys)))]
 
+
+def messages_of(conn: Connection, keys: list[str]) -> sa.ColumnElement[bool]:
+    """This customer's messages: those from or to their phones (matching ``keys``) or from the BSUIDs
+    learned for those phones (a sender who hides the number)."""
+    m = schema.message
+    bsuids = bsuids_of_keys(conn, keys)
+    return sa.or_(m.c.PhoneKey.in_(keys), m.c.Bsuid.in_(bsuids)) if bsuids else m.c.PhoneKey.in_(keys)

@@ -28,9 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import ai, config, db, observability, schema, state
-from shared.order_view import latest_summary
-from shared.summary_text import Line, bound, message_text, offline_digest, prompt
+from shared import ai, config, db, observability, orders, schema, state
+from shared.conversation import message_text
+from shared.summary_text import Line, bound, offline_digest, prompt
 
 log = observability.logger(__name__)
 _m, _sum, _nov, _tipo = schema.message, schema.summary, schema.novedad, schema.tipo_novedad
@@ -45,6 +45,30 @@ class Outcome:
     reason: str | None = None
     novedad_id: int | None = None
     provider: str | None = None
+
+
+@dataclass(frozen=True)
+class LatestSummary:
+    """An order's newest summary: its text and the watermark it covers."""
+
+    text: str
+    created_at: datetime
+    last_message_id: int
+    message_count: int
+    provider: str
+
+
+def latest(conn: Connection, order_id: int) -> LatestSummary | None:
+    """The newest summary of the order with its text, or ``None``."""
+    row = conn.execute(
+        sa.select(_sum.c.LastMessageId, _sum.c.MessageCount, _sum.c.Provider, _sum.c.CreatedAt,
+                  _nov.c.Observacion)
+        .select_from(_sum.join(_nov, _nov.c.NovedadId == _sum.c.NovedadId))
+        .where(_sum.c.ReparacionId == order_id)
+        .order_by(_sum.c.LastMessageId.desc(), _sum.c.MessageCount.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return LatestSummary(row.Observacion or "", row.CreatedAt, row.LastMessageId, row.MessageCount, row.Provider)
 
 
 @dataclass
@@ -77,10 +101,10 @@ class _Work:
 
 
 def _gather(conn: Connection, order_id: int) -> _Work | None:
-    if conn.execute(sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == order_id)).first() is None:
+    if not orders.exists(conn, order_id):
         return None  # FastService deleted the order: nothing to write a novedad on
-    previous = latest_summary(conn, order_id)
-    since, covered = (previous.LastMessageId, previous.MessageCount) if previous else (0, 0)
+    previous = latest(conn, order_id)
+    since, covered = (previous.last_message_id, previous.message_count) if previous else (0, 0)
     last_id, count, up_to_since = conn.execute(
         sa.select(sa.func.max(_m.c.Id), sa.func.count(), sa.func.sum(sa.case((_m.c.Id <= since, 1), else_=0)))
         .where(_m.c.ReparacionId == order_id)).one()
@@ -98,7 +122,7 @@ def _gather(conn: Connection, order_id: int) -> _Work | None:
                   r.WhatsAppTimestamp)
              for r in reversed(rows)]
     in_scope = int(count) - (int(up_to_since or 0) if first_id else 0)
-    return _Work(previous.Observacion if previous else None, lines, int(last_id), int(count),
+    return _Work(previous.text if previous else None, lines, int(last_id), int(count),
                  unread=in_scope - len(lines), new=int(count) - covered)
 
 
