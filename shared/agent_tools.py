@@ -7,13 +7,14 @@ Arguments arrive as the model wrote them (JSON values), so each is validated her
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import conversation, db, identity, order_view, orders, params, schema, summaries, sync
-from shared.conversation import message_text
+from shared.conversation import MessageJson, message_text
 from shared.errors import CustomerNotFound, InvalidParameter, NoUsablePhone
 from shared.event_parsing import STATUS_RANK
 from shared.text import iso
@@ -30,12 +31,12 @@ def _drop_nulls(value: Any) -> Any:
     return value
 
 
-def compact(value: dict[str, Any]) -> dict[str, Any]:
+def compact(value: Mapping[str, Any]) -> dict[str, Any]:
     """``value`` without null fields, recursively."""
     return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
 
 
-def _tool_message(message: dict[str, Any]) -> dict[str, Any]:
+def _tool_message(message: MessageJson) -> dict[str, Any]:
     status = message["status"]
     return compact({"id": message["id"], "at": message["timestamp"],
                     "from": "cliente" if message["direction"] == "inbound" else "taller",

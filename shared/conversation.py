@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, orders, params, schema
 from shared.errors import InvalidParameter, OrderNotFound
+from shared.schema import Direction
 from shared.text import iso
 
 _m = schema.message
@@ -33,7 +34,7 @@ _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
 
 
-def message_dto(row: Any) -> dict[str, Any]:
+def message_dto(row: Any) -> MessageJson:
     """One message as the API shows it (camelCase)."""
     media = None
     if row.MessageType in MEDIA_TYPES or row.MediaMimeType or row.MediaFileName:
@@ -43,7 +44,7 @@ def message_dto(row: Any) -> dict[str, Any]:
                 if row.ReactionEmoji or row.ReactionMessageId else None)
     choice = ({"title": row.ChoiceTitle, "payload": row.ChoicePayload}
               if row.ChoiceTitle or row.ChoicePayload else None)
-    status = None
+    status: StatusJson | None = None
     if row.Direction == "outbound" and row.Status:
         status = {"state": row.Status, "at": iso(row.StatusAt), "errorCode": row.ErrorCode,
                   "errorMessage": row.ErrorMessage}
@@ -51,6 +52,38 @@ def message_dto(row: Any) -> dict[str, Any]:
             "type": row.MessageType, "text": row.Content, "timestamp": iso(row.WhatsAppTimestamp),
             "receivedAt": iso(row.ReceivedAt), "media": media, "replyTo": row.ReplyToMessageId,
             "reaction": reaction, "choice": choice, "status": status}
+
+
+class StatusJson(TypedDict):
+    state: str
+    at: str | None
+    errorCode: str | None
+    errorMessage: str | None
+
+
+class MessageJson(TypedDict):
+    id: int
+    whatsappMessageId: str | None
+    direction: Direction
+    type: str
+    text: str | None
+    timestamp: str | None
+    receivedAt: str | None
+    media: dict[str, Any] | None
+    replyTo: str | None
+    reaction: dict[str, Any] | None
+    choice: dict[str, Any] | None
+    status: StatusJson | None
+"""One message as the API shows it (``Message`` in the OpenAPI document); the tools read it too."""
+
+
+class Page(TypedDict):
+    messages: list[MessageJson]
+    nextCursor: str | None
+
+
+class OrderPage(Page):
+    orderId: int
 
 
 def message_text(message_type: str, content: str | None, *, file_name: str | None = None,
@@ -87,7 +120,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
                                          "anterior.") from exc
 
 
-def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None) -> dict[str, Any]:
+def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None) -> Page:
     """A page of messages matching ``where``: the newest ``limit`` before the cursor, oldest first."""
     query = sa.select(*_COLUMNS).select_from(_WITH_STATUS).where(where)
     if before:
@@ -102,13 +135,14 @@ def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: st
 
 
 def order_messages(order_id: int, limit: int = DEFAULT_LIMIT, before: str | None = None,
-                   url: str | None = None) -> dict[str, Any]:
+                   url: str | None = None) -> OrderPage:
     """``GET /api/whatsapp/messages/{orderId}``: the order's conversation, newest page first."""
     params.in_range(limit, "limit", 1, MAX_LIMIT)
 
-    def read(conn: Connection) -> dict[str, Any]:
+    def read(conn: Connection) -> OrderPage:
         if not orders.exists(conn, order_id):
             raise OrderNotFound(order_id)
-        return {"orderId": order_id, **page(conn, _m.c.ReparacionId == order_id, limit, before)}
+        found = page(conn, _m.c.ReparacionId == order_id, limit, before)
+        return {"orderId": order_id, "messages": found["messages"], "nextCursor": found["nextCursor"]}
 
     return db.read(read, url)

@@ -16,23 +16,27 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, identity, message_store, observability, quarantine
 from shared.event_parsing import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
+from shared.identity import MatchStatus
 from shared.phones import Phone, parse_whatsapp_id
 
 log = observability.logger(__name__)
 
 
+Outcome = Literal["stored", "duplicate", "status_applied", "status_stale", "quarantined"]
+
+
 @dataclass(frozen=True)
 class IngestResult:
-    outcome: str
+    outcome: Outcome
     message_pk: int | None = None
-    match_status: str | None = None
+    match_status: MatchStatus | None = None
     order_id: int | None = None
     reason: str | None = None
 
@@ -129,7 +133,7 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
     answer" see the shop's side too.
     """
     applied = message_store.apply_status(conn, status)
-    outcome = "status_applied" if applied else "status_stale"
+    outcome: Outcome = "status_applied" if applied else "status_stale"
     phone = phone_of(conn, status.recipient, status.recipient_bsuid)
     if message_store.sent_message_known(conn, status):
         return IngestResult(outcome)

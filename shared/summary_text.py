@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.schema import Direction
 from shared.text import clip, text_length  # the same UTF-16 cut the columns get
 
 _AMOUNT = re.compile(r"(?:\$|ars\s?)\s?\d[\d.,]*(?:\s?(?:mil|k))?|\b\d[\d.,]*\s?(?:mil pesos|pesos|mil)\b", re.I)
@@ -45,7 +46,7 @@ nombre], etc.
 class Line:
     """One message as the summary sees it."""
 
-    direction: str
+    direction: Direction
     text: str
     at: datetime
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -30,6 +30,21 @@ from shared.text import iso
 log = observability.logger(__name__)
 _m, _log = schema.message, schema.sync_log
 _CHUNK = 500  # ids per IN list: well under SQL Server's 2,100 parameters
+
+SyncStatus = Literal["success", "no_messages", "failed"]
+"""A ``WhatsAppSyncLog.Status``; the API answers the first two (``failed`` is logged, then raised as 422)."""
+
+
+class SyncResult(TypedDict):
+    """``POST /api/whatsapp/sync``'s answer (``SyncResult`` in the OpenAPI document)."""
+
+    orderId: int
+    messagesReceived: int
+    lastSyncAt: str | None
+    summaryGenerated: bool
+    summaryError: str | None
+    status: Literal["success", "no_messages"]
+
 
 SummaryRequest = Callable[[int], tuple[bool, str | None]]
 """Asked with an order id; answers whether a summary was written, and why not."""
@@ -79,7 +94,7 @@ def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
                           .where(_m.c.ReparacionId == order_id)).one()
     total, last_id, after_watermark = int(counts[0]), counts[1], int(counts[2] or 0)
     received = after_watermark + sum(1 for message_id in unlinked if message_id <= watermark)
-    status = "success" if total else "no_messages"
+    status: SyncStatus = "success" if total else "no_messages"
     phone = phones[0][1].e164
     _record(conn, cliente_id=order.customer_id, order_id=order_id, phone=phone, now=now, count=received,
             last_id=last_id, status=status)
@@ -87,14 +102,14 @@ def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
 
 
 def _record(conn: Connection, *, cliente_id: int, order_id: int, phone: str | None, now: datetime, count: int,
-            last_id: int | None, status: str, error: str | None = None) -> None:
+            last_id: int | None, status: SyncStatus, error: str | None = None) -> None:
     conn.execute(_log.insert().values(ClienteId=cliente_id, ReparacionId=order_id, PhoneNumber=phone,
                                       LastSyncAt=now, MessageCount=count, LastMessageId=last_id, Status=status,
                                       ErrorMessage=error))
 
 
 def sync_order(order_id: int, url: str | None = None,
-               request_summary: SummaryRequest | None = None) -> dict[str, Any]:
+               request_summary: SummaryRequest | None = None) -> SyncResult:
     """Sync one order; the API's ``SyncResult``. Raises ``OrderNotFound``, ``NoUsablePhone``,
     ``DatabaseUnavailable``."""
     now = db.utcnow()
