@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from devkit import demo
-from localrunner.host import InvocationContext
+from localrunner.functions import InvocationContext
 from shared import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
