@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import config, db, orders, schema, summaries, sync
-from shared.errors import OrderNotFound
 from shared.orders import OrderCustomer
 from shared.reply_context import ReplyContext, reply_context
 from shared.summaries import LatestSummary
@@ -71,9 +70,7 @@ def summary_json(summary: LatestSummary) -> SummaryJson:
 
 
 def _panel(conn: Connection, order_id: int, now: datetime) -> OrderPanel:
-    order = orders.order_with_customer(conn, order_id)
-    if order is None:
-        raise OrderNotFound(order_id)
+    order = orders.require(conn, order_id)
     reply = reply_context(conn, order, now)
     counts = conn.execute(sa.select(sa.func.count(), sa.func.max(_m.c.Id))
                           .where(_m.c.ReparacionId == order_id)).one()

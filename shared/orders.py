@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import schema
+from shared.errors import OrderNotFound
 
 _rep, _cl = schema.reparacion, schema.cliente
 _ORDER_EXISTS: Final = sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == sa.bindparam("order"))
@@ -67,6 +68,14 @@ def order_with_customer(conn: Connection, order_id: int) -> OrderCustomer | None
     return OrderCustomer(order_id=row.ReparacionId, customer_id=row.ClienteId, customer_exists=row.Live is not None,
                          created_at=row.CreadoEn, is_open=row.FechaEntrega is None, first_name=row.Nombre,
                          last_name=row.Apellido, telefono1=row.Telefono1, telefono2=row.Telefono2)
+
+
+def require(conn: Connection, order_id: int) -> OrderCustomer:
+    """The order with its customer, or :class:`~shared.errors.OrderNotFound`."""
+    order = order_with_customer(conn, order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
 
 
 def customer_phones(conn: Connection, customer_id: int) -> CustomerPhones | None:

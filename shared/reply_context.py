@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, identity, orders, schema
-from shared.errors import OrderNotFound, phone_reasons
+from shared.errors import phone_reasons
 from shared.orders import OrderCustomer
 from shared.phones import parse_whatsapp_id
 
@@ -91,9 +91,7 @@ def for_order(order_id: int, url: str | None = None, now: datetime | None = None
     """Which phone to answer the order on and whether the window is open (raises ``OrderNotFound``,
     ``DatabaseUnavailable``)."""
     def read(conn: Connection) -> ReplyContext:
-        order = orders.order_with_customer(conn, order_id)
-        if order is None:
-            raise OrderNotFound(order_id)
+        order = orders.require(conn, order_id)
         return reply_context(conn, order, now or db.utcnow())
 
     return db.read(read, url)

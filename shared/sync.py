@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared import config, db, identity, observability, orders, schema, state
-from shared.errors import NoUsablePhone, OrderNotFound
+from shared.errors import NoUsablePhone
 from shared.text import iso
 
 log = observability.logger(__name__)
@@ -69,9 +69,7 @@ def unlinked_for(conn: Connection, keys: list[str], created: datetime) -> Column
 
 def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
     state.lock_order(conn, order_id)
-    order = orders.order_with_customer(conn, order_id)
-    if order is None:
-        raise OrderNotFound(order_id)
+    order = orders.require(conn, order_id)
     phones = (identity.index_customer(conn, order.customer_id, order.telefono1, order.telefono2)
               if order.customer_exists else [])
     if not phones:
