@@ -1,8 +1,8 @@
 """What FastService's AI agent can ask about WhatsApp: the MCP tools' logic.
 
-The same rules, errors and code paths as the HTTP API (``sync``, ``conversation``,
+The same rules, errors and code paths as the HTTP API (``sync``, ``conversation``, ``reply_context``,
 ``order_view``); results are compact (no nulls) so they cost the model few tokens.
-Arguments arrive as the model wrote them (JSON values), so each is validated here.
+Arguments arrive as the model wrote them (JSON values); each is read as the API reads it (``params``).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def _awaiting(conn: Connection, limit: int) -> list[dict[str, Any]]:
                      .outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
         .where(ranked.c.Recency == 1, ranked.c.Direction == "inbound")
         .order_by(ranked.c.WhatsAppTimestamp, ranked.c.Id).limit(limit)).all()
-    return [compact({"orderId": r.ReparacionId, "customer": f"{r.Nombre or ''} {r.Apellido or ''}".strip(),
+    return [compact({"orderId": r.ReparacionId, "customer": orders.full_name(r.Nombre, r.Apellido),
                      "waitingSince": iso(r.WhatsAppTimestamp), "orderOpen": r.FechaEntrega is None,
                      "lastMessage": message_text(r.MessageType, r.Content, file_name=r.MediaFileName,
                                                  caption=r.MediaCaption, choice=r.ChoiceTitle)[:200]})

@@ -1,4 +1,8 @@
-"""Reading conversations: an order's messages page by page, as the API and the tools show them."""
+"""Reading conversations: messages page by page, as the API and the tools show them.
+
+Also the one reading of a stored message as a line of text (:func:`message_text`), which
+the summaries and the agent's previews share, so both name an attachment the same way.
+"""
 
 from __future__ import annotations
 

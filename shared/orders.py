@@ -45,7 +45,7 @@ class OrderCustomer:
 
     @property
     def customer_name(self) -> str:
-        return f"{self.first_name or ''} {self.last_name or ''}".strip()
+        return full_name(self.first_name, self.last_name)
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ class CustomerPhones:
     customer_id: int
     telefono1: str | None
     telefono2: str | None
+
+
+def full_name(first_name: str | None, last_name: str | None) -> str:
+    """A customer's name as staff read it (``Nombre Apellido``; either may be empty)."""
+    return f"{first_name or ''} {last_name or ''}".strip()
 
 
 def exists(conn: Connection, order_id: int) -> bool:

@@ -121,6 +121,19 @@ def test_deployed_code_imports_only_deployed_modules_stdlib_and_requirements() -
     assert problems == []
 
 
+def test_the_text_module_is_pure() -> None:
+    """``shared/text.py`` is the bottom layer: the standard library and the settings, nothing else."""
+    tree = ast.parse((ROOT / "shared" / "text.py").read_text(encoding="utf-8"))
+    used = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            used.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            used.update(f"{node.module}.{alias.name}" for alias in node.names)
+    outside_stdlib = {name for name in used if name.split(".")[0] not in sys.stdlib_module_names}
+    assert outside_stdlib == {"shared.config"}
+
+
 _BLOCKER = """
 import importlib.abc, sys
 DEV_ONLY = {dev_only!r}
