@@ -22,8 +22,9 @@ from shared import config
 from shared.text import bounded_raw, canonical_json, clean_text
 
 # The event types as azure-eventgrid's ``SystemEventNames`` spells them (tests/test_ingest.py
-# checks they agree); written out because importing that SDK costs the worker's cold start
-# about 37 ms (python -X importtime), a tenth of it, for three strings.
+# checks they agree); written out because importing that SDK cost the worker's cold start
+# about 37 ms (python -X importtime), a tenth of it, for three strings. It is now a dev
+# dependency only (devkit/acs_events.py builds events with it), so it is not deployed at all.
 RECEIVED: Final = "Microsoft.Communication.AdvancedMessageReceived"
 STATUS_UPDATED: Final = "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated"
 SUBSCRIPTION_VALIDATION: Final = "Microsoft.EventGrid.SubscriptionValidationEvent"
