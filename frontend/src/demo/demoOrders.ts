@@ -1,4 +1,4 @@
-/** The demo database's orders (see shared/demo.py), for the demo page's order picker. */
+/** The demo database's orders (see devkit/demo.py), for the demo page's order picker. */
 export interface DemoOrder {
   id: number;
   customer: string;
