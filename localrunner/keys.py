@@ -33,9 +33,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from localrunner.functions import ROOT
 from shared import config
 
-ROOT = Path(__file__).resolve().parent.parent
 SETTINGS: Mapping[str, str] = {  # key name (as `az functionapp keys list` shows it) -> setting
     "default": "FUNCTIONS_KEY",
     "master": "FUNCTIONS_MASTER_KEY",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
@@ -202,7 +203,10 @@ def parse_whatsapp_id(digits: str | None) -> Phone | None:
 
 
 
-def line_kind(phone: Phone) -> str:
+LineKind = Literal["mobile", "landline", "unknown"]
+
+
+def line_kind(phone: Phone) -> LineKind:
     """``"mobile"``, ``"landline"`` or ``"unknown"``: libphonenumber's number type of the line.
 
     Argentina is the exception: its mobiles are written with or without the mobile ``9``

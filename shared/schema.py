@@ -11,10 +11,15 @@ deletes fail. Joins are by id; a dangling id simply stops matching.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
 SCHEMA_VERSION = 3  # 1: sql/001; 3: sql/004 (staff on WhatsAppSyncLog)
+
+Direction = Literal["inbound", "outbound"]
+"""``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
 
 metadata = sa.MetaData()
 legacy = sa.MetaData()  # created only in the embedded database

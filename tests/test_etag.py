@@ -8,7 +8,8 @@ import azure.functions as func
 import pytest
 import sqlalchemy as sa
 
-from shared import acs_events, conditional, db, ingest, schema
+from devkit import acs_events
+from shared import conditional, db, ingest, schema
 from tests.conftest import function
 from tests.test_api import JUAN, MARIA, write_summary
 
