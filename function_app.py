@@ -17,17 +17,20 @@ import azure.functions as func
 
 from shared import (
     agent_tools,
+    conditional,
     conversation,
-    events,
+    event_parsing,
     health,
     identity,
     ingest,
     observability,
     order_view,
+    staff,
     summaries,
     sync,
 )
-from shared.errors import ApiError, Unavailable, as_api_error, parse_bounded_int, parse_order_id
+from shared.errors import ApiError, Unavailable, as_api_error
+from shared.params import parse_bounded_int, parse_limit, parse_order_id
 
 observability.configure()
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -49,13 +52,24 @@ def _reported(exc: Exception, where: str) -> ApiError:
     return error
 
 
-def _answer(req: func.HttpRequest, handler: Callable[[], Any]) -> func.HttpResponse:
-    """Run ``handler``; its result as JSON, or its error as RFC 9457 problem details."""
+def _answer(req: func.HttpRequest, handler: Callable[[], Any], *, cacheable: bool = False) -> func.HttpResponse:
+    """Run ``handler``; its result as JSON (``cacheable``: with an ETag, 304 when the poll has it), or its error
+    as RFC 9457 problem details."""
     try:
-        return _json(handler())
+        response = _json(handler())
+        if cacheable:
+            tag = conditional.etag(response.get_body())
+            headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+            if conditional.not_modified(req.headers.get("if-none-match"), tag):
+                return func.HttpResponse(status_code=304, headers=headers)
+            response.headers.update(headers)
+        return response
     except Exception as exc:
         error = _reported(exc, f"{req.method} {req.url.split('?')[0]}")
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
+        if isinstance(error, staff.SignInRequired):
+            headers["WWW-Authenticate"] = 'Bearer realm="fastservice-whatsapp"'
+
         return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
                                  status_code=error.status, headers=headers,
                                  mimetype="application/problem+json", charset="utf-8")
@@ -74,32 +88,46 @@ def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(OPENAPI.read_bytes(), mimetype="application/json", charset="utf-8")
 
 
-@app.route(route="whatsapp/sync", methods=["POST"])
+# Staff routes: the front end calls them with the staff member's Entra token, which App Service
+# Authentication validates (infra/); no function key in browser code, so their auth level is
+# ANONYMOUS and staff.signed_in answers 401 without a signed-in staff member (STAFF_SIGN_IN).
+STAFF_ROUTE = func.AuthLevel.ANONYMOUS
+
+
+def _for_staff(req: func.HttpRequest, handler: Callable[[staff.Staff | None], Any], *,
+               cacheable: bool = False) -> func.HttpResponse:
+    """``_answer`` for a staff route: 401 first when no staff member is signed in and sign-in is required."""
+    return _answer(req, lambda: handler(staff.signed_in(req.headers)), cacheable=cacheable)
+
+
+@app.route(route="whatsapp/sync", methods=["POST"], auth_level=STAFF_ROUTE)
 def sync_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Link the order's customer's stored messages to the order; summarize when anything is new."""
-    return _answer(req, lambda: sync.sync_order(parse_order_id(req.params.get("orderId")),
-                                                request_summary=summaries.request_summary))
+    return _for_staff(req, lambda who: sync.sync_order(parse_order_id(req.params.get("orderId")),
+                                                       request_summary=summaries.request_summary, staff=who))
 
 
-@app.route(route="whatsapp/messages/{orderId}", methods=["GET"])
+@app.route(route="whatsapp/messages/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
-    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor)."""
-    return _answer(req, lambda: conversation.order_messages(
-        parse_order_id(req.route_params.get("orderId")), conversation.parse_limit(req.params.get("limit")),
-        req.params.get("before") or None))
+    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor); ETag / 304."""
+    return _for_staff(req, lambda _who: conversation.order_messages(
+        parse_order_id(req.route_params.get("orderId")),
+        parse_limit(req.params.get("limit"), conversation.DEFAULT_LIMIT, conversation.MAX_LIMIT),
+        req.params.get("before") or None), cacheable=True)
 
 
-@app.route(route="whatsapp/orders/{orderId}", methods=["GET"])
+@app.route(route="whatsapp/orders/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
-    """Customer, phone, wa.me link, latest summary and 24-hour window of an order."""
-    return _answer(req, lambda: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))))
+    """Customer, phone, wa.me link, latest summary and 24-hour window of an order; ETag / 304."""
+    return _for_staff(req, lambda _who: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))),
+                      cacheable=True)
 
 
 @app.route(route="whatsapp/quarantine/reprocess", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
 def reprocess_quarantine(req: func.HttpRequest) -> func.HttpResponse:
     """Operators: run quarantined events through ingestion again (after a fix or a corrected setting)."""
     return _answer(req, lambda: ingest.reprocess_quarantined(
-        conversation.parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS),
+        parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS),
         parse_bounded_int(req.params.get("afterId"), "afterId", 0, 2**63 - 1, 0)))
 
 
@@ -208,12 +236,13 @@ def sweep_media(timer: func.TimerRequest) -> None:
     media.sweep()
 
 
-@app.route(route="whatsapp/media/{mediaId}", methods=["GET"])
+@app.route(route="whatsapp/media/{mediaId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def get_whatsapp_media(req: func.HttpRequest) -> func.HttpResponse:
     """A stored media file, with its verified type and safe headers (large ones: a minutes-long link)."""
     from shared import media
 
     try:
+        staff.signed_in(req.headers)
         found = media.fetch_for_staff(parse_order_id(req.route_params.get("mediaId"), "mediaId", "número de archivo"))
     except Exception as exc:
         return _problem(req, exc)
@@ -226,12 +255,13 @@ def get_whatsapp_media(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(found.body, status_code=200, headers=found.headers)
 
 
-@app.route(route="whatsapp/media", methods=["POST"])
+@app.route(route="whatsapp/media", methods=["POST"], auth_level=STAFF_ROUTE)
 def upload_whatsapp_media(req: func.HttpRequest) -> func.HttpResponse:
     """Store a photo or document staff will send (body = the file; ``Content-Type``; ``fileName``)."""
     from shared import media
 
     try:
+        staff.signed_in(req.headers)
         return _json(media.upload([req.get_body()], req.headers.get("content-type"), req.params.get("fileName")),
                      201)
     except Exception as exc:
@@ -242,6 +272,8 @@ def _problem(req: func.HttpRequest, exc: Exception) -> func.HttpResponse:
     error = _reported(exc, f"{req.method} {req.url.split('?')[0]}")
     retry_after = getattr(error, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if isinstance(error, staff.SignInRequired):
+        headers["WWW-Authenticate"] = 'Bearer realm="fastservice-whatsapp"'
     return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
                              status_code=error.status, headers=headers,
                              mimetype="application/problem+json", charset="utf-8")
@@ -270,4 +302,4 @@ gc.freeze()
 def ingest_whatsapp_event(event: func.EventGridEvent, context: func.Context) -> None:
     """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver."""
     observability.bind(context.invocation_id)
-    ingest.ingest_event(events.envelope_of(event))
+    ingest.ingest_event(event_parsing.envelope_of(event))

@@ -91,6 +91,10 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("MEDIA_LINK_MINUTES", "10",
             "Lifetime of the read links (SAS) given to ACS for outgoing media and to the agent."),
     Setting("LOG_LEVEL", "INFO", "Log level of the app's loggers. Personal data is logged only at DEBUG."),
+    Setting("STAFF_SIGN_IN", "required",
+            "`required`: the staff routes answer 401 without a staff member signed in through App Service "
+            "Authentication (read from its principal header only when `WEBSITE_AUTH_ENABLED` is `True`); the "
+            "local runner then stands in for it. `off`: no sign-in (tests, local experiments; never in Azure)."),
 )
 
 _DEFAULTS: Final[dict[str, str]] = {s.name: s.default for s in SETTINGS}

@@ -96,7 +96,7 @@ def register_inbound(conn: Connection, *, message_pk: int, message_key: str, kin
 
 
 def _clip(value: str | None, length: int) -> str | None:
-    from shared.store import clip  # the UTF-16 cut the columns use
+    from shared.text import clip  # the UTF-16 cut the columns use
 
     return None if value is None else clip(value, length)
 
@@ -578,13 +578,12 @@ def media_link_for_send(blob_ref: str) -> str:
 
 def order_media(order_id: int, limit: int = 50) -> dict[str, Any]:
     """The media of an order's conversation, newest first, each with a short-lived link when stored."""
-    from shared.conversation import iso
+    from shared import orders
     from shared.errors import OrderNotFound
-
-    rep = schema.reparacion
+    from shared.text import iso
 
     def read(conn: Connection) -> list[Any]:
-        if conn.execute(sa.select(rep.c.ReparacionId).where(rep.c.ReparacionId == order_id)).first() is None:
+        if not orders.exists(conn, order_id):
             raise OrderNotFound(order_id)
         query = (sa.select(_md.c.Id, _md.c.Kind, _md.c.State, _md.c.Reason, _md.c.ContentType, _md.c.SizeBytes,
                            _md.c.FileName, _md.c.BlobName, _msg.c.MediaCaption, _msg.c.Direction,

@@ -208,7 +208,8 @@ def write_once(name: str, chunks: Iterable[bytes], *, limit: int, content_type_o
         settings = ContentSettings(content_type=content_type)
         meta = {**(metadata or {}), "sha256": digest.hexdigest()}
         if not staged:
-            client.upload_blob(first if first is not None else b"", overwrite=False, content_settings=settings, metadata=meta)
+            client.upload_blob(first if first is not None else b"", overwrite=False, content_settings=settings,
+                               metadata=meta)
         else:
             client.commit_block_list(staged, content_settings=settings, metadata=meta,
                                      match_condition=MatchConditions.IfMissing)

@@ -11,10 +11,15 @@ deletes fail. Joins are by id; a dangling id simply stops matching.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 5  # issue 16 (media); the lead renumbers at merge
+SCHEMA_VERSION = 5  # 1: sql/001; 3: sql/004 (staff on WhatsAppSyncLog); 5: sql/006 (media, issue 16)
+
+Direction = Literal["inbound", "outbound"]
+"""``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
 
 metadata = sa.MetaData()
 legacy = sa.MetaData()  # created only in the embedded database
@@ -162,6 +167,9 @@ sync_log = sa.Table(
     sa.Column("LastMessageId", sa.BigInteger, nullable=True),
     sa.Column("Status", sa.Unicode(20), nullable=False),
     sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    # the signed-in staff member who ran the sync (sql/004; NULL for syncs by the agent or without sign-in)
+    sa.Column("StaffId", sa.Unicode(64), nullable=True),
+    sa.Column("StaffName", sa.Unicode(200), nullable=True),
     sa.Index("IX_WhatsAppSyncLog_ReparacionId_LastSyncAt", "ReparacionId", "LastSyncAt"),
     sa.Index("IX_WhatsAppSyncLog_ClienteId_LastSyncAt", "ClienteId", "LastSyncAt"),
 )

@@ -5,7 +5,9 @@ stored. Sync therefore *gathers* the stored messages of the order's customer (th
 phones in ``Telefono1``, then ``Telefono2``, and the BSUIDs learned for those phones)
 since the order was created minus ``SYNC_LOOKBACK_DAYS``, links the unlinked ones to
 the order, counts those new since the last sync, records a ``WhatsAppSyncLog`` row
-and, when something is new, asks for a fresh summary.
+and, when something is new, asks for a fresh summary. The row also records who ran the
+sync (the signed-in staff member, ``shared/staff.py``; none for the agent's tool), never
+logged above DEBUG.
 
 Two syncs of one order are serialized (a per-order row in ``WhatsAppState`` is
 written first, so the second waits for the first to commit): pressing the button
@@ -17,19 +19,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared import config, db, identity, observability, schema
-from shared.conversation import iso
-from shared.errors import NoUsablePhone, OrderNotFound
+from shared import config, db, identity, observability, orders, schema, state
+from shared.errors import NoUsablePhone
+from shared.staff import Staff
+from shared.text import iso
 
 log = observability.logger(__name__)
-_m, _log, _rep, _cl = schema.message, schema.sync_log, schema.reparacion, schema.cliente
+_m, _log = schema.message, schema.sync_log
 _CHUNK = 500  # ids per IN list: well under SQL Server's 2,100 parameters
+
+SyncStatus = Literal["success", "no_messages", "failed"]
+"""A ``WhatsAppSyncLog.Status``; the API answers the first two (``failed`` is logged, then raised as 422)."""
+
+
+class SyncResult(TypedDict):
+    """``POST /api/whatsapp/sync``'s answer (``SyncResult`` in the OpenAPI document)."""
+
+    orderId: int
+    messagesReceived: int
+    lastSyncAt: str | None
+    summaryGenerated: bool
+    summaryError: str | None
+    status: Literal["success", "no_messages"]
+
 
 SummaryRequest = Callable[[int], tuple[bool, str | None]]
 """Asked with an order id; answers whether a summary was written, and why not."""
@@ -42,51 +60,31 @@ class _Gathered:
     received: int
     total: int
     last_message_id: int | None
-    fields_tried: list[dict[str, str]] | None = None
-
-
-def _order_and_customer(conn: Connection, order_id: int) -> Any:
-    return conn.execute(
-        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.CreadoEn, _cl.c.ClienteId.label("Live"),
-                  _cl.c.Telefono1, _cl.c.Telefono2)
-        .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-        .where(_rep.c.ReparacionId == order_id)).first()
-
-
-def fields_tried(telefono1: str | None, telefono2: str | None) -> list[dict[str, str]]:
-    """Why each phone field gave no usable phone (for the 422 answer)."""
-    return [{"field": field, "reason": identity.read_phone_field(value).reason or "sin número utilizable"}
-            for field, value in zip(identity.PHONE_FIELDS, (telefono1, telefono2), strict=True)]
-
-
-def _serialize(conn: Connection, order_id: int) -> None:
-    identity.set_state(conn, f"sync:{order_id}", iso(db.utcnow()) or "")
+    fields_tried: list[identity.FieldTried] | None = None
 
 
 def unlinked_for(conn: Connection, keys: list[str], created: datetime) -> ColumnElement[bool]:
     """The messages a sync of an order created at ``created`` takes: not linked to any order, from
     the customer's phones (matching ``keys``) or their BSUIDs, since ``created`` minus the look-back."""
-    bsuids = identity.bsuids_of_keys(conn, keys)
-    whose = sa.or_(_m.c.PhoneKey.in_(keys), _m.c.Bsuid.in_(bsuids)) if bsuids else _m.c.PhoneKey.in_(keys)
     since = created - timedelta(days=config.get_int("SYNC_LOOKBACK_DAYS"))
-    return sa.and_(_m.c.ReparacionId.is_(None), whose, _m.c.WhatsAppTimestamp >= since)
+    return sa.and_(_m.c.ReparacionId.is_(None), identity.messages_of(conn, keys), _m.c.WhatsAppTimestamp >= since)
 
 
-def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
-    _serialize(conn, order_id)
-    order = _order_and_customer(conn, order_id)
-    if order is None:
-        raise OrderNotFound(order_id)
-    phones = (identity.index_customer(conn, order.ClienteId, order.Telefono1, order.Telefono2)
-              if order.Live is not None else [])
+def _gather(conn: Connection, order_id: int, now: datetime, staff: Staff | None = None) -> _Gathered:
+    state.lock_order(conn, order_id)
+    order = orders.require(conn, order_id)
+    phones = (identity.index_customer(conn, order.customer_id, order.telefono1, order.telefono2)
+              if order.customer_exists else [])
     if not phones:
-        _record(conn, cliente_id=order.ClienteId, order_id=order_id, phone=None, now=now, count=0, last_id=None,
-                status="failed", error="sin teléfono utilizable")
-        tried = fields_tried(order.Telefono1, order.Telefono2) if order.Live is not None else [
-            {"field": f, "reason": "el cliente no existe"} for f in identity.PHONE_FIELDS]
-        return _Gathered(order.ClienteId, None, 0, 0, None, tried)
+        _record(conn, cliente_id=order.customer_id, order_id=order_id, phone=None, now=now, count=0, last_id=None,
+                status="failed", error="sin teléfono utilizable", staff=staff)
+        if order.customer_exists:
+            tried = identity.fields_tried(order.telefono1, order.telefono2)
+        else:
+            tried = [{"field": f, "reason": "el cliente no existe"} for f in identity.PHONE_FIELDS]
+        return _Gathered(order.customer_id, None, 0, 0, None, tried)
     unlinked = list(conn.execute(sa.select(_m.c.Id).where(
-        unlinked_for(conn, [phone.key for _, phone in phones], order.CreadoEn))).scalars())
+        unlinked_for(conn, [phone.key for _, phone in phones], order.created_at))).scalars())
     for start in range(0, len(unlinked), _CHUNK):
         conn.execute(_m.update().where(_m.c.Id.in_(unlinked[start:start + _CHUNK]), _m.c.ReparacionId.is_(None))
                      .values(ReparacionId=order_id))
@@ -97,26 +95,29 @@ def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
                           .where(_m.c.ReparacionId == order_id)).one()
     total, last_id, after_watermark = int(counts[0]), counts[1], int(counts[2] or 0)
     received = after_watermark + sum(1 for message_id in unlinked if message_id <= watermark)
-    status = "success" if total else "no_messages"
+    status: SyncStatus = "success" if total else "no_messages"
     phone = phones[0][1].e164
-    _record(conn, cliente_id=order.ClienteId, order_id=order_id, phone=phone, now=now, count=received,
-            last_id=last_id, status=status)
-    return _Gathered(order.ClienteId, phone, received, total, last_id)
+    _record(conn, cliente_id=order.customer_id, order_id=order_id, phone=phone, now=now, count=received,
+            last_id=last_id, status=status, staff=staff)
+    return _Gathered(order.customer_id, phone, received, total, last_id)
 
 
 def _record(conn: Connection, *, cliente_id: int, order_id: int, phone: str | None, now: datetime, count: int,
-            last_id: int | None, status: str, error: str | None = None) -> None:
+            last_id: int | None, status: SyncStatus, error: str | None = None, staff: Staff | None = None) -> None:
     conn.execute(_log.insert().values(ClienteId=cliente_id, ReparacionId=order_id, PhoneNumber=phone,
                                       LastSyncAt=now, MessageCount=count, LastMessageId=last_id, Status=status,
-                                      ErrorMessage=error))
+                                      ErrorMessage=error, StaffId=staff.id if staff else None,
+                                      StaffName=staff.name if staff else None))
 
 
-def sync_order(order_id: int, url: str | None = None,
-               request_summary: SummaryRequest | None = None) -> dict[str, Any]:
-    """Sync one order; the API's ``SyncResult``. Raises ``OrderNotFound``, ``NoUsablePhone``,
-    ``DatabaseUnavailable``."""
+def sync_order(order_id: int, url: str | None = None, request_summary: SummaryRequest | None = None,
+               staff: Staff | None = None) -> SyncResult:
+    """Sync one order for ``staff`` (who pressed the button; ``None`` for the agent); the API's
+    ``SyncResult``. Raises ``OrderNotFound``, ``NoUsablePhone``, ``DatabaseUnavailable``."""
     now = db.utcnow()
-    gathered = db.write(lambda conn: _gather(conn, order_id, now), url)
+    gathered = db.write(lambda conn: _gather(conn, order_id, now, staff), url)
+    if staff is not None:
+        log.debug("sync of order %s by staff %s", order_id, staff.id)  # who: personal data, DEBUG only
     if gathered.fields_tried is not None:
         log.info("sync of order %s: customer has no usable phone", order_id)
         raise NoUsablePhone(gathered.fields_tried)

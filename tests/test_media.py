@@ -17,8 +17,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from devkit import acs_events, demo
 from devkit.fake_acs import FakeAcs, running_fake
-from shared import acs_events, db, demo, ingest, media, media_sniff, media_storage, schema
+from shared import db, ingest, media, media_sniff, media_storage, schema
 from shared.media_sniff import MediaRejected, sniff, verify
 from tests.conftest import function
 
@@ -186,8 +187,9 @@ def test_concurrent_writers_of_one_name_store_one_complete_blob(media_env: Any) 
     results: list[media_storage.StoredBlob] = []
 
     def write(data: bytes) -> None:
-        results.append(media_storage.write_once("inbound/xx/race", (data[i:i + 65536] for i in range(0, len(data), 65536)),
-                                                limit=10 * block, content_type_of=lambda _h: "video/mp4"))
+        pieces = (data[i:i + 65536] for i in range(0, len(data), 65536))
+        results.append(media_storage.write_once("inbound/xx/race", pieces, limit=10 * block,
+                                                content_type_of=lambda _h: "video/mp4"))
     threads = [threading.Thread(target=write, args=(p,)) for p in payloads]
     for t in threads:
         t.start()
@@ -274,7 +276,7 @@ def test_storage_down_is_retried_not_lost(demo_url: str, media_env: Any, fake: F
     (HTML, "image/png", "image", None, "no es de un tipo reconocible"),
     (PNG, "image/png", "image", "image/jpeg", "no coincide con el tipo declarado"),
 ])
-def test_files_breaking_the_rules_fail_with_the_reason_and_store_nothing(
+def test_files_breaking_the_rules_fail_with_the_reason_and_store_nothing(  # noqa: PLR0917
         demo_url: str, media_env: Any, fake: FakeAcs, acs: Any, data: bytes, mime: str, kind: str,
         declared: str | None, reason: str) -> None:
     media_pk = _ingest(_media_event(fake, data, mime, kind, declared=declared))
@@ -459,20 +461,22 @@ def test_agent_lists_an_orders_media_with_short_lived_links(demo_url: str, media
     assert listed[gone]["state"] == "expired" and "link" not in listed[gone] and listed[gone]["reason"]
 
 
-def test_media_route_requires_the_function_key(demo_url: str, media_env: Any, tmp_path: Any) -> None:
-    from tests.conftest import Runner
+def test_media_routes_require_a_signed_in_staff_member(demo_url: str, media_env: Any, tmp_path: Any) -> None:
+    from tests.conftest import Runner, StaffIssuer
 
-    runner = Runner(tmp_path, {"FUNCTIONS_KEY": "k3y", "MEDIA_STORAGE": media_env.connection_string,
-                               "MEDIA_CONTAINER": media_storage_container(), "AZURITE": "off", "QUEUES": "off"})
+    issuer = StaffIssuer(tmp_path)
+    runner = Runner(tmp_path, {**issuer.env, "MEDIA_STORAGE": media_env.connection_string,
+                               "MEDIA_CONTAINER": media_storage_container()})
     try:
-        assert httpx.get(f"{runner.base}/api/whatsapp/media/1").status_code == 401
+        anonymous = httpx.get(f"{runner.base}/api/whatsapp/media/1")
+        assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
         assert httpx.post(f"{runner.base}/api/whatsapp/media", content=JPEG,
                           headers={"content-type": "image/jpeg"}).status_code == 401
+        assert httpx.get(f"{runner.base}/api/whatsapp/media/1", headers=issuer.bearer(exp=1)).status_code == 401
         uploaded = httpx.post(f"{runner.base}/api/whatsapp/media?fileName=a.jpg", content=JPEG,
-                              headers={"content-type": "image/jpeg", "x-functions-key": "k3y"})
+                              headers={"content-type": "image/jpeg", **issuer.bearer()})
         assert uploaded.status_code == 201
-        assert httpx.get(f"{runner.base}/api/whatsapp/media/999",
-                         headers={"x-functions-key": "k3y"}).status_code == 404
+        assert httpx.get(f"{runner.base}/api/whatsapp/media/999", headers=issuer.bearer()).status_code == 404
     finally:
         runner.stop()
 
