@@ -118,7 +118,7 @@ def queue() -> QueueClient:
         _, queue_uri, connection, client_id = _settings()
         name = config.get("MEDIA_QUEUE")
         # base64: the Functions host's queue trigger decodes messages as base64 by default (messageEncoding)
-        options: dict[str, Any] = {"retry_total": 1, "connection_timeout": 3, "read_timeout": 10,
+        options: dict[str, Any] = {"retry_total": 0, "connection_timeout": 3, "read_timeout": 10,
                                    "message_encode_policy": TextBase64EncodePolicy()}
         if queue_uri:
             return QueueClient(queue_uri, name, credential=_credential(client_id), **options)
