@@ -76,6 +76,7 @@ bench: venv azurite  ## every benchmark; figures in bench/results/latest.{json,m
 
 chaos: venv azurite  ## 50,000 events against injected database faults; checks the invariants and prints the counts
 	$(BIN)/python -m bench.chaos
+	$(BIN)/python -m bench.chaos_media
 
 clean:
 	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

@@ -329,7 +329,6 @@ def test_the_wakeup_travels_through_the_queue_to_the_queue_trigger(demo_url: str
 
     from localrunner import queues
     from localrunner.host import functions_of, invoke, resolve_setting
-
     from shared import config
 
     monkeypatch.setattr(media, "acs_client", lambda: acs)
