@@ -29,6 +29,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
                 crash = (schema.media.update().where(schema.media.c.State == "pending",
                                                      schema.media.c.Id % 17 == rng.randrange(17))
                          .values(State="downloading", LeaseToken="crashed", LeaseUntil=db.utcnow()))
-                died = db.write(lambda conn, crash=crash: conn.execute(crash).rowcount)
+                died = db.write(partial(_rowcount, crash))
                 faults["leases of dead workers"] += died
                 stop.wait(0.7)
 
@@ -165,6 +166,10 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
         db.dispose_all()
     return {**counts, **dict(faults), "wake-ups sent": media.wakeups.sent,
             "wake-ups dropped": media.wakeups.dropped, "seconds": round(elapsed, 1)}
+
+
+def _rowcount(statement: Any, conn: Any) -> int:
+    return int(conn.execute(statement).rowcount)
 
 
 def verify(url: str, sources: dict[str, bytes], expected: Counter[str], items: int) -> dict[str, int]:
