@@ -58,6 +58,7 @@ export interface FakeService extends WhatsAppService {
   getOrder: Mock<(orderId: number, options?: RequestOptions) => Promise<OrderWhatsApp>>;
   listMessages: Mock<(orderId: number, options?: ListMessagesOptions) => Promise<MessagePage>>;
   syncOrder: Mock<(orderId: number, options?: RequestOptions) => Promise<SyncResult>>;
+  getMedia: Mock<(url: string, options?: RequestOptions) => Promise<Blob>>;
 }
 
 /** A service answering with the given order and pages (keyed by cursor; '' = newest page). */
@@ -74,6 +75,7 @@ export function fakeService(
       return page;
     }),
     syncOrder: vi.fn(async () => sync),
+    getMedia: vi.fn(async () => new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' })),
   };
 }
 

@@ -13,6 +13,7 @@ import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource } from 
 import { NO_PHONE_ACTION } from './explain';
 import { formatDateTime, formatPhone, humanizeFieldNames, messagesLabel } from './format';
 import { MessageBubble } from './MessageBubble';
+import { MediaLoaderContext } from './MediaAttachment';
 import { SyncButton } from './SyncButton';
 import { buildThread } from './thread';
 import { Tooltip } from './Tooltip';
@@ -342,8 +343,13 @@ export function WhatsAppPanelView({
   const onSynced = useCallback(() => refresh(), [refresh]);
   const panel = useRef<HTMLElement>(null);
   const loadError = data.status === 'error' ? data.error : null;
+  const loadMedia = useCallback(
+    (url: string, options?: { signal?: AbortSignal }) => service.getMedia(url, options),
+    [service],
+  );
 
   return (
+    <MediaLoaderContext.Provider value={loadMedia}>
     <section
       ref={panel}
       tabIndex={-1}
@@ -530,5 +536,6 @@ export function WhatsAppPanelView({
         </>
       )}
     </section>
+    </MediaLoaderContext.Provider>
   );
 }
