@@ -73,7 +73,7 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
                 data, mime, kind, declared = b"<html>" + bytes([i % 256]) * 900, "image/jpeg", "image", None
                 fate = "failed"
             else:
-                # mostly small photos; a few over one 4 MiB block (staged in blocks, committed once)
+                # mostly small photos; a few over one 2 MiB block (staged in blocks, committed once)
                 size = rng.choices([2_000, 60_000, 300_000, 4_500_000], weights=[40, 40, 15, 5])[0]
                 data = b"\xff\xd8\xff\xe0" + rng.randbytes(size)
                 mime, kind, declared, fate = "image/jpeg", "image", None, "stored"

@@ -108,6 +108,9 @@ def _start_storage() -> str:
         where = f"Azurite on 127.0.0.1:{ports[0]} (blob) / {ports[1]} (queue), data in .data/azurite"
     try:
         media_storage.ensure_created()
+        from devkit import demo_media
+
+        demo_media.store()  # the demo's photo and PDF, as if downloaded
     except Exception as exc:
         return f"{where}; container/queue not created ({type(exc).__name__})"
     return where

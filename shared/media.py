@@ -18,7 +18,7 @@ Why it is built this way:
   and is the same on every attempt) and is written with ``If-None-Match: *`` (shared/media_storage.py):
   a worker that lost its lease mid-way and a second one store one blob between them.
 * **Streamed, checked, bounded.** ``NotificationMessagesClient.download_media`` yields the HTTP body in
-  chunks; they are cut into 4 MiB blocks and staged as they come, so a 16 MB video never sits whole in
+  chunks; they are cut into 2 MiB blocks and staged as they come, so a 16 MB video never sits whole in
   memory. The first bytes decide the type (shared/media_sniff.py; a mismatch with the declared type is
   refused) and the byte count is checked against WhatsApp's limit per kind as it grows.
 * **Retries until the id expires.** WhatsApp media ids expire (Meta documents 7 days for webhook ids; ACS
@@ -80,7 +80,7 @@ def blob_name_for(message_key: str) -> str:
     return f"inbound/{digest[:2]}/{digest}"
 
 
-def register_inbound(conn: Connection, *, message_pk: int, message_key: str, kind: str, media_id: str,
+def register_inbound(conn: Connection, *, message_pk: int, message_key: str, kind: str, media_id: str | None,
                      declared_mime: str | None, file_name: str | None, sent_at: datetime,
                      source: str = "acs") -> int:
     """Insert the ``pending`` row of a received media item, in the caller's transaction; its id."""
@@ -207,12 +207,12 @@ class Claim:
     expires_at: datetime
 
 
-def _claim(media_pk: int, now: datetime) -> Callable[[Connection], Claim | None]:
+def _claim(media_pk: int, now: datetime, source: str = "acs") -> Callable[[Connection], Claim | None]:
     def run(conn: Connection) -> Claim | None:
         token = uuid.uuid4().hex
         due = sa.or_(sa.and_(_md.c.State == PENDING, sa.or_(_md.c.NextAttemptAt.is_(None), _md.c.NextAttemptAt <= now)),
                      sa.and_(_md.c.State == DOWNLOADING, _md.c.LeaseUntil < now))
-        claimed = conn.execute(_md.update().where(_md.c.Id == media_pk, _md.c.Source == "acs", due).values(
+        claimed = conn.execute(_md.update().where(_md.c.Id == media_pk, _md.c.Source == source, due).values(
             State=DOWNLOADING, LeaseToken=token, LeaseUntil=now + LEASE, Attempts=_md.c.Attempts + 1,
             UpdatedAt=now)).rowcount
         if not claimed:
@@ -347,6 +347,30 @@ def _after_error(claim: Claim, exc: Exception, now: datetime) -> str:
     log.warning("media %s: attempt %s failed (%s); retry in %.0f s", claim.id, claim.attempts, what, delay)
     wakeups.notify(claim.id, int(delay) + 1)
     return "retry"
+
+
+def store_bytes(media_pk: int, chunks: Iterable[bytes], *, source: str) -> str:
+    """Store the bytes of a registered item that did not come from ACS (a chat export's attachment, demo data),
+    with the same checks, the same write-once blob and the same row update as a download: ``stored``,
+    ``failed`` (with the reason) or ``skipped`` (already done, or held by another worker).
+    :class:`shared.media_storage.StorageUnavailable` leaves the row pending for another try."""
+    claim = db.write(_claim(media_pk, db.utcnow(), source))
+    if claim is None:
+        return "skipped"
+    limit = media_sniff.size_limit(claim.kind)
+    try:
+        stored = media_storage.write_once(
+            claim.blob_name, chunks, limit=limit,
+            content_type_of=lambda head: media_sniff.verify(claim.kind, claim.declared, head),
+            metadata={"kind": claim.kind})
+    except MediaRejected as exc:
+        return _end(claim, FAILED, exc.reason)
+    except media_storage.TooLarge:
+        return _end(claim, FAILED, f"El archivo supera el límite de WhatsApp ({_size_text(limit)}): no se guardó.")
+    except Exception:
+        db.write(_finish(claim, State=PENDING, NextAttemptAt=db.utcnow()))
+        raise
+    return _stored(claim, stored)
 
 
 # --- the sweeper --------------------------------------------------------------------------------

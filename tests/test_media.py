@@ -487,3 +487,19 @@ def media_storage_container() -> str:
     from shared import config
 
     return config.get("MEDIA_CONTAINER")
+
+
+def test_bytes_from_elsewhere_are_stored_with_the_same_checks(demo_url: str, media_env: Any) -> None:
+    """Demo data (and, later, a chat export's attachments) go through ``store_bytes``: same rules, one blob."""
+    from devkit import demo_media
+
+    assert demo_media.store() == {"demo-media-1": "stored", "demo-media-2": "stored"}
+    assert demo_media.store() == {}  # nothing pending any more
+    rows = db.read(lambda conn: conn.execute(sa.select(schema.media).where(
+        schema.media.c.AcsMediaId.in_(["demo-media-1", "demo-media-2"]))).all())
+    assert {(r.ContentType, r.SizeBytes) for r in rows} == {("image/jpeg", len(demo_media.CRACKED_SCREEN_JPEG)),
+                                                           ("application/pdf", len(demo_media.INVOICE_PDF))}
+    bad = _ingest(acs_events.received(demo.demo_phone("Juan"), message_type="image",
+                                      media={"id": "export-1", "mimeType": "image/jpeg"}))
+    assert media.store_bytes(bad, [HTML], source="acs") == "failed"
+    assert "no es de un tipo reconocible" in _row(bad).Reason

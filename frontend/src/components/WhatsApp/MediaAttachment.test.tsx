@@ -78,8 +78,9 @@ describe('MediaAttachment', () => {
   it('offers a document for download with its name and size, fetched only when asked', async () => {
     const load = show(stored({ kind: 'document', contentType: 'application/pdf', fileName: 'presupuesto.pdf',
       size: 1_572_864 }));
+    expect(screen.getByRole('button', { name: '🖼️ Imagen Descargar (1,5 MB)' })).toBeInTheDocument();
     const button = screen.getByTestId('media-download');
-    expect(button).toHaveTextContent('Descargar presupuesto.pdf (1,5 MB)');
+    expect(button).toHaveTextContent('🖼️ Imagen Descargar (1,5 MB)');
     expect(load).not.toHaveBeenCalled();
     const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
     await userEvent.click(button);

@@ -161,7 +161,7 @@ function OnRequest({ media, label, video }: { media: Media; label: string; video
   if (videoSrc) {
     return <video controls src={videoSrc} className="max-h-64 max-w-full rounded" aria-label={label} autoPlay />;
   }
-  const action = video ? 'Ver video' : 'Descargar';
+  const action = video ? 'Ver' : 'Descargar';
   return (
     <>
       <button
@@ -171,9 +171,9 @@ function OnRequest({ media, label, video }: { media: Media; label: string; video
         data-testid="media-download"
         className="inline-flex min-h-8 max-w-full items-center gap-2 rounded border border-gray-300 bg-white px-2 py-1 text-left text-xs font-medium text-gray-900 hover:bg-gray-50 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-sky-700 disabled:opacity-60"
       >
-        <span aria-hidden="true">{video ? '🎬' : '📄'}</span>
-        <span className="[overflow-wrap:anywhere]">
-          {action} {media.fileName ?? label}
+        <span className="[overflow-wrap:anywhere]">{label}</span>{' '}
+        <span className="shrink-0 text-sky-800">
+          {action}
           {size ? ` (${size})` : ''}
         </span>
         {state === 'loading' && <span className="text-gray-600">…</span>}
