@@ -19,6 +19,7 @@ failed/expired row has a reason and no blob; no blob belongs to no stored row.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -40,9 +41,12 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
     from devkit.fake_acs import running_fake
     from devkit.storage_emulator import Azurite
 
-    with tempfile.TemporaryDirectory(prefix="fs-chaos-media-") as tmp, running_fake() as fake:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="fs-chaos-media-"))
+        fake = stack.enter_context(running_fake())
         azurite = Azurite(Path(tmp) / "azurite")
         azurite.start()
+        stack.callback(azurite.stop)  # also when an invariant fails
         url = f"sqlite:///{tmp}/chaos.db"
         os.environ.update({
             "DATABASE_URL": url, "DB_RETRY_SECONDS": "1", "MEDIA_STORAGE": azurite.connection_string,

@@ -47,7 +47,15 @@ if TYPE_CHECKING:
 
 # peak allocation per write is about three blocks (bench_media: 4 MiB blocks peaked at 12.3 MiB)
 BLOCK_BYTES: Final = 2 * 1024 * 1024
-_CLIENT_OPTIONS: Final[dict[str, Any]] = {"retry_total": 2, "connection_timeout": 5, "read_timeout": 60}
+_CLIENT_OPTIONS: Final[dict[str, Any]] = {"connection_timeout": 5, "read_timeout": 60}
+
+
+def _retry() -> Any:
+    """One retry after about a second: the Storage SDK's default (15 s, then 18 s, ... up to 10 retries) held an
+    upload 45 s with Storage down; a download's own retries are the row's backoff."""
+    from azure.storage.blob import ExponentialRetry
+
+    return ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=1)
 
 
 class StorageUnavailable(Exception):
@@ -102,8 +110,9 @@ def blob_service() -> BlobServiceClient:
 
         blob_uri, _, connection, client_id = _settings()
         if blob_uri:
-            return BlobServiceClient(blob_uri, credential=_credential(client_id), **_CLIENT_OPTIONS)
-        return BlobServiceClient.from_connection_string(connection, **_CLIENT_OPTIONS)
+            return BlobServiceClient(blob_uri, credential=_credential(client_id), retry_policy=_retry(),
+                                     **_CLIENT_OPTIONS)
+        return BlobServiceClient.from_connection_string(connection, retry_policy=_retry(), **_CLIENT_OPTIONS)
     client: BlobServiceClient = _cached("blob", build)
     return client
 

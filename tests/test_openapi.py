@@ -56,6 +56,10 @@ def test_api_conforms_to_its_document(api_schema: schemathesis.BaseSchema, keyed
         # An opaque cursor's validity cannot be written in JSON Schema: a random string the
         # schema allows is rightly a 400, so only for cases carrying one, that check is off.
         excluded = [positive_data_acceptance] if case.query and "before" in case.query else []
+        # Media (issue 16): random bytes the schema allows as image/jpeg are rightly refused (415: the bytes are
+        # not a JPEG), and an item that exists may be still downloading (409) or gone (410): documented answers.
+        if "/media" in label:
+            excluded = [positive_data_acceptance]
         # a signed-in staff member (staff routes) who also holds the master key (the operators' route)
         headers = keyed_runner.master() | issuer.bearer()
         case.call_and_validate(headers=headers, excluded_checks=excluded)
