@@ -603,8 +603,11 @@ def media_link_for_send(blob_ref: str) -> str:
 def order_media(order_id: int, limit: int = 50) -> dict[str, Any]:
     """The media of an order's conversation, newest first, each with a short-lived link when stored."""
     from shared import orders
-    from shared.errors import OrderNotFound
+    from shared.errors import InvalidParameter, OrderNotFound
     from shared.text import iso
+
+    if not isinstance(order_id, int) or isinstance(order_id, bool) or not 1 <= order_id < 2**31:
+        raise InvalidParameter("orderId", "orderId debe ser un número de ticket entero positivo.")
 
     def read(conn: Connection) -> list[Any]:
         if not orders.exists(conn, order_id):
