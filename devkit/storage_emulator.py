@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "devkit" / "azurite"
@@ -59,6 +60,24 @@ def ensure_installed() -> None:
                    cwd=PACKAGE, check=True)
 
 
+def _libc() -> Any:
+    with contextlib.suppress(OSError):
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    return None
+
+
+_LIBC = _libc()  # loaded before any fork: the child only calls into it
+
+
+def _die_with_parent() -> None:
+    """Linux: Azurite gets SIGTERM when the thread that started it ends, even by SIGKILL of its process (a test
+    harness killing the runner), so no emulator outlives its owner holding the standard ports."""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Azurite:
     """One Azurite process (blob + queue) on 127.0.0.1."""
 
@@ -85,7 +104,8 @@ class Azurite:
              "--blobHost", "127.0.0.1", "--blobPort", str(self.blob_port),
              "--queueHost", "127.0.0.1", "--queuePort", str(self.queue_port),
              "--tableHost", "127.0.0.1", "--tablePort", str(self.table_port)],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent)  # noqa: PLW1509 - one libc call, no lock, no allocation in the child
         log.close()
         deadline = time.monotonic() + timeout
         while not (listening(self.blob_port) and listening(self.queue_port)):
