@@ -163,8 +163,8 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
-        if azurite.process is None or azurite.process.poll() is not None:  # it dies with the thread that started it
-            azurite.start()
+        azurite.stop()  # it was last started by the chaos thread, and dies with it: start it again from here
+        azurite.start()
         media_storage.reset_clients()
         counts = verify(url, sources, expected, items)
         azurite.stop()
