@@ -211,7 +211,7 @@ def verify(url: str, sources: dict[str, bytes], expected: dict[str, str], items:
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.ERROR)
-    items = int(argv[0]) if argv else 400
+    items = int(argv[0]) if argv else 200
     counts = run(items)
     print("chaos media: all invariants hold (one row per media message; each stored once byte for byte, or "
           "failed/expired with its reason and no blob; no stray blob)")
