@@ -561,6 +561,7 @@ async function panelSignature(page) {
   const host = page.locator(HOST_TAG);
   await host.getByRole('log').getByText('Les dejé un Samsung A52', { exact: false }).waitFor();
   // the customer's photo arrives after the text (fetched from the media route): compare mounts once it is shown
+  await eventually(async () => assert.equal(await host.getByTestId('media-loading').count(), 0));
   const thumbnail = host.getByTestId('media-thumbnail');
   if (await thumbnail.count()) await eventually(async () => assert.ok(await thumbnail.evaluate((img) => img.complete && img.naturalWidth > 0)));
   await page.waitForTimeout(200);

@@ -81,7 +81,11 @@ function ImageMedia({ media, alt }: { media: Media; alt: string }) {
     if (open) closeRef.current?.focus();
   }, [open]);
   if (failed) return <p className="text-xs text-red-700">{LOAD_FAILED}</p>;
-  if (!src) return <div className="h-32 w-40 animate-pulse rounded bg-gray-200" role="img" aria-label={`${alt} (cargando)`} />;
+  if (!src) {
+    return (
+      <div className="h-32 w-40 animate-pulse rounded bg-gray-200" role="img" aria-label={`${alt} (cargando)`} data-testid="media-loading" />
+    );
+  }
   return (
     <>
       <button
