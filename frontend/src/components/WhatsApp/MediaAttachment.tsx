@@ -70,6 +70,9 @@ function useObjectUrl(url: string | null): { src: string | null; failed: boolean
   return { src, failed };
 }
 
+/** The same box before and after the photo arrives: the thread does not jump (and keeps its scroll) when it loads. */
+const THUMBNAIL_BOX = 'h-40 w-56 max-w-full';
+
 const LOAD_FAILED = 'No se pudo abrir el archivo. Probá de nuevo en un momento.';
 
 function ImageMedia({ media, alt }: { media: Media; alt: string }) {
@@ -83,7 +86,7 @@ function ImageMedia({ media, alt }: { media: Media; alt: string }) {
   if (failed) return <p className="text-xs text-red-700">{LOAD_FAILED}</p>;
   if (!src) {
     return (
-      <div className="h-32 w-40 animate-pulse rounded bg-gray-200" role="img" aria-label={`${alt} (cargando)`} data-testid="media-loading" />
+      <div className={`${THUMBNAIL_BOX} animate-pulse rounded bg-gray-200`} role="img" aria-label={`${alt} (cargando)`} data-testid="media-loading" />
     );
   }
   return (
@@ -94,7 +97,7 @@ function ImageMedia({ media, alt }: { media: Media; alt: string }) {
         className="block overflow-hidden rounded focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-700"
         aria-label={`Ver en grande: ${alt}`}
       >
-        <img src={src} alt={alt} className="max-h-48 max-w-full object-cover" data-testid="media-thumbnail" />
+        <img src={src} alt={alt} className={`${THUMBNAIL_BOX} object-cover`} data-testid="media-thumbnail" />
       </button>
       {open && (
         <div
