@@ -59,7 +59,7 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
         import function_app
         from devkit import acs_events, demo
         from localrunner import queues
-        from localrunner.functions import functions_of, invoke
+        from localrunner.functions import invoke
         from localrunner.host import resolve_setting
         from shared import db, ingest, media, media_storage, migrate, schema
 
@@ -125,7 +125,7 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
                 except db.DatabaseUnavailable:
                     time.sleep(0.1)
 
-        info = next(i for i in functions_of(function_app.app) if i.name == "download_media")
+        info = queues.function_info(function_app.download_media)
 
         async def pollers() -> None:
             tasks = [asyncio.create_task(queues.QueuePoller(info, invoke, resolve_setting).run()) for _ in range(2)]

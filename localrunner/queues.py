@@ -64,6 +64,19 @@ def _message(raw: Any) -> func_queue.QueueMessage:
                                    expiration_time=raw.expires_on, time_next_visible=raw.next_visible_on)
 
 
+def function_info(builder: Any) -> Any:
+    """The ``FunctionInfo`` of one decorated function (e.g. ``function_app.download_media``) without indexing the
+    whole app again: azure-functions refuses to index one app twice in a process, which the tests already did."""
+    import json
+
+    from localrunner.functions import FunctionInfo
+
+    fn = builder._function  # the FunctionBuilder's function: the binding metadata the host reads
+    bindings = json.loads(fn.get_function_json())["bindings"]
+    trigger = next(b for b in bindings if b["type"].endswith("Trigger"))
+    return FunctionInfo(str(fn.get_function_name()), trigger, fn.get_user_function())
+
+
 def admin_message(raw: str | None) -> func_queue.QueueMessage:
     """The message the admin API passes (``{"input": "..."}``), as a first delivery."""
     return func_queue.QueueMessage(  # type: ignore[no-untyped-call]

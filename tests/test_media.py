@@ -328,7 +328,7 @@ def test_the_wakeup_travels_through_the_queue_to_the_queue_trigger(demo_url: str
     import asyncio
 
     from localrunner import queues
-    from localrunner.host import functions_of, invoke, resolve_setting
+    from localrunner.host import invoke, resolve_setting
     from shared import config
 
     monkeypatch.setattr(media, "acs_client", lambda: acs)
@@ -340,7 +340,9 @@ def test_the_wakeup_travels_through_the_queue_to_the_queue_trigger(demo_url: str
     assert {"mediaId": media_pk} in bodies  # base64, as the host decodes
     import function_app
 
-    info = next(i for i in functions_of(function_app.app) if i.name == "download_media")
+    info = queues.function_info(function_app.download_media)
+    assert info.trigger == {"type": "queueTrigger", "direction": "IN", "name": "msg", "queueName": "%MEDIA_QUEUE%",
+                            "connection": "MEDIA_STORAGE"}
     poller = queues.QueuePoller(info, invoke, resolve_setting)
     assert asyncio.run(poller.run_once()) == len(bodies)
     assert _row(media_pk).State == "stored"

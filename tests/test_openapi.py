@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -28,9 +29,10 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> StaffIssuer:
 
 
 @pytest.fixture(scope="module")
-def keyed_runner(tmp_path_factory: pytest.TempPathFactory, issuer: StaffIssuer) -> Iterator[Runner]:
-    """A runner as Azure serves the app: keys enforced, staff signed in with bearer tokens."""
-    r = Runner(tmp_path_factory.mktemp("keyed"), issuer.env)
+def keyed_runner(tmp_path_factory: pytest.TempPathFactory, issuer: StaffIssuer, azurite: Any) -> Iterator[Runner]:
+    """A runner as Azure serves the app: keys enforced, staff signed in with bearer tokens, media storage (the
+    session's Azurite: the runner creates its container and queue)."""
+    r = Runner(tmp_path_factory.mktemp("keyed"), {**issuer.env, "MEDIA_STORAGE": azurite.connection_string})
     yield r
     r.stop()
 
