@@ -20,10 +20,12 @@ from shared import (
     conversation,
     event_parsing,
     health,
+    history_import,
     identity,
     ingest,
     observability,
     order_view,
+    staff,
     summaries,
     sync,
 )
@@ -103,6 +105,30 @@ def reprocess_quarantine(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(req, lambda: ingest.reprocess_quarantined(
         parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS),
         parse_bounded_int(req.params.get("afterId"), "afterId", 0, 2**63 - 1, 0)))
+
+
+# --- history import from WhatsApp chat exports (issue 19) ----------------------------------------------
+
+def _optional_id(req: func.HttpRequest, name: str, what: str) -> int | None:
+    raw = req.params.get(name)
+    return None if raw is None or not raw.strip() else parse_order_id(raw, name, what)
+
+
+@app.route(route="whatsapp/imports/preview", methods=["POST"])
+def preview_whatsapp_import(req: func.HttpRequest) -> func.HttpResponse:
+    """What an uploaded chat export holds (participants, counts, dates) and whose chat it is; writes nothing."""
+    return _answer(req, lambda: history_import.preview(
+        req.params.get("fileName"), req.get_body(), order_id=_optional_id(req, "orderId", "número de ticket"),
+        customer_id=_optional_id(req, "customerId", "número de cliente")))
+
+
+@app.route(route="whatsapp/imports", methods=["POST"])
+def import_whatsapp_history(req: func.HttpRequest) -> func.HttpResponse:
+    """Import an uploaded chat export once, with the participant staff say is the shop."""
+    return _answer(req, lambda: history_import.import_export(
+        req.params.get("fileName"), req.get_body(), shop_participant=req.params.get("shopParticipant"),
+        order_id=_optional_id(req, "orderId", "número de ticket"),
+        customer_id=_optional_id(req, "customerId", "número de cliente"), staff=staff.from_headers(req.headers)))
 
 
 @app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)

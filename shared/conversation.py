@@ -26,7 +26,8 @@ MEDIA_TYPES = frozenset({"image", "document", "video", "audio", "sticker"})
 MAX_LIMIT = 200
 PLACEHOLDERS = {"image": "imagen", "document": "documento", "video": "video", "audio": "audio",
                 "sticker": "sticker", "reaction": "reacción", "interactive": "respuesta a botones",
-                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado"}
+                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado",
+                "media": "multimedia omitido", "contacts": "contacto"}
 """How a message without text reads in one line of text (Spanish: summaries and tool previews show it)."""
 DEFAULT_LIMIT = 50
 
