@@ -99,6 +99,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         conversation,
         db,
         health,
+        history_import,
         identity,
         ingest,
         message_store,
@@ -107,6 +108,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         sync,
     )
     from shared.errors import NoUsablePhone
+    export = ROOT / "tests" / "data" / "chat-exports" / "import" / "Chat de WhatsApp con +54 9 11 5555-1234.txt"
 
     issued: list[Any] = []
 
@@ -134,6 +136,10 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         db.write(lambda c: message_store.record_outbound(c, message_id="wamid.compile", phone_e164=None, phone_key=None,
                                                          customer_id=None, order_id=None, content="listo"), db_url)
         ingest.reprocess_quarantined(url=db_url)
+        history_import.preview(export.name, export.read_bytes(), url=db_url)
+        history_import.import_export(export.name, export.read_bytes(), shop_participant="FastService", order_id=1,
+                                     url=db_url)
+        history_import.import_export(export.name, export.read_bytes(), shop_participant="FastService", url=db_url)
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
     statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]
