@@ -46,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Final, Literal, TypedDict
 
 import sqlalchemy as sa
@@ -143,18 +144,40 @@ def clean_file_name(raw: str | None) -> str:
     return name
 
 
-def read(file_name: str, data: bytes) -> Parsed:
-    """Parse an uploaded export (``.txt`` or ``.zip``); :class:`InvalidExport` for anything else."""
-    if len(data) > MAX_UPLOAD_BYTES:
+Upload = bytes | Path
+"""The export: its bytes (an upload), or its path (the operators' command, which never loads a
+``.zip``'s media into memory)."""
+
+
+def _file_hash(data: Upload) -> str:
+    if isinstance(data, bytes):
+        return hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    with data.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read(file_name: str, data: Upload, max_bytes: int | None = None) -> Parsed:
+    """Parse an export (``.txt`` or ``.zip``); :class:`InvalidExport` for anything else."""
+    size = len(data) if isinstance(data, bytes) else data.stat().st_size
+    if size > (max_bytes or MAX_UPLOAD_BYTES):
         raise UploadTooLarge()
-    if not data:
+    if not size:
         raise InvalidExport("El archivo está vacío.")
+    if isinstance(data, bytes):
+        head = data[:4]
+    else:
+        with data.open("rb") as stream:
+            head = stream.read(4)
     try:
-        if data[:4] == b"PK\x03\x04" or file_name.lower().endswith(".zip"):
-            zipped = chat_export.read_zip(io.BytesIO(data))
-            parsed = Parsed(file_name, "zip", zipped.export, zipped.media, hashlib.sha256(data).hexdigest())
+        if head == b"PK\x03\x04" or file_name.lower().endswith(".zip"):
+            zipped = chat_export.read_zip(io.BytesIO(data) if isinstance(data, bytes) else data)
+            parsed = Parsed(file_name, "zip", zipped.export, zipped.media, _file_hash(data))
         else:
-            parsed = Parsed(file_name, "txt", chat_export.parse_bytes(data), (), hashlib.sha256(data).hexdigest())
+            text = data if isinstance(data, bytes) else data.read_bytes()
+            parsed = Parsed(file_name, "txt", chat_export.parse_bytes(text), (), _file_hash(data))
     except ChatExportError as error:
         raise InvalidExport(str(error), error.line) from error
     authors = chat_export.participants(parsed.export.messages)
@@ -481,11 +504,11 @@ def _participants(parsed: Parsed) -> list[ParticipantJson]:
             for name, (count, first, last) in stats.items()]
 
 
-def preview(file_name: str | None, data: bytes, *, order_id: int | None = None, customer_id: int | None = None,
-            url: str | None = None) -> PreviewJson:
+def preview(file_name: str | None, data: Upload, *, order_id: int | None = None, customer_id: int | None = None,
+            url: str | None = None, max_bytes: int | None = None) -> PreviewJson:
     """``POST /api/whatsapp/imports/preview``: what the file holds and whose chat it is; writes nothing
     but the phone index (as any lookup does)."""
-    parsed = read(clean_file_name(file_name), data)
+    parsed = read(clean_file_name(file_name), data, max_bytes)
     authored = parsed.authored
     participants = _participants(parsed)
 
@@ -604,15 +627,15 @@ def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str) -> Callab
     return store
 
 
-def import_export(file_name: str | None, data: bytes, *, shop_participant: str | None,
+def import_export(file_name: str | None, data: Upload, *, shop_participant: str | None,
                   order_id: int | None = None, customer_id: int | None = None, staff: Staff | None = None,
-                  via: Via = "panel", url: str | None = None) -> ImportJson:
+                  via: Via = "panel", url: str | None = None, max_bytes: int | None = None) -> ImportJson:
     """``POST /api/whatsapp/imports``: store the export's messages once, linked like live ones.
 
     Raises :class:`InvalidExport`, :class:`UploadTooLarge`, :class:`CustomerNotIdentified`,
     :class:`ImportConflict`, ``InvalidParameter``, ``OrderNotFound``, ``CustomerNotFound``,
     ``DatabaseUnavailable`` (nothing half-done is lost: import the file again to resume)."""
-    parsed = read(clean_file_name(file_name), data)
+    parsed = read(clean_file_name(file_name), data, max_bytes)
     shop = (shop_participant or "").strip()
     names = chat_export.participants(parsed.export.messages)
     if not shop:

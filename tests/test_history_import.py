@@ -361,3 +361,35 @@ def test_rendered_exports_import_every_message_once(shop_url: str) -> None:
                                      url=shop_url)
         keys.append({r.MessageKey for r in imported(shop_url)})
     assert keys[0] == keys[1] == keys[2] and len(keys[0]) == 20
+
+
+# --- the operators' command -----------------------------------------------------------------------
+
+def test_the_operators_command_imports_a_folder_and_reports_each_file(shop_url: str, tmp_path: Path) -> None:
+    from ops.__main__ import import_chats
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / JUAN_FILE).write_bytes(JUAN)
+    (folder / "Chat de WhatsApp con +54 9 11 2222-3333.txt").write_bytes(
+        b"5/3/24, 10:00 - Cliente: hola\n5/3/24, 10:01 - FastService: hola!\n")
+    (folder / "Chat de WhatsApp con Lucía.txt").write_bytes(b"\x00\x01 binario")
+    (folder / "notas.md").write_text("no es una exportación")
+    out = io.StringIO()
+    assert import_chats(folder, "FastService", by="Operador", dry_run=True, customer_id=None, url=shop_url,
+                        out=out) == 2
+    assert imported(shop_url) == []
+    out = io.StringIO()
+    assert import_chats(folder, "FastService", by="Operador", dry_run=False, customer_id=None, url=shop_url,
+                        out=out) == 2
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("ERROR  Chat de WhatsApp con +54 9 11 2222-3333.txt") and "10, 11" in lines[0]
+    assert lines[1].startswith(f"OK     {JUAN_FILE}: cliente #1, 5 agregados")
+    assert lines[2].startswith("ERROR  Chat de WhatsApp con Lucía.txt") and "binario" in lines[2]
+    assert lines[3] == "3 archivos, 2 con error, 5 mensajes agregados."
+    row = db.read(lambda c: c.execute(sa.select(_imp)).one(), shop_url)
+    assert (row.Via, row.ImportedByName) == ("cli", "Operador")
+    out = io.StringIO()
+    import_chats(folder, "FastService", by="Operador", dry_run=False, customer_id=None, url=shop_url, out=out)
+    assert out.getvalue().splitlines()[1].startswith("YA ESTABA")
+    assert len(imported(shop_url)) == 5
