@@ -17,6 +17,7 @@ import azure.functions as func
 
 from shared import (
     agent_tools,
+    conditional,
     conversation,
     event_parsing,
     health,
@@ -52,13 +53,24 @@ def _reported(exc: Exception, where: str) -> ApiError:
     return error
 
 
-def _answer(req: func.HttpRequest, handler: Callable[[], Any]) -> func.HttpResponse:
-    """Run ``handler``; its result as JSON, or its error as RFC 9457 problem details."""
+def _answer(req: func.HttpRequest, handler: Callable[[], Any], *, cacheable: bool = False) -> func.HttpResponse:
+    """Run ``handler``; its result as JSON (``cacheable``: with an ETag, 304 when the poll has it), or its error
+    as RFC 9457 problem details."""
     try:
-        return _json(handler())
+        response = _json(handler())
+        if cacheable:
+            tag = conditional.etag(response.get_body())
+            headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+            if conditional.not_modified(req.headers.get("if-none-match"), tag):
+                return func.HttpResponse(status_code=304, headers=headers)
+            response.headers.update(headers)
+        return response
     except Exception as exc:
         error = _reported(exc, f"{req.method} {req.url.split('?')[0]}")
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
+        if isinstance(error, staff.SignInRequired):
+            headers["WWW-Authenticate"] = 'Bearer realm="fastservice-whatsapp"'
+
         return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
                                  status_code=error.status, headers=headers,
                                  mimetype="application/problem+json", charset="utf-8")
@@ -77,26 +89,39 @@ def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(OPENAPI.read_bytes(), mimetype="application/json", charset="utf-8")
 
 
-@app.route(route="whatsapp/sync", methods=["POST"])
+# Staff routes: the front end calls them with the staff member's Entra token, which App Service
+# Authentication validates (infra/); no function key in browser code, so their auth level is
+# ANONYMOUS and staff.signed_in answers 401 without a signed-in staff member (STAFF_SIGN_IN).
+STAFF_ROUTE = func.AuthLevel.ANONYMOUS
+
+
+def _for_staff(req: func.HttpRequest, handler: Callable[[staff.Staff | None], Any], *,
+               cacheable: bool = False) -> func.HttpResponse:
+    """``_answer`` for a staff route: 401 first when no staff member is signed in and sign-in is required."""
+    return _answer(req, lambda: handler(staff.signed_in(req.headers)), cacheable=cacheable)
+
+
+@app.route(route="whatsapp/sync", methods=["POST"], auth_level=STAFF_ROUTE)
 def sync_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Link the order's customer's stored messages to the order; summarize when anything is new."""
-    return _answer(req, lambda: sync.sync_order(parse_order_id(req.params.get("orderId")),
-                                                request_summary=summaries.request_summary))
+    return _for_staff(req, lambda who: sync.sync_order(parse_order_id(req.params.get("orderId")),
+                                                       request_summary=summaries.request_summary, staff=who))
 
 
-@app.route(route="whatsapp/messages/{orderId}", methods=["GET"])
+@app.route(route="whatsapp/messages/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
-    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor)."""
-    return _answer(req, lambda: conversation.order_messages(
+    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor); ETag / 304."""
+    return _for_staff(req, lambda _who: conversation.order_messages(
         parse_order_id(req.route_params.get("orderId")),
         parse_limit(req.params.get("limit"), conversation.DEFAULT_LIMIT, conversation.MAX_LIMIT),
-        req.params.get("before") or None))
+        req.params.get("before") or None), cacheable=True)
 
 
-@app.route(route="whatsapp/orders/{orderId}", methods=["GET"])
+@app.route(route="whatsapp/orders/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
-    """Customer, phone, wa.me link, latest summary and 24-hour window of an order."""
-    return _answer(req, lambda: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))))
+    """Customer, phone, wa.me link, latest summary and 24-hour window of an order; ETag / 304."""
+    return _for_staff(req, lambda _who: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))),
+                      cacheable=True)
 
 
 @app.route(route="whatsapp/quarantine/reprocess", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
@@ -114,21 +139,21 @@ def _optional_id(req: func.HttpRequest, name: str, what: str) -> int | None:
     return None if raw is None or not raw.strip() else parse_order_id(raw, name, what)
 
 
-@app.route(route="whatsapp/imports/preview", methods=["POST"])
+@app.route(route="whatsapp/imports/preview", methods=["POST"], auth_level=STAFF_ROUTE)
 def preview_whatsapp_import(req: func.HttpRequest) -> func.HttpResponse:
     """What an uploaded chat export holds (participants, counts, dates) and whose chat it is; writes nothing."""
-    return _answer(req, lambda: history_import.preview(
+    return _for_staff(req, lambda _who: history_import.preview(
         req.params.get("fileName"), req.get_body(), order_id=_optional_id(req, "orderId", "número de ticket"),
         customer_id=_optional_id(req, "customerId", "número de cliente")))
 
 
-@app.route(route="whatsapp/imports", methods=["POST"])
+@app.route(route="whatsapp/imports", methods=["POST"], auth_level=STAFF_ROUTE)
 def import_whatsapp_history(req: func.HttpRequest) -> func.HttpResponse:
-    """Import an uploaded chat export once, with the participant staff say is the shop."""
-    return _answer(req, lambda: history_import.import_export(
+    """Import an uploaded chat export once, with the participant staff say is the shop (recorded with who)."""
+    return _for_staff(req, lambda who: history_import.import_export(
         req.params.get("fileName"), req.get_body(), shop_participant=req.params.get("shopParticipant"),
         order_id=_optional_id(req, "orderId", "número de ticket"),
-        customer_id=_optional_id(req, "customerId", "número de cliente"), staff=staff.from_headers(req.headers)))
+        customer_id=_optional_id(req, "customerId", "número de cliente"), staff=who))
 
 
 @app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)

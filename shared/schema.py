@@ -16,7 +16,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 7  # 1: sql/001; 3: sql/004 (staff on WhatsAppSyncLog); 7: sql/008 (history import)
 
 Direction = Literal["inbound", "outbound"]
 """``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
@@ -171,6 +171,9 @@ sync_log = sa.Table(
     sa.Column("LastMessageId", sa.BigInteger, nullable=True),
     sa.Column("Status", sa.Unicode(20), nullable=False),
     sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    # the signed-in staff member who ran the sync (sql/004; NULL for syncs by the agent or without sign-in)
+    sa.Column("StaffId", sa.Unicode(64), nullable=True),
+    sa.Column("StaffName", sa.Unicode(200), nullable=True),
     sa.Index("IX_WhatsAppSyncLog_ReparacionId_LastSyncAt", "ReparacionId", "LastSyncAt"),
     sa.Index("IX_WhatsAppSyncLog_ClienteId_LastSyncAt", "ClienteId", "LastSyncAt"),
 )

@@ -7,6 +7,7 @@ four of its nine messages are the ones ACS delivered (same direction, minute and
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -253,8 +254,11 @@ def test_preview_then_import_through_the_api_records_who_imported(shop_url: str,
     assert imported(shop_url) == []  # a preview writes no message
 
     monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "true")
-    headers = {"x-ms-client-principal-id": "00000000-0000-0000-0000-00000000abcd",
-               "x-ms-client-principal-name": "Ana Operadora"}
+    monkeypatch.setenv("STAFF_SIGN_IN", "required")
+    claims = {"auth_typ": "aad", "claims": [{"typ": "oid", "val": "00000000-0000-0000-0000-00000000abcd"},
+                                            {"typ": "name", "val": "Ana Operadora"}]}
+    headers = {"x-ms-client-principal": base64.b64encode(json.dumps(claims).encode()).decode()}
+    assert call("imports", JUAN, {"fileName": JUAN_FILE, "shopParticipant": "FastService"})[0] == 401
     status, result = call("imports", JUAN, {"fileName": JUAN_FILE, "shopParticipant": "FastService",
                                             "orderId": "1"}, headers)
     assert status == 200 and result["addedNow"] == 5
@@ -262,7 +266,7 @@ def test_preview_then_import_through_the_api_records_who_imported(shop_url: str,
     assert (row.ImportedByStaffId, row.ImportedByName, row.Via, row.ReparacionId, row.State) == \
         ("00000000-0000-0000-0000-00000000abcd", "Ana Operadora", "panel", 1, "completed")
 
-    status, again = call("imports/preview", JUAN, {"fileName": JUAN_FILE})
+    status, again = call("imports/preview", JUAN, {"fileName": JUAN_FILE}, headers)
     assert again["previousImport"]["state"] == "completed" and again["previousImport"]["importedBy"] == "Ana Operadora"
     assert again["suggestedShopParticipant"] == "FastService"
 
