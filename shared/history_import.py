@@ -57,7 +57,7 @@ from shared.chat_export import AttachmentKind, ChatExport, ChatExportError, Chat
 from shared.errors import ApiError, CustomerNotFound, InvalidParameter
 from shared.schema import Direction
 from shared.staff import Staff
-from shared.text import iso
+from shared.text import clip, iso
 
 log = observability.logger(__name__)
 _m, _imp, _rep, _cl = schema.message, schema.history_import, schema.reparacion, schema.cliente
@@ -343,9 +343,14 @@ def _order_at(history: Sequence[_Order], at: datetime) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
+_FILE_NAME = _m.c.MediaFileName.type.length  # type: ignore[attr-defined]
+
+
 def plan(parsed: Parsed, shop: str, customer: Customer, *, live: Counter[tuple[str, datetime, str]],
          history: Sequence[_Order], chosen: _Order | None, import_id: int, now: datetime) -> Plan:
-    """The rows to store, in file order, each with its key and order; live twins left out."""
+    """The rows to store, in file order, each with its key and order; live twins left out. Only the
+    columns an import fills: the text was decoded from UTF-8, so it holds no lone surrogates, and the
+    file name is the one bounded column it fills (rows go to the database as they are)."""
     conversation = customer.phone.key if customer.phone else f"c{customer.customer_id}"
     lookback = timedelta(days=config.get_int("SYNC_LOOKBACK_DAYS"))
     seen: Counter[tuple[str, datetime, str]] = Counter()
@@ -370,16 +375,13 @@ def plan(parsed: Parsed, shop: str, customer: Customer, *, live: Counter[tuple[s
             order_id = chosen.order_id
         phone = customer.phone
         result.rows.append({
-            "MessageKey": message_key(conversation, sig, occurrence), "WhatsAppMessageId": None, "EventId": None,
-            "ReparacionId": order_id, "ClienteId": customer.customer_id,
-            "PhoneNumber": phone.e164 if phone else None, "PhoneKey": phone.key if phone else None, "Bsuid": None,
-            "MatchStatus": "matched", "MatchCandidates": None, "Direction": direction, "MessageType": message_type,
-            "Content": text, "MediaId": None, "MediaMimeType": None,
-            "MediaFileName": attachment.file_name if attachment else None,
-            "MediaCaption": text if attachment else None, "ReplyToMessageId": None, "ReactionEmoji": None,
-            "ReactionMessageId": None, "ChoiceTitle": None, "ChoicePayload": None, "ChannelId": None,
-            "WhatsAppTimestamp": at, "ReceivedAt": now, "CreatedAt": now, "RawPayload": None,
-            "RawTruncated": False, "Source": schema.IMPORT_SOURCE, "ImportId": import_id})
+            "MessageKey": message_key(conversation, sig, occurrence), "ReparacionId": order_id,
+            "ClienteId": customer.customer_id, "PhoneNumber": phone.e164 if phone else None,
+            "PhoneKey": phone.key if phone else None, "MatchStatus": "matched", "Direction": direction,
+            "MessageType": message_type, "Content": text,
+            "MediaFileName": clip(attachment.file_name, _FILE_NAME) if attachment and attachment.file_name else None,
+            "MediaCaption": text if attachment else None, "WhatsAppTimestamp": at, "ReceivedAt": now,
+            "CreatedAt": now, "RawTruncated": False, "Source": schema.IMPORT_SOURCE, "ImportId": import_id})
     return result
 
 
@@ -611,7 +613,7 @@ def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str) -> Callab
 
     def store(conn: Connection) -> list[dict[str, Any]]:
         existing = _existing(conn, [row["MessageKey"] for row in rows])
-        fresh = [state.fit(_m, row) for row in rows if row["MessageKey"] not in existing]
+        fresh = [row for row in rows if row["MessageKey"] not in existing]
         if fresh:
             try:
                 with conn.begin_nested():
