@@ -14,6 +14,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import azure.functions as func
 import pytest
@@ -397,3 +398,18 @@ def test_the_operators_command_imports_a_folder_and_reports_each_file(shop_url: 
     import_chats(folder, "FastService", by="Operador", dry_run=False, customer_id=None, url=shop_url, out=out)
     assert out.getvalue().splitlines()[1].startswith("YA ESTABA")
     assert len(imported(shop_url)) == 5
+
+
+def test_imported_history_never_opens_the_24_hour_window(db_url: str) -> None:
+    """Meta's window counts messages to the business number; an export may come from another phone."""
+    from shared import reply_context
+
+    now = datetime.now(UTC)
+    assert demo.load(db_url, now=now)
+    local = now.astimezone(ZoneInfo(chat_export.TIME_ZONE))
+    line = f"{local:%d/%m/%y, %H:%M} - Sofía Martínez: ¿está lista?\n{local:%d/%m/%y, %H:%M} - Taller: sí\n"
+    history_import.import_export("Chat de WhatsApp con +54 9 11 4444-3333.txt", line.encode(),
+                                 shop_participant="Taller", order_id=8, url=db_url)
+    assert len(imported(db_url)) == 2
+    context = reply_context.for_order(8, db_url)
+    assert context.window.open is False and context.window.last_inbound_at is None
