@@ -104,9 +104,28 @@ def _text(obj: Any, field: str) -> str | None:
 
 
 def _identifier(value: str | None) -> str | None:
-    if value is None or len(value) <= _MAX_ID:
-        return value
-    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+    """An identifier kept exactly: as sent when it fits its column and every database accepts it,
+    else a digest of all of it. Never cleaned: ids that differ only in lone UTF-16 surrogates (which
+    :func:`clean_text` would turn into the same U+FFFD) stay two ids."""
+    if value is None:
+        return None
+    try:
+        encoded = value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: no database stores them, so the digest stands in
+        encoded = value.encode("utf-8", "surrogatepass")
+        return "sha256:" + hashlib.sha256(encoded).hexdigest()
+    return value if len(value) <= _MAX_ID else "sha256:" + hashlib.sha256(encoded).hexdigest()
+
+
+def _id(obj: Any, field: str) -> str | None:
+    """An identifier field (see :func:`_identifier`): a string or number, not blank."""
+    if not isinstance(obj, dict):
+        return None
+    value = obj.get(field)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return _identifier(text) if text.strip() else None
 
 
 def _timestamp(*candidates: Any) -> datetime:
@@ -151,7 +170,7 @@ def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:
     channel = _text(data, "channelType")
     if channel is not None and channel.lower() != "whatsapp":
         raise MalformedEvent("canal no soportado (channelType distinto de whatsapp)")
-    event_id = _identifier(_text(envelope, "id"))
+    event_id = _id(envelope, "id")
     if event_type == RECEIVED:
         return _received(envelope, data, event_id)
     if event_type == STATUS_UPDATED:
@@ -167,13 +186,13 @@ def _check_channel(channel_id: str | None, field: str) -> None:
 
 
 def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> ReceivedMessage:
-    channel_id = _text(data, "to")
+    channel_id = _id(data, "to")
     _check_channel(channel_id, "to")
     sender = _text(data, "from")
-    sender_bsuid = _identifier(_text(data, "fromBSUID"))
+    sender_bsuid = _id(data, "fromBSUID")
     if sender is None and sender_bsuid is None:
         raise MalformedEvent("sin remitente (data.from y data.fromBSUID vacíos)")
-    message_id = _identifier(_text(data, "messageId"))
+    message_id = _id(data, "messageId")
     if message_id:
         key = f"msg:{message_id}"
     elif event_id:
@@ -189,18 +208,18 @@ def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | No
         event_id=event_id or "",
         message_key=key,
         message_id=message_id,
-        channel_id=_identifier(channel_id),
+        channel_id=channel_id,
         sender=sender,
         sender_bsuid=sender_bsuid,
         message_type=(_text(data, "messageType") or "unknown").lower()[:50],
         content=_text(data, "content"),
-        media_id=_identifier(_text(media, "id")),
+        media_id=_id(media, "id"),
         media_mime_type=_text(media, "mimeType"),
         media_file_name=_text(media, "fileName"),
         media_caption=_text(media, "caption"),
-        reply_to_message_id=_identifier(_text(context, "id")),
+        reply_to_message_id=_id(context, "id"),
         reaction_emoji=_text(reaction, "emoji"),
-        reaction_message_id=_identifier(_text(reaction, "messageId")),
+        reaction_message_id=_id(reaction, "messageId"),
         choice_title=title,
         choice_payload=payload,
         timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
@@ -224,8 +243,8 @@ def _choice(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _status(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> DeliveryStatus:
-    _check_channel(_text(data, "from"), "from")  # a status comes *from* the shop's channel
-    message_id = _identifier(_text(data, "messageId"))
+    _check_channel(_id(data, "from"), "from")  # a status comes *from* the shop's channel
+    message_id = _id(data, "messageId")
     if message_id is None:
         raise MalformedEvent("estado sin data.messageId")
     status = _text(data, "status")
@@ -240,7 +259,7 @@ def _status(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None
         error_code=_text(error, "channelCode"),
         error_message=_text(error, "channelMessage"),
         recipient=_text(data, "to"),
-        recipient_bsuid=_identifier(_text(data, "toBSUID")),
+        recipient_bsuid=_id(data, "toBSUID"),
         timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
     )
 

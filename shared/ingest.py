@@ -39,7 +39,7 @@ class IngestResult:
 
 def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResult:
     """Store one Event Grid envelope (Event Grid schema)."""
-    event_id = str(envelope.get("id")) if isinstance(envelope, dict) else "-"
+    event_id = observability.safe_id(envelope.get("id")) if isinstance(envelope, dict) else "-"
     try:
         parsed = parse(envelope)
     except MalformedEvent as exc:
@@ -76,7 +76,7 @@ def _write_received(message: ReceivedMessage, url: str | None) -> IngestResult:
 
 def _quarantine(envelope: Any, reason: str, url: str | None) -> IngestResult:
     new = db.write(lambda conn: store.quarantine(conn, envelope, reason), url)
-    event_id = envelope.get("id") if isinstance(envelope, dict) else None
+    event_id = observability.safe_id(envelope.get("id") if isinstance(envelope, dict) else None)
     log.warning("event %s quarantined%s: %s", event_id, "" if new else " (again)", reason)
     return IngestResult("quarantined", reason=reason)
 
