@@ -126,7 +126,10 @@ async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
     An error is *returned* as ``{"error": {"status", "detail"}}``, never raised: the host
     answers a raised exception with a generic "An error occurred invoking ..." that hides
     the reason, and the agent needs the Spanish ``detail`` to act (fix the ticket number,
-    retry later...).
+    retry later...). That includes a missing argument: azure-functions' MCP wrapper passes
+    only the arguments the call carries, as the model wrote them, so every tool parameter
+    has a default (``None`` where the schema says required) and ``shared/`` answers "Falta
+    el parámetro ..." instead of Python raising before this runs.
     """
     try:
         body = await asyncio.to_thread(fn, **arguments)
@@ -146,8 +149,8 @@ async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
                        is_required=False)
 @app.mcp_tool_property(arg_name="limit", description="Cuántos mensajes, los más recientes (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
-async def get_whatsapp_messages(phoneNumber: str = "", orderId: int = 0, customerId: int = 0,
-                                limit: int = 20) -> str:
+async def get_whatsapp_messages(phoneNumber: str | None = None, orderId: int | None = None,
+                                customerId: int | None = None, limit: int | None = None) -> str:
     """Read the stored WhatsApp messages of a customer: by phone number (any format staff type), by order id or
     by customer id. Returns {messages: [{id, at (UTC), from: "cliente"|"taller", type, text, media, replyTo,
     reaction, choice, delivery}], olderMessages}, oldest first. Use it to see what was actually said; for a
@@ -158,8 +161,8 @@ async def get_whatsapp_messages(phoneNumber: str = "", orderId: int = 0, custome
 
 @app.mcp_tool()
 @app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
-                       property_type=INTEGER)
-async def sync_whatsapp_messages(orderId: int) -> str:
+                       property_type=INTEGER, is_required=True)
+async def sync_whatsapp_messages(orderId: int | None = None) -> str:
     """Bring an order's WhatsApp conversation up to date: links the customer's stored messages to the order
     and writes a fresh summary when something is new. Returns {messagesReceived, lastSyncAt, summaryGenerated,
     summaryError, status}. Use it before get_whatsapp_summary when the summary may be stale."""
@@ -168,8 +171,8 @@ async def sync_whatsapp_messages(orderId: int) -> str:
 
 @app.mcp_tool()
 @app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
-                       property_type=INTEGER)
-async def get_whatsapp_summary(orderId: int) -> str:
+                       property_type=INTEGER, is_required=True)
+async def get_whatsapp_summary(orderId: int | None = None) -> str:
     """The latest AI summary of an order's WhatsApp conversation ('WhatsApp Resumen') and what happened since.
     Returns {customer, summary: {text, createdAt, messageCount}, hasNewMessages, unlinkedMessages (messages of
     the customer no order holds yet: sync_whatsapp_messages takes them), lastSyncAt, canReplyFreely (the 24-hour
@@ -180,7 +183,7 @@ async def get_whatsapp_summary(orderId: int) -> str:
 @app.mcp_tool()
 @app.mcp_tool_property(arg_name="limit", description="Cuántas órdenes como máximo (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
-async def list_orders_awaiting_reply(limit: int = 20) -> str:
+async def list_orders_awaiting_reply(limit: int | None = None) -> str:
     """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer, the longest
     waiting first. Returns {orders: [{orderId, customer, waitingSince (UTC), orderOpen, lastMessage}]}."""
     return await _tool(agent_tools.orders_awaiting_reply, limit=limit)

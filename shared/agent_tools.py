@@ -57,6 +57,18 @@ def _int(value: Any, name: str, what: str) -> int | None:
     return parse_order_id(str(value), name, what)
 
 
+def _phone_text(value: Any) -> str | None:
+    """The ``phoneNumber`` argument: text (or a whole number, as a model may write digits), else an error."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidParameter("phoneNumber", "phoneNumber no es un número de teléfono válido: mandalo como texto, "
+                                              "por ejemplo \"11 5555-1234\".")
+    return value.strip() or None
+
+
 def _limit(value: Any, default: int = 20) -> int:
     return conversation.parse_limit(None if value is None else str(value), default, MAX_TOOL_LIMIT)
 
@@ -67,7 +79,7 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
     count = _limit(limit)
     order = _int(order_id, "orderId", "número de ticket")
     customer = _int(customer_id, "customerId", "número de cliente")
-    phone = str(phone_number).strip() if phone_number not in (None, "") else None
+    phone = _phone_text(phone_number)
     if sum(x is not None for x in (phone, order, customer)) != 1:
         raise InvalidParameter("phoneNumber", "Indicá exactamente uno: phoneNumber, orderId o customerId.")
     if order is not None:
