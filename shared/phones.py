@@ -141,7 +141,7 @@ def _is_ascii_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-_SPACED_DASH = re.compile(r"\s+-\s+")
+_SPACED_DASH = re.compile(r"(?<!\s)\s+-\s+")  # starts only at a run's first space: linear, not quadratic
 
 
 _Memo = dict[tuple[str, str], list[phonenumbers.PhoneNumber]]
