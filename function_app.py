@@ -18,7 +18,7 @@ import azure.functions as func
 from shared import (
     agent_tools,
     conversation,
-    events,
+    envelopes,
     health,
     identity,
     ingest,
@@ -197,6 +197,10 @@ gc.freeze()
 
 @app.event_grid_trigger(arg_name="event")
 def ingest_whatsapp_event(event: func.EventGridEvent, context: func.Context) -> None:
-    """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver."""
+    """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver.
+
+    ``event`` is a ``func.CloudEvent`` when the subscription delivers CloudEvents 1.0 (the worker's
+    converter decides by the body, and the indexer accepts only one class as the annotation);
+    ``envelopes.envelope_of`` reads both."""
     observability.bind(context.invocation_id)
-    ingest.ingest_event(events.envelope_of(event))
+    ingest.ingest_event(envelopes.envelope_of(event))

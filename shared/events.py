@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from shared import config
+from shared import config, envelopes
 
 # The event types as azure-eventgrid's ``SystemEventNames`` spells them (tests/test_ingest.py
 # checks they agree); written out because importing that SDK costs the worker's cold start
@@ -32,6 +32,10 @@ STATUS_RANK: Final[dict[str, int]] = {"sent": 1, "delivered": 2, "read": 3, "fai
 """Delivery statuses only move forward; ``Failed`` is final and keeps Meta's error."""
 
 _MAX_ID = 90  # longer ids are replaced by their digest so keys fit their columns
+TEXT_MAX_CHARS: Final = 4096
+"""WhatsApp's longest text message; a longer ``content`` is stored cut to it (and flagged)."""
+CAPTION_MAX_CHARS: Final = 1024
+"""WhatsApp's longest media caption; likewise."""
 
 
 class MalformedEvent(Exception):
@@ -67,6 +71,8 @@ class ReceivedMessage:
     timestamp: datetime
     raw: str
     raw_truncated: bool
+    text_truncated: bool = False
+    """``content`` or ``media_caption`` was longer than WhatsApp allows and was cut to it."""
 
 
 @dataclass(frozen=True)
@@ -160,9 +166,13 @@ def bounded_raw(envelope: dict[str, Any]) -> tuple[str, bool]:
 
 
 def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:
-    """Read one Event Grid envelope; raise :class:`MalformedEvent` for poison."""
+    """Read one envelope (Event Grid schema or CloudEvents 1.0); raise :class:`MalformedEvent` for poison.
+    The raw payload kept is the envelope as it arrived."""
     if not isinstance(envelope, dict):
         raise MalformedEvent("el evento no es un objeto JSON")
+    if envelopes.too_deep(envelope):
+        raise MalformedEvent(f"JSON anidado a más de {envelopes.MAX_DEPTH} niveles")
+    raw_envelope, envelope = envelope, envelopes.grid_view(envelope)
     event_type = envelope.get("eventType")
     data = envelope.get("data")
     if not isinstance(data, dict):
@@ -172,7 +182,7 @@ def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:
         raise MalformedEvent("canal no soportado (channelType distinto de whatsapp)")
     event_id = _id(envelope, "id")
     if event_type == RECEIVED:
-        return _received(envelope, data, event_id)
+        return _received(envelope, data, event_id, raw_envelope)
     if event_type == STATUS_UPDATED:
         return _status(envelope, data, event_id)
     raise MalformedEvent("tipo de evento no soportado")
@@ -185,7 +195,8 @@ def _check_channel(channel_id: str | None, field: str) -> None:
         raise MalformedEvent(f"evento de otro canal (data.{field} no es WHATSAPP_CHANNEL_ID)")
 
 
-def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> ReceivedMessage:
+def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None,
+              raw_envelope: dict[str, Any]) -> ReceivedMessage:
     channel_id = _id(data, "to")
     _check_channel(channel_id, "to")
     sender = _text(data, "from")
@@ -203,7 +214,9 @@ def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | No
     context = data.get("context") if isinstance(data.get("context"), dict) else {}
     reaction = data.get("reaction") if isinstance(data.get("reaction"), dict) else {}
     title, payload = _choice(data)
-    raw, truncated = bounded_raw(envelope)
+    content, content_cut = _cut(_text(data, "content"), TEXT_MAX_CHARS)
+    caption, caption_cut = _cut(_text(media, "caption"), CAPTION_MAX_CHARS)
+    raw, truncated = bounded_raw(raw_envelope)
     return ReceivedMessage(
         event_id=event_id or "",
         message_key=key,
@@ -212,11 +225,11 @@ def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | No
         sender=sender,
         sender_bsuid=sender_bsuid,
         message_type=(_text(data, "messageType") or "unknown").lower()[:50],
-        content=_text(data, "content"),
+        content=content,
         media_id=_id(media, "id"),
         media_mime_type=_text(media, "mimeType"),
         media_file_name=_text(media, "fileName"),
-        media_caption=_text(media, "caption"),
+        media_caption=caption,
         reply_to_message_id=_id(context, "id"),
         reaction_emoji=_text(reaction, "emoji"),
         reaction_message_id=_id(reaction, "messageId"),
@@ -225,7 +238,15 @@ def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | No
         timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
         raw=raw,
         raw_truncated=truncated,
+        text_truncated=content_cut or caption_cut,
     )
+
+
+def _cut(text: str | None, limit: int) -> tuple[str | None, bool]:
+    """``text`` cut to ``limit`` characters (WhatsApp counts characters), and whether it was."""
+    if text is None or len(text) <= limit:
+        return text, False
+    return text[:limit], True
 
 
 def _choice(data: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -262,17 +283,3 @@ def _status(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None
         recipient_bsuid=_id(data, "toBSUID"),
         timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
     )
-
-
-def envelope_of(event: Any) -> dict[str, Any]:
-    """The Event Grid envelope of a ``func.EventGridEvent`` (what :func:`parse` reads)."""
-    event_time = event.event_time
-    return {
-        "id": event.id,
-        "topic": event.topic,
-        "subject": event.subject,
-        "eventType": event.event_type,
-        "eventTime": event_time.isoformat() if isinstance(event_time, datetime) else event_time,
-        "dataVersion": event.data_version,
-        "data": event.get_json(),
-    }
