@@ -89,6 +89,16 @@ def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
         req.params.get("before") or None))
 
 
+# --- issue 13: a long message read whole (a page shortens texts past conversation.PREVIEW_CHARS) ----
+
+@app.route(route="whatsapp/messages/{orderId}/{messageId}", methods=["GET"])
+def read_whatsapp_message(req: func.HttpRequest) -> func.HttpResponse:
+    """One message of the order with its whole text."""
+    return _answer(req, lambda: conversation.message_whole(
+        parse_order_id(req.route_params.get("messageId"), "messageId", "id de mensaje"),
+        parse_order_id(req.route_params.get("orderId"))))
+
+
 @app.route(route="whatsapp/orders/{orderId}", methods=["GET"])
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Customer, phone, wa.me link, latest summary and 24-hour window of an order."""
@@ -178,6 +188,17 @@ async def get_whatsapp_summary(orderId: int | None = None) -> str:
     the customer no order holds yet: sync_whatsapp_messages takes them), lastSyncAt, canReplyFreely (the 24-hour
     window is open), replyWindowUntil, waMeUrl}. No summary yet means nothing was summarized."""
     return await _tool(agent_tools.get_summary, order_id=orderId)
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="messageId", description="El id del mensaje (el campo id de get_whatsapp_messages).",
+                       property_type=INTEGER, is_required=True)
+async def get_whatsapp_message(messageId: int | None = None) -> str:
+    """One stored WhatsApp message with its whole text. get_whatsapp_messages shows at most 500 characters of
+    each text; a shortened one ends in "[recortado: ...]": ask for it here by its id. Returns {id, at, from,
+    type, text, media, replyTo, reaction, choice, delivery, cutOnArrival (longer than WhatsApp allows: stored
+    cut to 4,096 characters)}."""
+    return await _tool(agent_tools.get_message, message_id=messageId)
 
 
 @app.mcp_tool()

@@ -18,6 +18,11 @@ from shared.events import STATUS_RANK
 
 _m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status
 MAX_TOOL_LIMIT = 100
+TOOL_PREVIEW_CHARS = 500
+"""Longest text a tool's list shows of one message; ``get_whatsapp_message`` gives it whole."""
+TOOL_BUDGET_BYTES = 65_536
+"""Largest list of messages a tool answers, as UTF-8 JSON (fewer, newest kept, when more would not fit)."""
+SHORTENED = " [recortado: get_whatsapp_message con su id lo trae completo]"
 
 
 class CustomerNotFound(ApiError):
@@ -44,9 +49,11 @@ def compact(value: dict[str, Any]) -> dict[str, Any]:
 
 def _tool_message(message: dict[str, Any]) -> dict[str, Any]:
     status = message["status"]
+    text = message["text"] + SHORTENED if message["textShortened"] else message["text"]
     return compact({"id": message["id"], "at": message["timestamp"],
                     "from": "cliente" if message["direction"] == "inbound" else "taller",
-                    "type": message["type"], "text": message["text"], "media": message["media"],
+                    "type": message["type"], "text": text, "media": message["media"],
+                    "cutOnArrival": message["textCutOnArrival"] or None,
                     "replyTo": message["replyTo"], "reaction": message["reaction"], "choice": message["choice"],
                     "delivery": status and {"state": status["state"], "errorCode": status["errorCode"]}})
 
@@ -83,7 +90,8 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
     if sum(x is not None for x in (phone, order, customer)) != 1:
         raise InvalidParameter("phoneNumber", "Indicá exactamente uno: phoneNumber, orderId o customerId.")
     if order is not None:
-        page = conversation.order_messages(order, count, None, url)
+        page = conversation.order_messages(order, count, None, url, preview=TOOL_PREVIEW_CHARS,
+                                           budget=TOOL_BUDGET_BYTES)
         return {"orderId": order, "messages": [_tool_message(m) for m in page["messages"]],
                 "olderMessages": page["nextCursor"] is not None}
 
@@ -102,11 +110,18 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
                                                       "incluí el código de área (por ejemplo 11 5555-1234).")
         bsuids = identity.bsuids_of_keys(conn, keys)
         whose = sa.or_(_m.c.PhoneKey.in_(keys), _m.c.Bsuid.in_(bsuids)) if bsuids else _m.c.PhoneKey.in_(keys)
-        page = conversation.page(conn, whose, count, None)
+        page = conversation.page(conn, whose, count, None, preview=TOOL_PREVIEW_CHARS, budget=TOOL_BUDGET_BYTES)
         return {"messages": [_tool_message(m) for m in page["messages"]],
                 "olderMessages": page["nextCursor"] is not None}
 
     return db.read(read, url)
+
+
+def get_message(message_id: Any, url: str | None = None) -> dict[str, Any]:
+    """One message with its whole text (a list shows at most ``TOOL_PREVIEW_CHARS`` of each)."""
+    number = parse_order_id(str(message_id) if message_id is not None else None, "messageId", "id de mensaje")
+    whole = conversation.message_whole(number, None, url)["message"]
+    return _tool_message(whole)
 
 
 def sync_order(order_id: Any, url: str | None = None) -> dict[str, Any]:
