@@ -34,7 +34,9 @@ import sqlalchemy as sa
 from azure.functions import meta
 from azure.functions.eventgrid import EventGridEventInConverter
 
-from shared import acs_events, agent_tools, config, conversation, db, envelopes, events, ingest, schema, summaries
+from devkit import acs_events
+from shared import agent_tools, config, conversation, db, envelopes, ingest, schema, summaries
+from shared import event_parsing as events
 
 JUAN = "5491155551234"
 HOSTILE_UNITS = ["1.", "$1.", "1,", "9.9,", "ars 1.", "1 ", " " * 7 + "-", "12/", "3 de ", "¿1.?", "<\n>"]
@@ -82,7 +84,7 @@ class Phase:
 
     def _through_worker(self, body: Any) -> None:
         event = EventGridEventInConverter.decode(meta.Datum(json.dumps(body), "json"), trigger_metadata={})
-        from localrunner.host import InvocationContext
+        from localrunner.functions import InvocationContext
 
         self.function(event=event, context=InvocationContext("ingest_whatsapp_event"))
 

@@ -1,4 +1,7 @@
-"""Reading conversations: an order's messages page by page, as the API and the tools show them.
+"""Reading conversations: messages page by page, as the API and the tools show them.
+
+Also the one reading of a stored message as a line of text (:func:`message_text`), which
+the summaries and the agent's previews share, so both name an attachment the same way.
 
 Answers have a size budget, so no message, however long, makes a page too big for the panel or
 a tool answer too big for the agent: a text longer than the page's preview is shortened, ending
@@ -13,25 +16,30 @@ import base64
 import binascii
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, schema
-from shared.errors import ApiError, InvalidParameter, OrderNotFound, parse_bounded_int
+from shared import db, orders, params, schema
+from shared.errors import ApiError, InvalidParameter, OrderNotFound
+from shared.schema import Direction
+from shared.text import iso
 
 _m = schema.message
 _st = schema.message_status
-_rep = schema.reparacion
 
 MEDIA_TYPES = frozenset({"image", "document", "video", "audio", "sticker"})
 MAX_LIMIT = 200
+PLACEHOLDERS = {"image": "imagen", "document": "documento", "video": "video", "audio": "audio",
+                "sticker": "sticker", "reaction": "reacción", "interactive": "respuesta a botones",
+                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado"}
+"""How a message without text reads in one line of text (Spanish: summaries and tool previews show it)."""
+DEFAULT_LIMIT = 50
 PREVIEW_CHARS = 1000
 """Longest text a page of the staff API shows of one message (WhatsApp allows 4,096)."""
 PAGE_BUDGET_BYTES = 1_048_576
-"""Largest page of the staff API, as UTF-8 JSON: 200 messages of WhatsApp's longest text and caption
-in any script fit with the previews; a page that would not holds fewer messages."""
+"""Largest page of the staff API, as UTF-8 JSON; a page that would pass it holds fewer messages."""
 MARKER = "…"
 
 _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _m.c.Content,
@@ -41,12 +49,6 @@ _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _
             _st.c.ErrorMessage)
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
-_ORDER_EXISTS = sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == sa.bindparam("order"))
-
-
-def iso(value: datetime | None) -> str | None:
-    """A stored (naive UTC) time as ISO 8601 with ``Z``."""
-    return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
 
 def shorten(text: str | None, limit: int | None) -> tuple[str | None, bool]:
@@ -56,7 +58,7 @@ def shorten(text: str | None, limit: int | None) -> tuple[str | None, bool]:
     return text[:limit - len(MARKER)] + MARKER, True
 
 
-def message_dto(row: Any, preview: int | None = PREVIEW_CHARS) -> dict[str, Any]:
+def message_dto(row: Any, preview: int | None = PREVIEW_CHARS) -> MessageJson:
     """One message as the API shows it (camelCase); its text shortened to ``preview`` characters
     (``None``: whole)."""
     text, shortened = shorten(row.Content, preview)
@@ -68,7 +70,7 @@ def message_dto(row: Any, preview: int | None = PREVIEW_CHARS) -> dict[str, Any]
                 if row.ReactionEmoji or row.ReactionMessageId else None)
     choice = ({"title": row.ChoiceTitle, "payload": row.ChoicePayload}
               if row.ChoiceTitle or row.ChoicePayload else None)
-    status = None
+    status: StatusJson | None = None
     if row.Direction == "outbound" and row.Status:
         status = {"state": row.Status, "at": iso(row.StatusAt), "errorCode": row.ErrorCode,
                   "errorMessage": row.ErrorMessage}
@@ -77,6 +79,58 @@ def message_dto(row: Any, preview: int | None = PREVIEW_CHARS) -> dict[str, Any]
             "textCutOnArrival": bool(row.TextTruncated), "timestamp": iso(row.WhatsAppTimestamp),
             "receivedAt": iso(row.ReceivedAt), "media": media, "replyTo": row.ReplyToMessageId,
             "reaction": reaction, "choice": choice, "status": status}
+
+
+class StatusJson(TypedDict):
+    state: str
+    at: str | None
+    errorCode: str | None
+    errorMessage: str | None
+
+
+class MessageJson(TypedDict):
+    id: int
+    whatsappMessageId: str | None
+    direction: Direction
+    type: str
+    text: str | None
+    textShortened: bool
+    """``text`` is shortened (ends in "…"); the message read alone has all of it."""
+    textCutOnArrival: bool
+    """The text or caption was longer than WhatsApp allows and was stored cut to it."""
+    timestamp: str | None
+    receivedAt: str | None
+    media: dict[str, Any] | None
+    replyTo: str | None
+    reaction: dict[str, Any] | None
+    choice: dict[str, Any] | None
+    status: StatusJson | None
+"""One message as the API shows it (``Message`` in the OpenAPI document); the tools read it too."""
+
+
+class Page(TypedDict):
+    messages: list[MessageJson]
+    nextCursor: str | None
+
+
+class OrderPage(Page):
+    orderId: int
+
+
+def message_text(message_type: str, content: str | None, *, file_name: str | None = None,
+                 caption: str | None = None, choice: str | None = None, emoji: str | None = None) -> str:
+    """A stored message as one line of readable text, media as placeholders (``[imagen: foto.jpg] caption``).
+
+    The summaries' lines and the agent tools' previews both read messages through this."""
+    if message_type == "text" or (content and message_type not in PLACEHOLDERS):
+        return content or ""
+    kind = PLACEHOLDERS.get(message_type, message_type)
+    if message_type == "reaction":
+        return f"[{kind} {emoji or ''}]".replace(" ]", "]")
+    if choice:
+        return f"[{kind}: {choice}]"
+    label = f"[{kind}: {file_name}]" if file_name else f"[{kind}]"
+    return f"{label} {caption}" if caption else label
 
 
 def encode_cursor(timestamp: datetime, message_id: int) -> str:
@@ -97,18 +151,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
                                          "anterior.") from exc
 
 
-def parse_limit(raw: str | None, default: int = 50, maximum: int = MAX_LIMIT) -> int:
-    """A ``limit`` query parameter from 1 to ``maximum``, or :class:`InvalidParameter`."""
-    return parse_bounded_int(raw, "limit", 1, maximum, default)
-
-
 def json_size(value: Any) -> int:
     """Bytes of ``value`` as UTF-8 JSON, as the answers are written."""
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None, *,
-         preview: int = PREVIEW_CHARS, budget: int = PAGE_BUDGET_BYTES) -> dict[str, Any]:
+         preview: int = PREVIEW_CHARS, budget: int = PAGE_BUDGET_BYTES) -> Page:
     """A page of messages matching ``where``: the newest ``limit`` before the cursor, oldest first,
     each text shortened to ``preview``, the whole within ``budget`` bytes (fewer messages if need be)."""
     query = sa.select(*_COLUMNS).select_from(_WITH_STATUS).where(where)
@@ -119,7 +168,7 @@ def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: st
     rows = conn.execute(query.order_by(_m.c.WhatsAppTimestamp.desc(), _m.c.Id.desc()).limit(limit + 1)).all()
     older = len(rows) > limit
     rows = rows[:limit]
-    messages: list[dict[str, Any]] = []
+    messages: list[MessageJson] = []
     spent = 200  # room for the page's other fields
     for row in rows:  # newest first: what does not fit is the oldest, left to the next page
         dto = message_dto(row, preview)
@@ -133,17 +182,17 @@ def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: st
     return {"messages": messages[::-1], "nextCursor": cursor}
 
 
-def order_messages(order_id: int, limit: int = 50, before: str | None = None, url: str | None = None, *,
-                   preview: int = PREVIEW_CHARS, budget: int = PAGE_BUDGET_BYTES) -> dict[str, Any]:
+def order_messages(order_id: int, limit: int = DEFAULT_LIMIT, before: str | None = None,
+                   url: str | None = None, *, preview: int = PREVIEW_CHARS,
+                   budget: int = PAGE_BUDGET_BYTES) -> OrderPage:
     """``GET /api/whatsapp/messages/{orderId}``: the order's conversation, newest page first."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParameter("limit", f"limit debe ser un número entre 1 y {MAX_LIMIT}.")
+    params.in_range(limit, "limit", 1, MAX_LIMIT)
 
-    def read(conn: Connection) -> dict[str, Any]:
-        if conn.execute(_ORDER_EXISTS, {"order": order_id}).first() is None:
+    def read(conn: Connection) -> OrderPage:
+        if not orders.exists(conn, order_id):
             raise OrderNotFound(order_id)
-        return {"orderId": order_id, **page(conn, _m.c.ReparacionId == order_id, limit, before, preview=preview,
-                                            budget=budget)}
+        found = page(conn, _m.c.ReparacionId == order_id, limit, before, preview=preview, budget=budget)
+        return {"orderId": order_id, "messages": found["messages"], "nextCursor": found["nextCursor"]}
 
     return db.read(read, url)
 
@@ -158,12 +207,17 @@ class MessageNotFound(ApiError):
         super().__init__(f"No existe el mensaje {message_id}{where}. Revisá el id que vino en la lista de mensajes.")
 
 
-def message_whole(message_id: int, order_id: int | None = None, url: str | None = None) -> dict[str, Any]:
+class OneMessage(TypedDict):
+    orderId: int | None
+    message: MessageJson
+
+
+def message_whole(message_id: int, order_id: int | None = None, url: str | None = None) -> OneMessage:
     """One message with its whole text (``GET /api/whatsapp/messages/{orderId}/{messageId}``, the
     ``get_whatsapp_message`` tool): how a text shortened in a page is read. ``order_id`` scopes it."""
 
-    def read(conn: Connection) -> dict[str, Any]:
-        if order_id is not None and conn.execute(_ORDER_EXISTS, {"order": order_id}).first() is None:
+    def read(conn: Connection) -> OneMessage:
+        if order_id is not None and not orders.exists(conn, order_id):
             raise OrderNotFound(order_id)
         where = _m.c.Id == message_id
         if order_id is not None:
@@ -171,7 +225,6 @@ def message_whole(message_id: int, order_id: int | None = None, url: str | None 
         row = conn.execute(sa.select(*_COLUMNS).select_from(_WITH_STATUS).where(where)).first()
         if row is None:
             raise MessageNotFound(order_id, message_id)
-        return {"orderId": order_id, "message": message_dto(row, None)} if order_id is not None else \
-            {"message": message_dto(row, None)}
+        return {"orderId": order_id, "message": message_dto(row, None)}
 
     return db.read(read, url)

@@ -11,10 +11,15 @@ deletes fail. Joins are by id; a dangling id simply stops matching.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
 SCHEMA_VERSION = 2
+
+Direction = Literal["inbound", "outbound"]
+"""``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
 
 metadata = sa.MetaData()
 legacy = sa.MetaData()  # created only in the embedded database
@@ -112,7 +117,7 @@ WHATSAPP_RESUMEN_DESCRIPCION = "Resumen de conversación de WhatsApp generado po
 message = sa.Table(
     "WhatsAppMessage", metadata,
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
-    # identity used for exactly-once storage; see shared/events.py for how it is derived
+    # identity used for exactly-once storage; see shared/event_parsing.py for how it is derived
     sa.Column("MessageKey", Identifier(200), nullable=False),
     sa.Column("WhatsAppMessageId", Identifier(100), nullable=True),
     sa.Column("EventId", Identifier(100), nullable=True),

@@ -10,7 +10,9 @@ import anyio
 import pytest
 import sqlalchemy as sa
 
-from shared import acs_events, agent_tools, conversation, db, events, ingest, schema
+from devkit import acs_events
+from shared import agent_tools, conversation, db, ingest, schema
+from shared import event_parsing as events
 from tests.conftest import function
 
 JUAN = "5491155551234"  # the demo's Juan Pérez: his messages go to order 1

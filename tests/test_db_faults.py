@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from shared import acs_events, db, health, ingest, retry, schema
+from devkit import acs_events
+from shared import db, health, ingest, retry, schema
 
 JUAN = "5491155551234"
 

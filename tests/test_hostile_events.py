@@ -14,7 +14,9 @@ from azure.functions.eventgrid import EventGridEventInConverter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import acs_events, config, db, envelopes, events, ingest, schema
+from devkit import acs_events
+from shared import config, db, envelopes, ingest, schema
+from shared import event_parsing as events
 from tests.conftest import Context, example, example_names, function
 
 JUAN = "5491155551234"

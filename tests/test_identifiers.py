@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import acs_events, db, events, ingest, observability, schema
+from devkit import acs_events
+from shared import db, ingest, observability, schema
+from shared import event_parsing as events
 
 JUAN = "5491155551234"
 
