@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -124,3 +127,28 @@ def test_phone_fields_are_read_in_bounded_time() -> None:
     assert phones.parse_phones("1" + " " * 10_000 + "-").reason == "texto demasiado largo para ser un teléfono"
     assert phones._SPACED_DASH.split("1" + " " * 150 + "x") == ["1" + " " * 150 + "x"]
     assert phones._SPACED_DASH.split("11 5555 1234   -  4555 1234") == ["11 5555 1234", "4555 1234"]
+
+
+def _module_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """Every compiled pattern a module of shared/ holds at module level."""
+    found = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "shared").glob("*.py")):
+        module = importlib.import_module(f"shared.{path.stem}")
+        found += [(f"{path.stem}.{name}", value) for name, value in vars(module).items()
+                  if isinstance(value, re.Pattern) and isinstance(value.pattern, str)]
+    return found
+
+
+_HOSTILE_ALPHABETS = ["1.", "1,", "1 ", " -", "$1.", "ars 1", "12/", "1 de ", "a ", "aa", "\u202f1", "[1/1/1, 1:1"]
+
+
+@pytest.mark.parametrize(("name", "pattern"), _module_patterns(), ids=lambda v: v if isinstance(v, str) else "")
+def test_no_pattern_in_shared_backtracks_on_hostile_text(name: str, pattern: re.Pattern[str]) -> None:
+    """Every regular expression of shared/, searched over 16 times the text, takes about 16 times as long
+    (best of 3, 4x margin): none re-scans a run from each of its positions."""
+    for unit in _HOSTILE_ALPHABETS:
+        small = unit * (512 // len(unit))
+        large = unit * (8192 // len(unit))
+        ratio = (_best_of(lambda t=large: list(pattern.finditer(t)), 3)  # type: ignore[misc]
+                 / max(_best_of(lambda t=small: list(pattern.finditer(t)), 3), 1e-6))  # type: ignore[misc]
+        assert ratio < 64, (name, unit, ratio)
