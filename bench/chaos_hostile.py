@@ -51,8 +51,12 @@ class Phase:
         self.acknowledged: list[dict[str, Any] | Any] = []
         self.longest = 0.0
         self.longest_what = ""
-        import function_app
+        import logging
 
+        level = logging.getLogger("shared").level
+        import function_app  # its start-up applies LOG_LEVEL: keep the caller's level
+
+        logging.getLogger("shared").setLevel(level)
         self.function = function_app.ingest_whatsapp_event
 
     def timed(self, what: str, call: Callable[[], Any]) -> Any:
