@@ -55,6 +55,7 @@ from sqlalchemy.engine import Connection
 from shared import chat_export, config, db, identity, observability, orders, phones, schema, state
 from shared.chat_export import AttachmentKind, ChatExport, ChatExportError, ChatMessage, MediaMember
 from shared.errors import ApiError, CustomerNotFound, InvalidParameter
+from shared.event_parsing import CAPTION_MAX_CHARS, TEXT_MAX_CHARS
 from shared.schema import Direction
 from shared.staff import Staff
 from shared.text import clip, iso
@@ -363,7 +364,9 @@ def plan(parsed: Parsed, shop: str, customer: Customer, *, live: Counter[tuple[s
         at = message.utc.replace(tzinfo=None)
         attachment = message.attachment
         message_type = "text" if attachment is None else _TYPE_OF_KIND[attachment.kind]
-        text = message.text or None
+        limit = TEXT_MAX_CHARS if attachment is None else CAPTION_MAX_CHARS  # cut as live ones are
+        text = message.text[:limit] or None
+        cut = len(message.text) > limit
         sig = signature(direction, at, message_type, text)
         occurrence = seen[sig]
         seen[sig] += 1
@@ -378,10 +381,11 @@ def plan(parsed: Parsed, shop: str, customer: Customer, *, live: Counter[tuple[s
             "MessageKey": message_key(conversation, sig, occurrence), "ReparacionId": order_id,
             "ClienteId": customer.customer_id, "PhoneNumber": phone.e164 if phone else None,
             "PhoneKey": phone.key if phone else None, "MatchStatus": "matched", "Direction": direction,
-            "MessageType": message_type, "Content": text,
+            "MessageType": message_type, "Content": None if attachment else text,
             "MediaFileName": clip(attachment.file_name, _FILE_NAME) if attachment and attachment.file_name else None,
             "MediaCaption": text if attachment else None, "WhatsAppTimestamp": at, "ReceivedAt": now,
-            "CreatedAt": now, "RawTruncated": False, "Source": schema.IMPORT_SOURCE, "ImportId": import_id})
+            "CreatedAt": now, "RawTruncated": False, "TextTruncated": cut, "Source": schema.IMPORT_SOURCE,
+            "ImportId": import_id})
     return result
 
 

@@ -413,3 +413,11 @@ def test_imported_history_never_opens_the_24_hour_window(db_url: str) -> None:
     assert len(imported(db_url)) == 2
     context = reply_context.for_order(8, db_url)
     assert context.window.open is False and context.window.last_inbound_at is None
+
+
+def test_long_texts_are_cut_as_live_ones_are_and_flagged(shop_url: str) -> None:
+    long = "a" * 5000
+    data = f"5/3/24, 10:00 - Juan Pérez: {long}\n5/3/24, 10:01 - FastService: corto\n".encode()
+    history_import.import_export("chat.txt", data, shop_participant="FastService", customer_id=1, url=shop_url)
+    stored = imported(shop_url)
+    assert [(len(r.Content), r.TextTruncated) for r in stored] == [(4096, True), (5, False)]

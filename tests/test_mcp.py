@@ -15,7 +15,8 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
-TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply"}
+TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply",
+         "get_whatsapp_message"}
 
 
 def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]) -> Any:
