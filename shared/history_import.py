@@ -310,12 +310,10 @@ def normalized(text: str | None) -> str:
     return " ".join(flat.split())
 
 
-def signature(direction: str, at: datetime, message_type: str, text: str | None) -> tuple[str, datetime, str]:
+def signature(direction: str, at: datetime, attachment: bool, text: str | None) -> tuple[str, datetime, str]:
     """What makes two sightings of a message the same one: direction, minute, normalized text (an
     attachment by its caption, whatever its kind: the export often does not say which)."""
-    body = ("\x00media\x00" + normalized(text)) if message_type in _MEDIA_TYPES or message_type == "media" \
-        else normalized(text)
-    return direction, at.replace(second=0, microsecond=0), body
+    return direction, at.replace(second=0, microsecond=0), ("\x00media\x00" if attachment else "") + normalized(text)
 
 
 def message_key(conversation: str, sig: tuple[str, datetime, str], occurrence: int) -> str:
@@ -367,7 +365,7 @@ def plan(parsed: Parsed, shop: str, customer: Customer, *, live: Counter[tuple[s
         limit = TEXT_MAX_CHARS if attachment is None else CAPTION_MAX_CHARS  # cut as live ones are
         text = message.text[:limit] or None
         cut = len(message.text) > limit
-        sig = signature(direction, at, message_type, text)
+        sig = signature(direction, at, attachment is not None, text)
         occurrence = seen[sig]
         seen[sig] += 1
         if occurrence < live[sig]:
@@ -402,7 +400,7 @@ def _live(conn: Connection, customer: Customer, first: datetime, last: datetime)
     for row in rows:
         if row.MessageType == "text" or row.MessageType in _MEDIA_TYPES:
             text = row.MediaCaption if row.MessageType in _MEDIA_TYPES else row.Content
-            counts[signature(row.Direction, row.WhatsAppTimestamp, row.MessageType, text)] += 1
+            counts[signature(row.Direction, row.WhatsAppTimestamp, row.MessageType in _MEDIA_TYPES, text)] += 1
     return counts
 
 

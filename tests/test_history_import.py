@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 import azure.functions as func
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, event, given, settings
 
 from devkit import demo
 from shared import chat_export, db, history_import, schema, summaries
 from shared.errors import ApiError
 from tests.conftest import function
+from tests.test_chat_export import exports, safe_lines
 
 DATA = Path(__file__).resolve().parent / "data" / "chat-exports"
 JUAN_FILE = "Chat de WhatsApp con +54 9 11 5555-1234.txt"
@@ -345,8 +347,9 @@ def test_normalized_text_agrees_on_what_both_ways_show() -> None:
 
 
 def test_keys_are_deterministic_and_tell_occurrences_apart() -> None:
-    sig = history_import.signature("inbound", datetime(2024, 3, 1, 10, 5, 33), "text", "hola")
-    assert sig == history_import.signature("inbound", datetime(2024, 3, 1, 10, 5), "text", " hola ")
+    sig = history_import.signature("inbound", datetime(2024, 3, 1, 10, 5, 33), False, "hola")
+    assert sig == history_import.signature("inbound", datetime(2024, 3, 1, 10, 5), False, " hola ")
+    assert sig != history_import.signature("inbound", datetime(2024, 3, 1, 10, 5), True, "hola")  # a caption
     assert history_import.message_key("k", sig, 0) == history_import.message_key("k", sig, 0)
     assert history_import.message_key("k", sig, 0) != history_import.message_key("k", sig, 1)
     assert history_import.message_key("k", sig, 0) != history_import.message_key("j", sig, 0)
@@ -421,3 +424,40 @@ def test_long_texts_are_cut_as_live_ones_are_and_flagged(shop_url: str) -> None:
     history_import.import_export("chat.txt", data, shop_participant="FastService", customer_id=1, url=shop_url)
     stored = imported(shop_url)
     assert [(len(r.Content), r.TextTruncated) for r in stored] == [(4096, True), (5, False)]
+
+
+# --- generated exports (hypothesis, on the parser's generator) ----------------------------------------
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=exports(safe_lines))
+def test_generated_exports_import_every_message_once_in_any_variant(
+        shop_url: str, case: tuple[chat_export.Variant, list[chat_export.ChatMessage]]) -> None:
+    """Every authored message is stored once, on its side, with its text; the same chat rendered by the
+    other platform (another file, another hash) adds nothing; a refused file stores nothing."""
+    db.write(lambda c: (c.execute(_m.delete().where(_m.c.Source == "import")), c.execute(_imp.delete())), shop_url)
+    variant, messages = case
+    data = chat_export.render(messages, variant).encode()
+    try:
+        parsed = history_import.read("chat.txt", data)
+    except history_import.InvalidExport:
+        event("refused whole")
+        with pytest.raises(history_import.InvalidExport):
+            history_import.import_export("chat.txt", data, shop_participant="x", customer_id=1, url=shop_url)
+        assert imported(shop_url) == []
+        return
+    authored = parsed.authored
+    event("imported")
+    shop = authored[0].author
+    result = history_import.import_export("chat.txt", data, shop_participant=shop, customer_id=1, url=shop_url)
+    assert result["addedNow"] == len(authored) and result["duplicatesOfLive"] == 0
+    stored = imported(shop_url)
+    expected = sorted((("outbound" if m.author == shop else "inbound"), m.text or "") for m in authored)
+    assert sorted((r.Direction, (r.MediaCaption if r.MessageType != "text" else r.Content) or "")
+                  for r in stored) == expected
+    other = (chat_export.Variant(chat_export.Platform.ANDROID, twelve_hour=False)
+             if variant.platform is chat_export.Platform.IOS
+             else chat_export.Variant(chat_export.Platform.IOS, twelve_hour=True, four_digit_year=True))
+    again = history_import.import_export("chat-2.txt", chat_export.render(parsed.export.messages, other).encode(),
+                                         shop_participant=shop, customer_id=1, url=shop_url)
+    assert again["addedNow"] == 0 and again["alreadyStored"] == len(authored)
+    assert len(imported(shop_url)) == len(authored)
