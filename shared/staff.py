@@ -15,7 +15,8 @@ A token is accepted only if all of this holds (PyJWT does the cryptography):
 * the signature verifies with that key; the JWKS is fetched from ``STAFF_AUTH_JWKS_URI`` (Entra's
   ``https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys`` by default) and cached; an
   unknown ``kid`` refetches it once (Entra rotates keys), at most every ``KEY_REFRESH_COOLDOWN``
-  seconds, so random ``kid`` values cannot make each request a fetch;
+  seconds, so random ``kid`` values cannot make each request a fetch; while the endpoint is unreachable,
+  the keys last fetched (up to a day old) still count, so a short outage of the issuer locks nobody out;
 * ``iss`` is ``STAFF_AUTH_ISSUER`` (Entra v2 ``https://login.microsoftonline.com/{tenant}/v2.0`` by
   default), ``aud`` one of ``STAFF_AUTH_AUDIENCE`` (the API's client id and/or ``api://`` URI),
   ``exp`` in the future and ``nbf``/``iat`` not (``LEEWAY_SECONDS`` for clock skew), ``tid`` is
@@ -28,7 +29,8 @@ the version the API's app registration asks for (``api.requestedAccessTokenVersi
 set-up asks for 2, and one issuer means one set of claims to read (v1 has no ``preferred_username``).
 
 Outcomes: no or an invalid token with ``STAFF_SIGN_IN=required`` → :class:`SignInRequired` (401);
-the issuer's keys cannot be fetched → :class:`SignInUnavailable` (503 + ``Retry-After``: the caller
+the issuer's keys cannot be fetched (and none fetched before has this ``kid``) → :class:`SignInUnavailable`
+(503 + ``Retry-After``: the caller
 did nothing wrong and a new token would not help); sign-in required but not configured (no tenant
 or audience) → 401, and a warning in the log. ``STAFF_SIGN_IN=off`` (tests, local experiments;
 never in Azure) → nobody is signed in and the staff routes answer anyway.
@@ -61,7 +63,8 @@ LEEWAY_SECONDS = 60  # clock skew between Entra and this host
 KEY_CACHE_SECONDS = 6 * 3600  # Entra rotates its signing keys with weeks of overlap
 KEY_REFRESH_COOLDOWN = 60  # an unknown kid refetches the JWKS at most this often
 KEY_FETCH_TIMEOUT = 5
-UNAVAILABLE_RETRY_AFTER = 10  # after a failed fetch, answer 503 this long without trying again
+UNAVAILABLE_RETRY_AFTER = 10  # after a failed fetch, no new fetch for this long (503 unless the last keys do)
+STALE_KEYS_SECONDS = 24 * 3600  # while the issuer is unreachable, keys fetched up to this long ago still count
 ENTRA_LOGIN = "https://login.microsoftonline.com"
 
 
@@ -147,11 +150,32 @@ class _Keys:
                                     else PyJWKClient(uri, **options))
         self.down_until = 0.0
 
+    def _last_known(self, kid: str) -> Any:
+        """The key ``kid`` from the last set fetched, if that set is at most ``STALE_KEYS_SECONDS`` old."""
+        cache = self.client.jwk_set_cache
+        last = cache.jwk_set_with_timestamp if cache is not None else None
+        if last is None or time.monotonic() - last.get_timestamp() > STALE_KEYS_SECONDS:
+            return None
+        found = next((k for k in last.get_jwk_set().keys if k.key_id == kid), None)
+        return found.key if found is not None else None
+
+    def _unavailable(self, exc: Exception, kid: str) -> Any:
+        """After a failed fetch: pause fetching; a key of the last set still signs staff in, else 503."""
+        self.down_until = time.monotonic() + UNAVAILABLE_RETRY_AFTER
+        log.warning("staff sign-in: the issuer's signing keys could not be fetched (%s)", type(exc).__name__)
+        key = self._last_known(kid)
+        if key is None:
+            raise SignInUnavailable() from exc
+        return key
+
     def key_for(self, kid: str) -> Any:
         from jwt import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
 
-        if time.monotonic() < self.down_until:
-            raise SignInUnavailable(max(1, round(self.down_until - time.monotonic())))
+        if time.monotonic() < self.down_until:  # pausing after a failed fetch: the last keys or nothing
+            key = self._last_known(kid)
+            if key is None:
+                raise SignInUnavailable(max(1, round(self.down_until - time.monotonic())))
+            return key
         known: Any = None
         try:
             # the cached set (fetched when missing or older than KEY_CACHE_SECONDS): any failure here is
@@ -162,15 +186,11 @@ class _Keys:
             # an unknown kid: PyJWT refetches once unless it fetched less than the cooldown ago
             return self.client.get_signing_key(kid).key
         except (PyJWKClientConnectionError, PyJWKSetError, ValueError) as exc:
-            self.down_until = time.monotonic() + UNAVAILABLE_RETRY_AFTER
-            log.warning("staff sign-in: the issuer's signing keys could not be fetched (%s)", type(exc).__name__)
-            raise SignInUnavailable() from exc
+            return self._unavailable(exc, kid)
         except PyJWKClientError as exc:
             if known is None and "matches" in str(exc):  # no key with this kid, even after the refetch allowed
                 raise _Invalid("unknown kid") from exc
-            self.down_until = time.monotonic() + UNAVAILABLE_RETRY_AFTER
-            log.warning("staff sign-in: the issuer's JWKS holds no usable signing key")
-            raise SignInUnavailable() from exc
+            return self._unavailable(exc, kid)
 
 
 def _file_client(uri: str, options: dict[str, Any]) -> PyJWKClient:

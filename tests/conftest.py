@@ -173,8 +173,9 @@ class StaffIssuer:
 
         now = int(time.time())
         claims: dict[str, Any] = {"iss": self.ISSUER, "aud": self.AUDIENCE, "tid": self.TENANT, "sub": "sub-ana",
-                                  "iat": now, "nbf": now, "exp": now + 600, "oid": "11111111-2222-3333-4444-555555555555",
-                                  "name": "Ana Gómez", "preferred_username": "ana@fastservice.example",
+                                  "iat": now, "nbf": now, "exp": now + 600,
+                                  "oid": "11111111-2222-3333-4444-555555555555", "name": "Ana Gómez",
+                                  "preferred_username": "ana@fastservice.example",
                                   "scp": "access_as_user", "azp": "fastservice-front-end", "ver": "2.0"}
         claims.update(overrides)
         headers = {"kid": kid} if kid is not None else {}

@@ -204,7 +204,7 @@ class JwksServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 outer.fetches += 1
                 body = outer.body or json.dumps({"keys": outer.keys}).encode()
                 self.send_response(outer.status)
@@ -289,6 +289,21 @@ def test_keys_that_cannot_be_fetched_are_a_spanish_503_not_a_401(demo_url: str, 
     assert sync_staff(demo_url) == []
 
 
+def test_while_the_issuer_is_unreachable_the_keys_fetched_before_still_count(
+        demo_url: str, staff_issuer: StaffIssuer, jwks_server: JwksServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(staff, "KEY_CACHE_SECONDS", 0.5)
+    assert call("order_whatsapp", staff_issuer.bearer()).status_code == 200
+    time.sleep(0.6)  # the cached set is due for a refetch, and the endpoint fails
+    jwks_server.status = 500
+    assert call("order_whatsapp", staff_issuer.bearer()).status_code == 200
+    assert call("order_whatsapp", staff_issuer.bearer()).status_code == 200  # paused: no fetch, the last keys
+    assert jwks_server.fetches == 2
+    rotated = _other_key()  # a kid nobody has seen cannot be checked now: 503, not 401
+    assert call("order_whatsapp", staff_issuer.bearer(key=rotated, kid="rotated-3")).status_code == 503
+    monkeypatch.setattr(staff, "STALE_KEYS_SECONDS", 0.0)  # keys too old to trust any more
+    assert call("order_whatsapp", staff_issuer.bearer()).status_code == 503
+
+
 # --- CORS, answered by the app -------------------------------------------------------------------
 
 def test_preflight_for_the_front_end_is_granted_without_a_token(demo_url: str, staff_issuer: StaffIssuer,
@@ -315,10 +330,10 @@ def test_a_foreign_origin_gets_no_grant(demo_url: str, staff_issuer: StaffIssuer
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", FRONT_END)
     preflight = call("order_whatsapp", {"Origin": origin, "Access-Control-Request-Method": "GET"}, method="OPTIONS")
     assert preflight.status_code == 204
-    assert not any(h.lower().startswith("access-control-") for h in preflight.headers.keys())
+    assert not any(h.lower().startswith("access-control-") for h, _ in preflight.headers.items())
     actual = call("order_whatsapp", staff_issuer.bearer() | {"Origin": origin})
     assert actual.status_code == 200  # the app answers; the browser withholds it from the foreign page
-    assert not any(h.lower().startswith("access-control-") for h in actual.headers.keys())
+    assert not any(h.lower().startswith("access-control-") for h, _ in actual.headers.items())
 
 
 def test_no_origin_is_granted_by_default(demo_url: str, staff_issuer: StaffIssuer,
