@@ -161,7 +161,7 @@ def _optional_id(req: func.HttpRequest, name: str, what: str) -> int | None:
     return None if raw is None or not raw.strip() else parse_order_id(raw, name, what)
 
 
-@app.route(route="whatsapp/imports/preview", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/imports/preview", "POST")
 def preview_whatsapp_import(req: func.HttpRequest) -> func.HttpResponse:
     """What an uploaded chat export holds (participants, counts, dates) and whose chat it is; writes nothing."""
     return _for_staff(req, lambda _who: history_import.preview(
@@ -169,7 +169,7 @@ def preview_whatsapp_import(req: func.HttpRequest) -> func.HttpResponse:
         customer_id=_optional_id(req, "customerId", "número de cliente")))
 
 
-@app.route(route="whatsapp/imports", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/imports", "POST")
 def import_whatsapp_history(req: func.HttpRequest) -> func.HttpResponse:
     """Import an uploaded chat export once, with the participant staff say is the shop (recorded with who)."""
     return _for_staff(req, lambda who: history_import.import_export(
