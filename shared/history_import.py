@@ -41,13 +41,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -57,8 +59,10 @@ from shared.chat_export import AttachmentKind, ChatExport, ChatExportError, Chat
 from shared.errors import ApiError, CustomerNotFound, InvalidParameter
 from shared.event_parsing import CAPTION_MAX_CHARS, TEXT_MAX_CHARS
 from shared.schema import Direction
-from shared.staff import Staff
 from shared.text import clip, iso
+
+if TYPE_CHECKING:
+    from shared.staff import Staff
 
 log = observability.logger(__name__)
 _m, _imp, _rep, _cl = schema.message, schema.history_import, schema.reparacion, schema.cliente
@@ -672,6 +676,7 @@ def import_export(file_name: str | None, data: Upload, *, shop_participant: str 
         return conn.execute(sa.select(_imp).where(_imp.c.Id == started.import_id)).one()
 
     row = db.write(finish, url)
+    _forget_horizon()
     log.info("import %s: %d messages added, %d already stored, %d seen live", started.import_id, len(inserted),
              len(work.rows) - len(inserted), work.duplicates_of_live)
     return _done_json(row, started.customer, already=False, inserted=inserted,
@@ -706,3 +711,62 @@ def _done_json(row: Any, customer: Customer, *, already: bool, inserted: list[di
             "unlinked": sum(1 for r in inserted if r["ReparacionId"] is None),
             "firstMessageAt": iso(row.FirstMessageAt), "lastMessageAt": iso(row.LastMessageAt),
             "completedAt": iso(row.CompletedAt)}
+
+
+# --- the other order of arrival: ACS delivers a message an import already holds ----------------------
+
+TWIN_CHECK_SECONDS: Final = 30
+"""How long a process trusts what it read of the imports' newest message (see :func:`drop_imported_twin`)."""
+_horizons: dict[str, tuple[float, datetime | None]] = {}
+_horizons_lock = threading.Lock()
+
+
+def _forget_horizon() -> None:
+    with _horizons_lock:
+        _horizons.clear()
+
+
+def _horizon(conn: Connection) -> datetime | None:
+    """The newest message time any import holds (``None``: no import yet), re-read every
+    ``TWIN_CHECK_SECONDS`` per database, so ingestion pays no query for it in the common case."""
+    key = str(conn.engine.url)
+    now = time.monotonic()
+    with _horizons_lock:
+        known = _horizons.get(key)
+    if known is not None and now - known[0] < TWIN_CHECK_SECONDS:
+        return known[1]
+    newest = conn.execute(sa.select(sa.func.max(_imp.c.LastMessageAt))).scalar()
+    with _horizons_lock:
+        _horizons[key] = (now, newest)
+    return newest
+
+
+def drop_imported_twin(conn: Connection, *, phone_key: str | None, direction: Direction, at: datetime,
+                       message_type: str, text: str | None) -> bool:
+    """Called by ingestion after storing a live message: an imported message with the same signature
+    (same phone, direction, minute, normalized text) is the same message seen first in an export (an
+    export taken while Event Grid was still redelivering), so the imported copy goes and the live one,
+    which carries WhatsApp's id, stays. Only messages no newer than the newest imported one can have a
+    twin; for the others this costs no query (:func:`_horizon`)."""
+    horizon = _horizon(conn)
+    if phone_key is None or horizon is None or at >= horizon + timedelta(minutes=1):
+        return False
+    if message_type != "text" and message_type not in _MEDIA_TYPES:
+        return False
+    sig = signature(direction, at, message_type in _MEDIA_TYPES, text)
+    minute = sig[1]
+    rows = conn.execute(sa.select(_m.c.Id, _m.c.ImportId, _m.c.MessageType, _m.c.Content, _m.c.MediaCaption,
+                                  _m.c.WhatsAppTimestamp)
+                        .where(_m.c.PhoneKey == phone_key, _m.c.WhatsAppTimestamp >= minute,
+                               _m.c.WhatsAppTimestamp < minute + timedelta(minutes=1),
+                               _m.c.Source == schema.IMPORT_SOURCE, _m.c.Direction == direction)
+                        .order_by(_m.c.Id)).all()
+    for row in rows:
+        media = row.MessageType != "text"
+        if signature(direction, row.WhatsAppTimestamp, media, row.MediaCaption if media else row.Content) == sig:
+            conn.execute(_m.delete().where(_m.c.Id == row.Id))
+            conn.execute(_imp.update().where(_imp.c.Id == row.ImportId).values(
+                MessagesImported=_imp.c.MessagesImported - 1, DuplicatesOfLive=_imp.c.DuplicatesOfLive + 1))
+            log.info("imported message %s was also delivered live: kept once, the live one", row.Id)
+            return True
+    return False

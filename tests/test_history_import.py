@@ -460,3 +460,28 @@ def test_generated_exports_import_every_message_once_in_any_variant(
                                          shop_participant=shop, customer_id=1, url=shop_url)
     assert again["addedNow"] == 0 and again["alreadyStored"] == len(authored)
     assert len(imported(shop_url)) == len(authored)
+
+
+def test_a_message_acs_delivers_after_it_was_imported_is_kept_once_the_live_one(shop_url: str) -> None:
+    """Event Grid redelivers for 24 hours: an export taken meanwhile may hold a message before ACS's copy
+    is stored. The live copy (with WhatsApp's id) stays; the imported one goes; importing again adds nothing."""
+    from devkit import acs_events
+    from shared import ingest
+
+    first = history_import.import_export(JUAN_FILE, JUAN, shop_participant="FastService", url=shop_url)
+    assert first["addedNow"] == 5
+    late = acs_events.received("5491155551234", content="Hola,  tengo una tele que no prende",
+                               when=datetime(2024, 2, 1, 13, 0, 41))
+    assert ingest.ingest_event(late, shop_url).outcome == "stored"
+    texts = [r.Content for r in rows(shop_url, _m.c.ClienteId == 1, _m.c.WhatsAppTimestamp < datetime(2024, 3, 1))]
+    assert texts.count("Hola, tengo una tele que no prende") == 0  # the imported copy is gone
+    assert texts.count("Hola,  tengo una tele que no prende") == 1  # the live one stays
+    row = db.read(lambda c: c.execute(sa.select(_imp)).one(), shop_url)
+    assert (row.MessagesImported, row.DuplicatesOfLive) == (4, 5)
+    other = "Chat de WhatsApp con +54 9 11 5555-1234 (1).txt"
+    again = history_import.import_export(other, JUAN + b"\n", shop_participant="FastService", url=shop_url)
+    assert again["addedNow"] == 0 and again["duplicatesOfLive"] == 5
+    # a live message newer than anything imported costs no look-up and drops nothing
+    fresh = acs_events.received("5491155551234", content="Hola, tengo una tele que no prende")
+    assert ingest.ingest_event(fresh, shop_url).outcome == "stored"
+    assert len(imported(shop_url)) == 4
