@@ -58,7 +58,12 @@ def import_chats(folder: Path, shop: str, *, by: str | None, dry_run: bool, cust
             failed += 1
             candidates = error.extensions.get("candidates")
             extra = f" (clientes: {', '.join(str(c['customerId']) for c in candidates)})" if candidates else ""
-            write(f"ERROR  {path.name}: {error.detail}{extra}")
+            detail = error.detail
+            if error.extensions.get("parameter") == "shopParticipant":
+                names = chat_export.participants(history_import.read(path.name, path, chat_export.MAX_ZIP_BYTES)
+                                                 .export.messages)
+                detail = f"--shop no es ninguno de los participantes del chat ({', '.join(names)})."
+            write(f"ERROR  {path.name}: {detail}{extra}")
             continue
         added += result["addedNow"]
         state = "YA ESTABA" if result["alreadyImported"] else "OK"

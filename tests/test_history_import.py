@@ -399,6 +399,9 @@ def test_the_operators_command_imports_a_folder_and_reports_each_file(shop_url: 
     out = io.StringIO()
     import_chats(folder, "FastService", by="Operador", dry_run=False, customer_id=None, url=shop_url, out=out)
     assert out.getvalue().splitlines()[1].startswith("YA ESTABA")
+    out = io.StringIO()
+    import_chats(folder, "Taller", by="Operador", dry_run=False, customer_id=1, url=shop_url, out=out)
+    assert "--shop no es ninguno de los participantes del chat (Juan Pérez, FastService)." in out.getvalue()
     assert len(imported(shop_url)) == 5
 
 
