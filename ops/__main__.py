@@ -60,9 +60,9 @@ def import_chats(folder: Path, shop: str, *, by: str | None, dry_run: bool, cust
             extra = f" (clientes: {', '.join(str(c['customerId']) for c in candidates)})" if candidates else ""
             detail = error.detail
             if error.extensions.get("parameter") == "shopParticipant":
-                names = chat_export.participants(history_import.read(path.name, path, chat_export.MAX_ZIP_BYTES)
-                                                 .export.messages)
-                detail = f"--shop no es ninguno de los participantes del chat ({', '.join(names)})."
+                authors = chat_export.participants(history_import.read(path.name, path, chat_export.MAX_ZIP_BYTES)
+                                                   .export.messages)
+                detail = f"--shop no es ninguno de los participantes del chat ({', '.join(authors)})."
             write(f"ERROR  {path.name}: {detail}{extra}")
             continue
         added += result["addedNow"]
