@@ -14,7 +14,7 @@ from tests.conftest import ROOT, example, example_names
 
 SQL = ROOT / "sql"
 _CREATE_TABLE = re.compile(r"CREATE TABLE \[dbo\]\.\[(\w+)\] \((.*?)\n    \);", re.S)
-_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
+_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(),_ ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
 _PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
 _ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD "
                          r"(\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
@@ -163,3 +163,10 @@ def test_the_grant_script_covers_every_table_the_app_touches_and_nothing_more() 
     assert checked == set(granted)  # the script refuses to run while any of them is missing
     # a user left by an earlier identity of the same name (another SID) is replaced
     assert "sid <> CAST(CAST(N'$(IdentityClientId)' AS uniqueidentifier) AS varbinary(16))" in text
+
+
+def test_the_newest_script_records_the_schema_version_the_app_expects() -> None:
+    """The app (health, the embedded migration) expects ``SCHEMA_VERSION``; some script must record it."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SQL.glob("0*.sql")))
+    recorded = {int(v) for v in re.findall(r"WHERE \[Version\] = (\d+)\)", text)}
+    assert max(recorded) == schema.SCHEMA_VERSION
