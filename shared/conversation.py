@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, schema
+from shared import db, schema, send_failures
 from shared.errors import InvalidParameter, OrderNotFound, parse_bounded_int
 
 _m = schema.message
@@ -23,7 +23,7 @@ MAX_LIMIT = 200
 _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _m.c.Content,
             _m.c.WhatsAppTimestamp, _m.c.ReceivedAt, _m.c.MediaMimeType, _m.c.MediaFileName, _m.c.MediaCaption,
             _m.c.ReplyToMessageId, _m.c.ReactionEmoji, _m.c.ReactionMessageId, _m.c.ChoiceTitle,
-            _m.c.ChoicePayload, _st.c.Status, _st.c.StatusAt, _st.c.ErrorCode, _st.c.ErrorMessage)
+            _m.c.ChoicePayload, _st.c.Status, _st.c.StatusAt, _st.c.ErrorCode, _st.c.ErrorMessage, _m.c.SentByName)
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
 _ORDER_EXISTS = sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == sa.bindparam("order"))
@@ -47,11 +47,12 @@ def message_dto(row: Any) -> dict[str, Any]:
     status = None
     if row.Direction == "outbound" and row.Status:
         status = {"state": row.Status, "at": iso(row.StatusAt), "errorCode": row.ErrorCode,
-                  "errorMessage": row.ErrorMessage}
+                  "errorMessage": row.ErrorMessage,
+                  "reason": send_failures.reason(row.ErrorCode) if row.Status == "failed" else None}
     return {"id": row.Id, "whatsappMessageId": row.WhatsAppMessageId, "direction": row.Direction,
             "type": row.MessageType, "text": row.Content, "timestamp": iso(row.WhatsAppTimestamp),
             "receivedAt": iso(row.ReceivedAt), "media": media, "replyTo": row.ReplyToMessageId,
-            "reaction": reaction, "choice": choice, "status": status}
+            "reaction": reaction, "choice": choice, "status": status, "sentBy": row.SentByName}
 
 
 def encode_cursor(timestamp: datetime, message_id: int) -> str:

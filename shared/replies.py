@@ -1,0 +1,308 @@
+"""Staff replies from the order: ``POST /api/whatsapp/orders/{orderId}/messages`` and what the composer reads.
+
+The rules, in the order they are checked:
+
+1. the same ``clientRequestId`` again is the same send: its row is answered (200), never a second
+   message; the same id with another payload is a conflict (409);
+2. the order must exist (404) and its customer have a phone WhatsApp can use (422);
+3. free text only while the customer-service window is open (the customer wrote in the last 24
+   hours); outside it only an approved template (409 ``/problems/window-closed``), and a template
+   needs every value it names (422 ``/problems/template-value-missing``);
+4. the outbox row is written, then one attempt is made at once (``shared/outbox.py``); the answer
+   is the row with the message as the panel shows it (a stand-in bubble while it is not accepted).
+
+Reply phone and window come from :func:`reply_target` (the same choice the order screen shows);
+it is the one place to swap for ``shared/reply_context.py`` when that lands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shared import config, conversation, db, identity, outbox, schema, sync, templates
+from shared.errors import ApiError, InvalidParameter, NoUsablePhone, OrderNotFound
+from shared.phones import Phone, parse_whatsapp_id
+from shared.staff import Staff
+
+_m, _rep, _cl, _o = schema.message, schema.reparacion, schema.cliente, schema.outbox
+WINDOW: Final = timedelta(hours=24)
+MAX_TEXT: Final = 4096  # WhatsApp's limit for a text message body
+_CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+
+
+class WindowClosed(ApiError):
+    status = 409
+    type = "/problems/window-closed"
+    title = "Customer-service window closed"
+
+    def __init__(self, last_inbound: str | None) -> None:
+        super().__init__("Pasaron más de 24 horas desde el último mensaje del cliente (o nunca escribió): WhatsApp "
+                         "solo permite enviarle una plantilla aprobada. Elegí una plantilla.",
+                         lastInboundAt=last_inbound)
+
+
+class RequestConflict(ApiError):
+    status = 409
+    type = "/problems/client-request-conflict"
+    title = "clientRequestId already used for another request"
+
+    def __init__(self) -> None:
+        super().__init__("Ese clientRequestId ya se usó para otro envío. Generá uno nuevo para cada mensaje.")
+
+
+class TemplateNotAvailable(ApiError):
+    status = 422
+    type = "/problems/template-not-available"
+    title = "Template not available"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"La plantilla {what} no existe o no está aprobada. Sincronizá las plantillas y elegí "
+                         "una de la lista.")
+
+
+class TemplateValueMissing(ApiError):
+    status = 422
+    type = "/problems/template-value-missing"
+    title = "Template needs a value the order lacks"
+
+    def __init__(self, missing: list[str]) -> None:
+        named = ", ".join(templates.FIELDS.get(m, f"el parámetro {m}") for m in missing)
+        super().__init__(f"La plantilla necesita {named}, y la orden no lo tiene. Completalo en la orden "
+                         "(o elegí otra plantilla).", missing=missing)
+
+
+class MediaNotSupported(ApiError):
+    status = 422
+    type = "/problems/media-not-supported"
+    title = "Attachments are not supported yet"
+
+    def __init__(self) -> None:
+        super().__init__("Todavía no se pueden enviar adjuntos desde el panel. Enviá el texto solo.")
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    client_request_id: str
+    text: str | None = None
+    template_purpose: str | None = None
+    template_name: str | None = None
+    template_language: str | None = None
+
+    def payload(self, order_id: int, proposal_id: int | None) -> dict[str, Any]:
+        return {"orderId": order_id, "text": self.text, "purpose": self.template_purpose,
+                "name": self.template_name, "language": self.template_language, "proposalId": proposal_id}
+
+
+def _string(body: dict[str, Any], name: str, parameter: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidParameter(parameter, f"{parameter} debe ser un texto.")
+    return value
+
+
+def parse_client_request_id(value: Any) -> str:
+    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
+        raise InvalidParameter("clientRequestId", "Falta clientRequestId (un identificador nuevo por mensaje, por "
+                                                  "ejemplo un UUID; letras, números, '.', '_', ':' o '-').")
+    return value
+
+
+def parse_text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameter("text", "El mensaje está vacío. Escribí un texto.")
+    if len(value) > MAX_TEXT:
+        raise InvalidParameter("text", f"El mensaje es demasiado largo: WhatsApp acepta hasta {MAX_TEXT} caracteres.")
+    return value.strip()
+
+
+def parse_send_body(raw: bytes) -> SendRequest:
+    """The body of a send: ``{clientRequestId, text}`` or ``{clientRequestId, template: {purpose} |
+    {name, language}}``; anything else is :class:`InvalidParameter` (or 422 for media)."""
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
+    if not isinstance(body, dict):
+        raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON.")
+    client_request_id = parse_client_request_id(body.get("clientRequestId"))
+    kinds = [k for k in ("text", "template", "media") if body.get(k) is not None]
+    if len(kinds) != 1:
+        raise InvalidParameter("body", "Indicá exactamente uno: text o template.")
+    if kinds[0] == "media":
+        raise MediaNotSupported()
+    if kinds[0] == "text":
+        return SendRequest(client_request_id, text=parse_text(body["text"]))
+    template = body["template"]
+    if not isinstance(template, dict):
+        raise InvalidParameter("template", "template debe ser un objeto: {purpose} o {name, language}.")
+    purpose = _string(template, "purpose", "template.purpose")
+    name = _string(template, "name", "template.name")
+    language = _string(template, "language", "template.language")
+    if bool(purpose) == bool(name) or (name and not language) or (purpose and language):
+        raise InvalidParameter("template", "Indicá template.purpose, o template.name con template.language.")
+    return SendRequest(client_request_id, template_purpose=purpose, template_name=name,
+                       template_language=language)
+
+
+# --- whom to write, and whether the window is open ------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    order_id: int
+    customer_id: int | None
+    first_name: str | None
+    phone: Phone | None
+    telefono1: str | None
+    telefono2: str | None
+    last_inbound: datetime | None
+
+    def window_open(self, now: datetime) -> bool:
+        return self.last_inbound is not None and now < self.last_inbound + WINDOW
+
+
+def reply_target(conn: Connection, order_id: int) -> Target:
+    """The order's customer, the phone to answer (the number they last wrote from when it is theirs, else
+    Telefono1, else Telefono2: what the order screen shows) and their last inbound message's time."""
+    order = conn.execute(sa.select(_rep.c.ClienteId, _cl.c.Nombre, _cl.c.Telefono1, _cl.c.Telefono2)
+                         .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
+                         .where(_rep.c.ReparacionId == order_id)).first()
+    if order is None:
+        raise OrderNotFound(order_id)
+    phones = identity.customer_phones(order.Telefono1, order.Telefono2)
+    keys = [phone.key for _, phone in phones]
+    inbound = (_m.c.Direction == "inbound") & sa.or_(_m.c.ReparacionId == order_id,
+                                                      _m.c.PhoneKey.in_(keys) if keys else sa.false())
+    last_in = conn.execute(sa.select(_m.c.WhatsAppTimestamp, _m.c.PhoneNumber).where(inbound)
+                           .order_by(_m.c.WhatsAppTimestamp.desc()).limit(1)).first()
+    wrote_from = parse_whatsapp_id(last_in.PhoneNumber) if last_in and last_in.PhoneNumber else None
+    phone = wrote_from if wrote_from is not None and (not keys or wrote_from.key in keys) else (
+        phones[0][1] if phones else None)
+    return Target(order_id, order.ClienteId, order.Nombre, phone, order.Telefono1, order.Telefono2,
+                  last_in.WhatsAppTimestamp if last_in else None)
+
+
+def send_address(phone: Phone) -> str:
+    """The ``to`` of a send: ``+`` and the WhatsApp id; Argentine mobiles as ``WHATSAPP_SEND_FORMAT`` says."""
+    if phone.key.startswith("54") and config.get("WHATSAPP_SEND_FORMAT") == "54":
+        return "+" + phone.key
+    return "+" + phone.whatsapp_id
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+OnInsert = Callable[[Connection, int], None]
+
+
+def send(order_id: int, request: SendRequest, staff: Staff | None, url: str | None = None, *,
+         sender: outbox.Sender | None = None, proposal_id: int | None = None,
+         on_insert: OnInsert | None = None) -> tuple[dict[str, Any], bool]:
+    """Queue and attempt a reply; ``(answer, created)``: ``created`` is ``False`` for a repeated request.
+
+    ``on_insert`` runs in the transaction that writes the row (a proposal is marked sent there)."""
+    digest = outbox.request_hash(request.payload(order_id, proposal_id))
+    existing = db.read(lambda conn: outbox.by_client_request_id(conn, request.client_request_id), url)
+    if existing is not None:
+        return _repeat(existing, digest, url), False
+
+    def write(conn: Connection) -> int | None:
+        target = reply_target(conn, order_id)
+        if target.phone is None:
+            raise NoUsablePhone(sync.fields_tried(target.telefono1, target.telefono2))
+        now = db.utcnow()
+        row: dict[str, Any] = {
+            "ClientRequestId": request.client_request_id, "RequestHash": digest, "ReparacionId": order_id,
+            "ClienteId": target.customer_id, "PhoneNumber": target.phone.e164, "PhoneKey": target.phone.key,
+            "SendTo": send_address(target.phone), "ProposalId": proposal_id,
+            "RequestedByStaffId": staff.id if staff else None, "RequestedByName": staff.name if staff else None,
+            "RepeatabilityRequestId": str(uuid.uuid4())}
+        if request.text is not None:
+            if not target.window_open(now):
+                raise WindowClosed(conversation.iso(target.last_inbound))
+            row.update(Kind="text", Content=request.text)
+        else:
+            row.update(_template_row(conn, target, request))
+        outbox_id = outbox.insert(conn, row)
+        if outbox_id is not None and on_insert is not None:
+            on_insert(conn, outbox_id)
+        return outbox_id
+
+    outbox_id = db.write(write, url)
+    if outbox_id is None:  # a twin request inserted it first
+        raced = db.read(lambda conn: outbox.by_client_request_id(conn, request.client_request_id), url)
+        return _repeat(raced, digest, url), False
+    outbox.attempt(outbox_id, url, sender)
+    return answer(outbox_id, url), True
+
+
+def _template_row(conn: Connection, target: Target, request: SendRequest) -> dict[str, Any]:
+    usable = templates.usable(conn, target.order_id, target.first_name)
+    if request.template_purpose:
+        chosen = next((t for t in usable if t.purpose == request.template_purpose), None)
+        what = f"para «{request.template_purpose}»"
+    else:
+        chosen = next((t for t in usable if (t.name, t.language) == (request.template_name,
+                                                                      request.template_language)), None)
+        what = f"«{request.template_name}» ({request.template_language})"
+    if chosen is None:
+        raise TemplateNotAvailable(what)
+    if chosen.missing:
+        raise TemplateValueMissing(chosen.missing)
+    return {"Kind": "template", "Content": chosen.preview, "TemplateName": chosen.name,
+            "TemplateLanguage": chosen.language, "TemplateValues": json.dumps(chosen.values, ensure_ascii=False)}
+
+
+def _repeat(row: Any, digest: str, url: str | None) -> dict[str, Any]:
+    if row.RequestHash != digest:
+        raise RequestConflict()
+    return answer(int(row.Id), url)
+
+
+def answer(outbox_id: int, url: str | None = None) -> dict[str, Any]:
+    """The outbox row as the API answers it, with its message."""
+
+    def read(conn: Connection) -> dict[str, Any]:
+        row = outbox.get(conn, outbox_id)
+        page = conversation.page(conn, _m.c.OutboxId == outbox_id, 1, None)["messages"] if row.State == "sent" \
+            else []
+        return outbox.dto(row, page[0] if page else None)
+
+    return db.read(read, url)
+
+
+def order_outbox(order_id: int, url: str | None = None, limit: int = 50) -> dict[str, Any]:
+    """The order's sends not (yet) in the conversation: pending, sending, unknown and failed, newest first."""
+
+    def read(conn: Connection) -> dict[str, Any]:
+        if conn.execute(sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == order_id)).first() is None:
+            raise OrderNotFound(order_id)
+        rows = conn.execute(sa.select(_o).where(_o.c.ReparacionId == order_id, _o.c.State != "sent")
+                            .order_by(_o.c.Id.desc()).limit(limit)).all()
+        return {"orderId": order_id, "sends": [outbox.dto(r, None) for r in rows]}
+
+    return db.read(read, url)
+
+
+def order_templates(order_id: int, url: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """``GET .../templates``: the approved templates filled for the order, and whether free text is possible."""
+
+    def read(conn: Connection) -> dict[str, Any]:
+        target = reply_target(conn, order_id)
+        at = now or db.utcnow()
+        until = target.last_inbound + WINDOW if target.last_inbound else None
+        return {"orderId": order_id,
+                "window": {"open": target.window_open(at), "until": conversation.iso(until),
+                           "lastInboundAt": conversation.iso(target.last_inbound)},
+                "templates": [templates.dto(t) for t in templates.usable(conn, order_id, target.first_name)]}
+
+    return db.read(read, url)
