@@ -53,6 +53,33 @@ def dto(row: Any) -> dict[str, Any]:
             "decidedAt": conversation.iso(row.DecidedAt), "outboxId": row.OutboxId}
 
 
+def propose_from_agent(order_id: Any, text: Any = None, template_purpose: Any = None,
+                       url: str | None = None) -> dict[str, Any]:
+    """The MCP tool's arguments as the model wrote them, checked; the proposal, compact."""
+    from shared.errors import parse_order_id
+
+    order = parse_order_id(str(order_id) if order_id is not None else None)
+    if text not in (None, "") and not isinstance(text, str):
+        raise InvalidParameter("text", "text debe ser un texto.")
+    if template_purpose not in (None, "") and not isinstance(template_purpose, str):
+        raise InvalidParameter("templatePurpose", "templatePurpose debe ser un texto.")
+    made = propose(order, text or None, template_purpose or None, url)
+    return {k: v for k, v in made.items() if v is not None}
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The body of ``.../proposals/{id}/send``: ``{clientRequestId, text?}``."""
+    import json
+
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
+    if not isinstance(body, dict):
+        raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON.")
+    return body
+
+
 def propose(order_id: int, text: str | None, template_purpose: str | None, url: str | None = None) -> dict[str, Any]:
     """Record the agent's draft (text, or a template purpose); nothing is sent."""
     text = text if text not in (None, "") else None

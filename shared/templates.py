@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import config, db, observability, schema, store
+from shared.errors import ApiError
 
 log = observability.logger(__name__)
 _t = schema.template
@@ -99,6 +100,41 @@ def parameters(body: str) -> list[str]:
     for name in _PLACEHOLDER.findall(body):
         seen.setdefault(name, None)
     return sorted(seen, key=lambda n: (0, int(n), "") if n.isdigit() else (1, 0, ""))
+
+
+class MessagingUnavailable(ApiError):
+    status = 503
+    type = "/problems/messaging-unavailable"
+    title = "Messaging service unavailable"
+
+    def __init__(self, configured: bool) -> None:
+        super().__init__("El servicio de mensajería (ACS) no respondió. Probá de nuevo en unos minutos." if configured
+                         else "El envío por WhatsApp no está configurado (falta ACS_ENDPOINT). Avisá al "
+                              "administrador.")
+
+
+def sync_now(url: str | None = None) -> dict[str, int]:
+    """:func:`sync` for the operators' endpoint: ACS down or not configured is a 503 problem."""
+    from azure.core.exceptions import AzureError
+
+    from shared import acs_client
+
+    try:
+        return sync(url)
+    except acs_client.NotConfigured as exc:
+        raise MessagingUnavailable(configured=False) from exc
+    except AzureError as exc:
+        log.warning("template sync failed: %s", type(exc).__name__)
+        raise MessagingUnavailable(configured=True) from exc
+
+
+def sync_on_timer(url: str | None = None) -> None:
+    """:func:`sync` for the timer: nothing to do without ACS; its faults wait for the next run."""
+    from shared import acs_client
+
+    if acs_client.mode() == "none":
+        return
+    sync_now(url)
 
 
 def sync(url: str | None = None) -> dict[str, int]:
