@@ -20,11 +20,11 @@ class Setting:
 
 
 DEFAULT_TEMPLATES: Final = (
-    '{"presupuestado": "fastservice_presupuesto:es_AR:cliente,ticket,presupuesto", '
-    '"reparado": "fastservice_equipo_listo:es_AR:cliente,ticket", '
-    '"rechazado": "fastservice_presupuesto_rechazado:es_AR:cliente,ticket", '
-    '"recordatorio_retiro": "fastservice_recordatorio_retiro:es_AR:cliente,ticket", '
-    '"saludo": "fastservice_saludo:es_AR:cliente,ticket"}')
+    '{"presupuestado": "presupuesto_listo:es_AR:cliente,=equipo,ticket,presupuesto", '
+    '"reparado": "equipo_listo_para_retirar:es_AR:cliente,=equipo,ticket", '
+    '"rechazado": "presupuesto_rechazado:es_AR:cliente,ticket", '
+    '"recordatorio_retiro": "recordatorio_retiro:es_AR:cliente,=equipo,ticket", '
+    '"saludo": "saludo:es_AR:cliente,ticket"}')
 """FastService's hand-written texts as WhatsApp templates (names to create in WhatsApp Manager)."""
 
 SETTINGS: Final[tuple[Setting, ...]] = (
@@ -67,9 +67,9 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("OUTBOX_SCHEDULE", "0 * * * * *",
             "NCRONTAB schedule of `drain_outbox`: retries due sends, settles expired and unknown attempts."),
     Setting("WHATSAPP_TEMPLATES", DEFAULT_TEMPLATES,
-            "JSON: FastService purpose -> `name:language[:field,field...]` of its approved WhatsApp template; the "
-            "fields (`cliente`, `ticket`, `presupuesto`) fill the positional parameters `{{1}}`, `{{2}}`... in "
-            "order (named parameters `{{cliente}}` fill by name)."),
+            "JSON: FastService purpose -> `name:language[:field,field...]` of its WhatsApp template; the fields "
+            "(`cliente`, `ticket`, `presupuesto`, or `=text` for a fixed text) fill the positional parameters "
+            "`{{1}}`, `{{2}}`... in order (named parameters `{{cliente}}` fill by name)."),
     Setting("TEMPLATE_SYNC_SCHEDULE", "0 0 * * * *",
             "NCRONTAB schedule of `sync_templates`, which refreshes the template registry from ACS."),
     Setting("RAW_PAYLOAD_MAX_BYTES", "16384", "Largest raw event kept for audit and reprocessing; larger are cut."),

@@ -8,7 +8,8 @@ only ``approved`` templates still listed are offered. One that disappeared is ke
 
 FastService's staff already write PRESUPUESTADO, REPARADO, RECHAZADO, a pickup reminder and
 a greeting by hand; ``WHATSAPP_TEMPLATES`` maps each purpose to the template that replaces it
-and to the order fields that fill its positional parameters. A value the order lacks (an
+and to the order fields that fill its positional parameters (``=text`` for a fixed word where the
+order holds nothing to say, e.g. the device: FastService keeps only brand and type ids). A value the order lacks (an
 order with no budget yet) is reported as ``missing`` and the template cannot be sent.
 """
 
@@ -63,7 +64,7 @@ def purposes() -> dict[str, Purpose]:
             log.error("WHATSAPP_TEMPLATES: entry %s is not name:language[:fields]", purpose)
             continue
         fields = tuple(f.strip() for f in parts[2].split(",") if f.strip()) if len(parts) == 3 else ()
-        if any(f not in FIELDS for f in fields):
+        if any(f not in FIELDS and not f.startswith("=") for f in fields):
             log.error("WHATSAPP_TEMPLATES: entry %s names a field other than %s", purpose, ", ".join(FIELDS))
             continue
         result[str(purpose)] = Purpose(str(purpose), parts[0].strip(), parts[1].strip(), fields)
@@ -215,7 +216,7 @@ def fill(body: str, params: list[str], fields: tuple[str, ...], values: dict[str
     by_param: dict[str, str | None] = {}
     for param in params:
         field = fields[int(param) - 1] if param.isdigit() and 0 < int(param) <= len(fields) else param
-        value = values.get(field) if field in FIELDS else None
+        value = field[1:] if field.startswith("=") else values.get(field) if field in FIELDS else None
         if value is None:
             missing.append(field if field in FIELDS else "{{" + param + "}}")
         filled.append(value)

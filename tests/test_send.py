@@ -188,19 +188,19 @@ def test_positional_parameters_are_ordered_by_number_and_money_is_written_the_ar
 
 
 def test_templates_fill_from_the_order_and_say_what_is_missing(url: str) -> None:
-    set_templates(url, ("fastservice_presupuesto", "es_AR", "approved",
-                        "Hola {{1}}, el presupuesto de la orden #{{2}} es {{3}}."),
-                  ("fastservice_equipo_listo", "es_AR", "approved", "Hola {{1}}, tu equipo (orden #{{2}}) está listo."),
-                  ("fastservice_saludo", "es_AR", "rejected", "Hola {{1}}"),
+    set_templates(url, ("presupuesto_listo", "es_AR", "approved",
+                        "Hola {{1}}, el presupuesto de tu {{2}} (orden #{{3}}) es {{4}}."),
+                  ("equipo_listo_para_retirar", "es_AR", "approved", "Hola {{1}}, tu {{2}} (orden #{{3}}) está listo."),
+                  ("saludo", "es_AR", "rejected", "Hola {{1}}"),
                   ("promo_sin_mapa", "es_AR", "approved", "Oferta {{1}}"))
     listed = replies.order_templates(JUAN_ORDER, url)
     assert listed["window"]["open"] is False
     by_name = {t["name"]: t for t in listed["templates"]}
-    assert "fastservice_saludo" not in by_name  # only approved ones are offered
-    assert by_name["fastservice_equipo_listo"]["preview"] == "Hola Juan, tu equipo (orden #1) está listo."
-    assert by_name["fastservice_equipo_listo"]["purpose"] == "reparado"
-    assert by_name["fastservice_presupuesto"]["missing"] == ["presupuesto"]
-    assert not by_name["fastservice_presupuesto"]["sendable"]
+    assert "saludo" not in by_name  # only approved ones are offered
+    assert by_name["equipo_listo_para_retirar"]["preview"] == "Hola Juan, tu equipo (orden #1) está listo."
+    assert by_name["equipo_listo_para_retirar"]["purpose"] == "reparado"
+    assert by_name["presupuesto_listo"]["missing"] == ["presupuesto"]
+    assert not by_name["presupuesto_listo"]["sendable"]
     assert by_name["promo_sin_mapa"]["missing"] == ["{{1}}"] and by_name["promo_sin_mapa"]["purpose"] is None
     with pytest.raises(replies.TemplateValueMissing) as caught:
         replies.send(JUAN_ORDER, request(crid="t1", purpose="presupuestado"), ANA, url, sender=ScriptedAcs())
@@ -211,9 +211,9 @@ def test_templates_fill_from_the_order_and_say_what_is_missing(url: str) -> None
     acs = ScriptedAcs(acs_client.Accepted("wamid.tpl"))
     answer, _ = replies.send(JUAN_ORDER, request(crid="t2", purpose="presupuestado"), ANA, url, sender=acs)
     assert answer["state"] == "sent" and answer["message"]["type"] == "template"
-    assert answer["message"]["text"] == "Hola Juan, el presupuesto de la orden #1 es $ 85.000."
+    assert answer["message"]["text"] == "Hola Juan, el presupuesto de tu equipo (orden #1) es $ 85.000."
     content = outbox.content_of(acs.calls[0])
-    assert content == acs_client.TemplateContent("fastservice_presupuesto", "es_AR", ("Juan", "1", "$ 85.000"))
+    assert content == acs_client.TemplateContent("presupuesto_listo", "es_AR", ("Juan", "equipo", "1", "$ 85.000"))
     with pytest.raises(replies.TemplateNotAvailable):
         replies.send(JUAN_ORDER, request(crid="t3", purpose="saludo"), ANA, url, sender=ScriptedAcs())
     with pytest.raises(replies.TemplateNotAvailable):
