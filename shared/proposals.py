@@ -77,6 +77,9 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
     if not isinstance(body, dict):
         raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON.")
+    unknown = sorted(set(body) - {"clientRequestId", "text"})
+    if unknown:
+        raise InvalidParameter(unknown[0], f"Campo desconocido: {unknown[0][:40]}.")
     return body
 
 

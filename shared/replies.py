@@ -37,6 +37,8 @@ _m, _rep, _cl, _o = schema.message, schema.reparacion, schema.cliente, schema.ou
 WINDOW: Final = timedelta(hours=24)
 MAX_TEXT: Final = 4096  # WhatsApp's limit for a text message body
 _CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+# blank as JSON Schema's (ECMAScript's) \s sees it, so the OpenAPI pattern "\S" and this check agree
+_BLANK = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*")
 
 
 class WindowClosed(ApiError):
@@ -60,7 +62,7 @@ class RequestConflict(ApiError):
 
 
 class TemplateNotAvailable(ApiError):
-    status = 422
+    status = 409  # the request is well formed; the registry (what Meta approved) says no, for now
     type = "/problems/template-not-available"
     title = "Template not available"
 
@@ -119,11 +121,11 @@ def parse_client_request_id(value: Any) -> str:
 
 
 def parse_text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or _BLANK.fullmatch(value):
         raise InvalidParameter("text", "El mensaje está vacío. Escribí un texto.")
     if len(value) > MAX_TEXT:
         raise InvalidParameter("text", f"El mensaje es demasiado largo: WhatsApp acepta hasta {MAX_TEXT} caracteres.")
-    return value.strip()
+    return value
 
 
 def parse_send_body(raw: bytes) -> SendRequest:
@@ -135,6 +137,9 @@ def parse_send_body(raw: bytes) -> SendRequest:
         raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
     if not isinstance(body, dict):
         raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON.")
+    unknown = sorted(set(body) - {"clientRequestId", "text", "template", "media"})
+    if unknown:
+        raise InvalidParameter(unknown[0], f"Campo desconocido: {unknown[0][:40]}.")
     client_request_id = parse_client_request_id(body.get("clientRequestId"))
     kinds = [k for k in ("text", "template", "media") if body.get(k) is not None]
     if len(kinds) != 1:
@@ -146,6 +151,9 @@ def parse_send_body(raw: bytes) -> SendRequest:
     template = body["template"]
     if not isinstance(template, dict):
         raise InvalidParameter("template", "template debe ser un objeto: {purpose} o {name, language}.")
+    unknown = sorted(set(template) - {"purpose", "name", "language"})
+    if unknown:
+        raise InvalidParameter("template", f"Campo desconocido en template: {unknown[0][:40]}.")
     purpose = _string(template, "purpose", "template.purpose")
     name = _string(template, "name", "template.name")
     language = _string(template, "language", "template.language")

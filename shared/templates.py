@@ -108,10 +108,17 @@ class MessagingUnavailable(ApiError):
     type = "/problems/messaging-unavailable"
     title = "Messaging service unavailable"
 
-    def __init__(self, configured: bool) -> None:
-        super().__init__("El servicio de mensajería (ACS) no respondió. Probá de nuevo en unos minutos." if configured
-                         else "El envío por WhatsApp no está configurado (falta ACS_ENDPOINT). Avisá al "
-                              "administrador.")
+    def __init__(self) -> None:
+        super().__init__("El servicio de mensajería (ACS) no respondió. Probá de nuevo en unos minutos.")
+
+
+class MessagingNotConfigured(ApiError):
+    status = 409  # a state of this deployment, not a fault: nothing to retry until it is configured
+    type = "/problems/messaging-not-configured"
+    title = "Messaging not configured"
+
+    def __init__(self) -> None:
+        super().__init__("El envío por WhatsApp no está configurado (falta ACS_ENDPOINT). Avisá al administrador.")
 
 
 def sync_now(url: str | None = None) -> dict[str, int]:
@@ -123,10 +130,10 @@ def sync_now(url: str | None = None) -> dict[str, int]:
     try:
         return sync(url)
     except acs_client.NotConfigured as exc:
-        raise MessagingUnavailable(configured=False) from exc
+        raise MessagingNotConfigured() from exc
     except AzureError as exc:
         log.warning("template sync failed: %s", type(exc).__name__)
-        raise MessagingUnavailable(configured=True) from exc
+        raise MessagingUnavailable() from exc
 
 
 def sync_on_timer(url: str | None = None) -> None:

@@ -374,3 +374,37 @@ def test_proposals_are_discarded_and_checked(url: str) -> None:
         proposals.propose_from_agent(MARIA_ORDER, template_purpose="inventado", url=url)
     with pytest.raises(OrderNotFound):
         proposals.propose_from_agent(9999, text="hola", url=url)
+
+
+# --- through the trigger surface --------------------------------------------------------------------
+
+def http(name: str, route: dict[str, str], body: Any = None, headers: dict[str, str] | None = None) -> tuple[
+        int, dict[str, Any]]:
+    import azure.functions as func
+
+    from tests.conftest import function
+
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
+    req = func.HttpRequest(method="POST", url="http://localhost/api/x", route_params=route, body=raw,
+                           headers=headers or {})
+    resp = function(name)(req)
+    return resp.status_code, json.loads(resp.get_body())
+
+
+def test_the_send_endpoint_answers_201_then_200_and_problems_in_spanish(url: str) -> None:
+    """Without ACS configured the send is recorded and fails with its reason (never a 500)."""
+    headers = {"x-ms-client-principal-id": "staff-9", "x-ms-client-principal-name": "Beto"}
+    body = {"clientRequestId": "http-1", "text": "Hola"}
+    status, first = http("send_whatsapp_reply", {"orderId": str(MARIA_ORDER)}, body, headers)
+    assert status == 201 and first["state"] == "failed" and first["errorCode"] == "not_configured"
+    assert first["message"]["sentBy"] == "Beto" and first["reason"]
+    status, again = http("send_whatsapp_reply", {"orderId": str(MARIA_ORDER)}, body, headers)
+    assert status == 200 and again == first
+    status, problem = http("send_whatsapp_reply", {"orderId": str(JUAN_ORDER)}, {**body, "clientRequestId": "h2"})
+    assert status == 409 and problem["type"] == "/problems/window-closed"
+    status, problem = http("send_whatsapp_reply", {"orderId": "x"}, body)
+    assert status == 400 and problem["parameter"] == "orderId"
+    status, problem = http("send_whatsapp_reply", {"orderId": "2"}, b"{")
+    assert status == 400 and problem["parameter"] == "body"
+    status, problem = http("sync_whatsapp_templates", {}, None)
+    assert status == 409 and problem["type"] == "/problems/messaging-not-configured"
