@@ -1,0 +1,1 @@
+"""Development-only support: local fakes, demo data, event builders; never deployed."""
