@@ -196,7 +196,7 @@ def _retry_after(response: Any) -> float | None:
 
 
 def send(content: Content, to: str, repeatability_id: str, first_sent: str, channel_id: str) -> Outcome:
-    """One attempt to send ``content`` to ``to`` (``+`` and digits); never raises for ACS's answers."""
+    """One attempt to send ``content`` to ``to`` (WhatsApp id digits); never raises for ACS's answers."""
     from azure.core.exceptions import (
         ClientAuthenticationError,
         DecodeError,
@@ -213,10 +213,12 @@ def send(content: Content, to: str, repeatability_id: str, first_sent: str, chan
         if exc.response is None:  # the token could not be had: nothing was sent
             return RetryLater(None, None)
         return Rejected("unauthorized", exc.status_code)
-    except DecodeError:  # ACS answered 202 but we cannot read the receipt
+    except DecodeError:  # ACS answered 202 but the receipt broke off or cannot be read
         return Unknown("unreadable answer")
     except HttpResponseError as exc:
         status = exc.status_code
+        if status is None or 200 <= status < 300:  # accepted, as far as we can tell, without a receipt
+            return Unknown("no receipt")
         if status in (408, 429) or (status is not None and status >= 500):
             return RetryLater(_retry_after(exc.response), status)
         try:
@@ -242,8 +244,10 @@ class ListedTemplate:
     content: Any
 
 
-def list_templates(channel_id: str) -> Iterator[ListedTemplate]:
+def list_templates(channel_id: str, page_size: int | None = None) -> Iterator[ListedTemplate]:
     """Every template of the channel, all pages (raises the SDK's errors)."""
-    for item in clients().templates.list_templates(channel_id):
-        yield ListedTemplate(name=str(item.name), language=str(item.language), status=str(item.status).lower(),
+    options = {"maxpagesize": page_size} if page_size else {}
+    for item in clients().templates.list_templates(channel_id, **options):
+        status = getattr(item.status, "value", item.status)  # an SDK enum (str() would give its class name)
+        yield ListedTemplate(name=str(item.name), language=str(item.language), status=str(status).lower(),
                              content=getattr(item, "content", None))

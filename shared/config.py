@@ -56,8 +56,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "Time budget of one send to ACS, its retries of 429/5xx inside the request included; what is still "
             "retryable after it is left to the `drain_outbox` timer."),
     Setting("WHATSAPP_SEND_FORMAT", "549",
-            "How Argentine mobiles are addressed when sending: `549` (as WhatsApp reports them, `+5491155551234`) "
-            "or `54` (without the mobile 9, `+541155551234`)."),
+            "How Argentine mobiles are addressed when sending: `549` (as WhatsApp reports them, `5491155551234`) "
+            "or `54` (without the mobile 9, `541155551234`)."),
     Setting("SEND_RETRY_MINUTES", "15",
             "A send ACS answered with 429/5xx (or could not be reached) is retried for this long, then failed "
             "with a reason."),

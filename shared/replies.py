@@ -201,10 +201,11 @@ def reply_target(conn: Connection, order_id: int) -> Target:
 
 
 def send_address(phone: Phone) -> str:
-    """The ``to`` of a send: ``+`` and the WhatsApp id; Argentine mobiles as ``WHATSAPP_SEND_FORMAT`` says."""
+    """The ``to`` of a send: the WhatsApp id, digits without ``+`` (as ACS's own events write recipients);
+    Argentine mobiles with or without the mobile 9 as ``WHATSAPP_SEND_FORMAT`` says."""
     if phone.key.startswith("54") and config.get("WHATSAPP_SEND_FORMAT") == "54":
-        return "+" + phone.key
-    return "+" + phone.whatsapp_id
+        return phone.key
+    return phone.whatsapp_id
 
 
 # --- sending ---------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def test_a_text_inside_the_window_is_sent_once_and_joins_the_conversation(url: s
     message = answer["message"]
     assert message["id"] and message["text"] == "Hola María, ya está lista" and message["sentBy"] == "Ana Gómez"
     assert message["direction"] == "outbound" and message["type"] == "text"
-    assert acs.calls[0].SendTo == "+" + MARIA
+    assert acs.calls[0].SendTo == MARIA
     stored = [m for m in rows(url, schema.message) if m.WhatsAppMessageId == "wamid.maria-1"]
     assert len(stored) == 1 and stored[0].ReparacionId == MARIA_ORDER and stored[0].SentByStaffId == "staff-1"
     assert stored[0].OutboxId == answer["id"]
@@ -175,7 +175,7 @@ def test_argentine_mobiles_are_addressed_as_the_setting_says(url: str, monkeypat
     monkeypatch.setenv("WHATSAPP_SEND_FORMAT", "54")
     acs = ScriptedAcs()
     replies.send(MARIA_ORDER, request(), ANA, url, sender=acs)
-    assert acs.calls[0].SendTo == "+541144445678"
+    assert acs.calls[0].SendTo == "541144445678"
 
 
 # --- templates -----------------------------------------------------------------------------------
