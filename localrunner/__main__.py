@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -29,19 +30,26 @@ def serve() -> None:
     import uvicorn
 
     import function_app
+    from localrunner import acs
     from localrunner.host import build
 
     setup()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "7071"))
     base = f"http://{host}:{port}"
-    print(f"\n  Front end:        {base}/\n  Health:           {base}/api/health\n"
-          f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
-          f"  Event Grid:       {base}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event\n"
-          f"  MCP:              {base}/runtime/webhooks/mcp\n"
-          f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations\n", flush=True)
-    uvicorn.run(build(function_app.app, timers=os.environ.get("TIMERS", "on") != "off"),
-                host=host, port=port, log_level="warning")
+    webhook = f"{base}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event"
+    with contextlib.ExitStack() as stack:
+        fake = acs.start_fake(stack, webhook)
+        sending = (f"local ACS fake {fake.endpoint} (FAKE_ACS=off to disable; replies go out through it)"
+                   if fake else "ACS as configured" if acs.real_acs_configured() else "not configured")
+        print(f"\n  Front end:        {base}/\n  Health:           {base}/api/health\n"
+              f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
+              f"  Event Grid:       {webhook}\n"
+              f"  MCP:              {base}/runtime/webhooks/mcp\n"
+              f"  Sending:          {sending}\n"
+              f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations\n", flush=True)
+        uvicorn.run(build(function_app.app, timers=os.environ.get("TIMERS", "on") != "off"),
+                    host=host, port=port, log_level="warning")
 
 
 def simulate(who: str, text: str) -> int:
@@ -55,6 +63,12 @@ def simulate(who: str, text: str) -> int:
             print(f"'{who}' is not a demo customer with a phone; use one of {names}, or WhatsApp digits",
                   file=sys.stderr)
             return 2
+    from localrunner import acs
+
+    through_fake = acs.simulate_inbound(sender, text)
+    if through_fake is not None:  # the fake knows the customer wrote (its window) and posts the event
+        print(f"event {through_fake} posted by the local ACS fake")
+        return 0
     event = acs_events.received(sender, content=text)
     port = int(os.environ.get("PORT", "7071"))
     request = urllib.request.Request(

@@ -81,7 +81,7 @@ class Runner:
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_url = f"sqlite:///{tmp / 'runner.db'}"
         env = {**os.environ, "PORT": str(self.port), "DATABASE_URL": self.db_url, "TIMERS": "off",
-               **(extra_env or {})}
+               "FAKE_ACS": "off", "FAKE_ACS_DIR": str(tmp / "fake-acs"), **(extra_env or {})}
         self.log = (tmp / "runner.log").open("w")
         self.process = subprocess.Popen([sys.executable, "-m", "localrunner", "serve"], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
