@@ -31,7 +31,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from typing import Any, Final
+from types import SimpleNamespace
+from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -39,6 +40,7 @@ from sqlalchemy.engine import Connection
 from shared import acs_client, config, db, observability, schema, send_failures, store
 
 log = observability.logger(__name__)
+T = TypeVar("T")
 _o = schema.outbox
 _m = schema.message
 
@@ -73,13 +75,22 @@ def get(conn: Connection, outbox_id: int) -> Any:
     return conn.execute(sa.select(_o).where(_o.c.Id == outbox_id)).first()
 
 
-def insert(conn: Connection, row: dict[str, Any]) -> int | None:
-    """Insert a new pending row; its id, or ``None`` when the ``ClientRequestId`` is already there."""
+def insert(conn: Connection, row: dict[str, Any], *, claimed: bool = False) -> Any | None:
+    """Insert a new row; the row (as read back), or ``None`` when the ``ClientRequestId`` is already there.
+
+    ``claimed``: the row is born ``sending`` with a lease, its first attempt taken by the request that
+    inserted it (the unique index made it the only one), which saves a claim round trip on the hot path.
+    """
     now = db.utcnow()
-    full = {"State": PENDING, "Attempts": 0, "CreatedAt": now, "UpdatedAt": now,
-            "RepeatabilityFirstSent": first_sent_header(now), **row}
+    full: dict[str, Any] = {column.name: None for column in _o.columns}
+    full.update({"State": PENDING, "Attempts": 0, "CreatedAt": now, "UpdatedAt": now,
+                 "RepeatabilityFirstSent": first_sent_header(now), **row})
+    if claimed:
+        full.update(State=SENDING, Attempts=1, LastAttemptAt=now,
+                    LeaseUntil=now + timedelta(seconds=lease_seconds()))
+    del full["Id"]
     pk = store.insert_once(conn, _o, full)
-    return None if pk is None else int(pk)
+    return None if pk is None else SimpleNamespace(Id=int(pk), **store.fit(_o, full))
 
 
 def lease_seconds() -> float:
@@ -97,15 +108,16 @@ def claim(conn: Connection, outbox_id: int, now: datetime) -> bool:
 
 # --- outcomes ------------------------------------------------------------------------------
 
-def mark_sent(conn: Connection, outbox_id: int, message_id: str, now: datetime) -> bool:
+def mark_sent(conn: Connection, outbox_id: int, message_id: str, now: datetime, row: Any = None) -> bool:
     """ACS accepted the row's message: ``sent`` with its id, and the message stored in the conversation
-    (completing the row a delivery status may have stored first). ``False`` if it was already sent."""
+    (completing the row a delivery status may have stored first). ``False`` if it was already sent.
+    ``row``: the row as the caller holds it (its content and recipient do not change), saving a read."""
     changed = conn.execute(_o.update().where(_o.c.Id == outbox_id, _o.c.State != SENT).values(
         State=SENT, MessageId=message_id, LeaseUntil=None, NextAttemptAt=None, ErrorCode=None, Reason=None,
         UpdatedAt=now)).rowcount
     if not changed:
         return False
-    row = get(conn, outbox_id)
+    row = row if row is not None else get(conn, outbox_id)
     store.record_outbound(conn, message_id=message_id, phone_e164=row.PhoneNumber, phone_key=row.PhoneKey,
                           customer_id=row.ClienteId, order_id=row.ReparacionId, content=row.Content,
                           message_type="text" if row.Kind == "text" else "template", sent_at=row.LastAttemptAt,
@@ -171,16 +183,21 @@ def acs_sender(row: Any) -> acs_client.Outcome:
 
 def attempt(outbox_id: int, url: str | None = None, sender: Sender | None = None,
             budget: float | None = None) -> str:
-    """Claim the row and send it, retrying 429/5xx within ``budget`` seconds (``ACS_SEND_TIMEOUT_SECONDS``).
-
-    Returns the row's state afterwards. When another worker holds the row, nothing is done.
-    """
-    send = sender or acs_sender
-    budget = config.get_float("ACS_SEND_TIMEOUT_SECONDS") if budget is None else budget
-    deadline = time.monotonic() + budget
+    """Claim a pending row and send it (see :func:`send_claimed`); the row's state afterwards. When
+    another worker holds the row, or it is not due, nothing is done."""
     if not db.write(lambda conn: claim(conn, outbox_id, db.utcnow()), url):
         return str(db.read(lambda conn: get(conn, outbox_id).State, url))
     row = db.read(lambda conn: get(conn, outbox_id), url)
+    return send_claimed(row, url, sender, budget)[0]
+
+
+def send_claimed(row: Any, url: str | None = None, sender: Sender | None = None, budget: float | None = None, *,
+                 then: Callable[[Connection], T] | None = None) -> tuple[str, T | None]:
+    """Send a row this worker claimed, retrying 429/5xx within ``budget`` seconds (``ACS_SEND_TIMEOUT_SECONDS``),
+    then settle it; ``then`` runs in the settling transaction (the API's answer is read there)."""
+    send = sender or acs_sender
+    budget = config.get_float("ACS_SEND_TIMEOUT_SECONDS") if budget is None else budget
+    deadline = time.monotonic() + budget
     tries = 0
     while True:
         tries += 1
@@ -190,19 +207,22 @@ def attempt(outbox_id: int, url: str | None = None, sender: Sender | None = None
         wait = outcome.retry_after if outcome.retry_after is not None else 0.25 * 2 ** (tries - 1)
         if time.monotonic() + wait >= deadline:
             break
-        log.info("outbox %s: ACS asked to retry (status %s); again in %.2f s", outbox_id, outcome.status, wait)
+        log.info("outbox %s: ACS asked to retry (status %s); again in %.2f s", row.Id, outcome.status, wait)
         time.sleep(wait)
-    return settle(outbox_id, outcome, url, tries - 1)
+    return settle(int(row.Id), outcome, url, tries - 1, then=then, row=row)
 
 
-def settle(outbox_id: int, outcome: acs_client.Outcome, url: str | None = None, extra_tries: int = 0) -> str:
-    """Write what an attempt's (last) outcome means for the row; the row's state after. ``extra_tries``:
-    requests made within the attempt besides the first (429/5xx retried in the call)."""
+def settle(outbox_id: int, outcome: acs_client.Outcome, url: str | None = None, extra_tries: int = 0, *,
+           then: Callable[[Connection], T] | None = None, row: Any = None) -> tuple[str, T | None]:
+    """Write what an attempt's (last) outcome means for the row: its state after, and ``then``'s result.
+    ``extra_tries``: requests made within the attempt besides the first (429/5xx retried in the call)."""
 
-    def write(conn: Connection) -> str:
+    def write(conn: Connection) -> tuple[str, T | None]:
         now = db.utcnow()
+        if extra_tries:
+            conn.execute(_o.update().where(_o.c.Id == outbox_id).values(Attempts=_o.c.Attempts + extra_tries))
         if isinstance(outcome, acs_client.Accepted):
-            mark_sent(conn, outbox_id, outcome.message_id, now)
+            mark_sent(conn, outbox_id, outcome.message_id, now, row)
             state = SENT
         elif isinstance(outcome, acs_client.Rejected):
             mark_failed(conn, outbox_id, outcome.code, now)
@@ -213,13 +233,11 @@ def settle(outbox_id: int, outcome: acs_client.Outcome, url: str | None = None, 
         else:
             mark_unknown(conn, outbox_id, now)
             state = str(get(conn, outbox_id).State)
-        if extra_tries:
-            conn.execute(_o.update().where(_o.c.Id == outbox_id).values(Attempts=_o.c.Attempts + extra_tries))
-        return state
+        return state, then(conn) if then is not None else None
 
-    state = db.write(write, url)
+    state, result = db.write(write, url)
     log.info("outbox %s: %s (%s)", outbox_id, state, type(outcome).__name__)
-    return state
+    return state, result
 
 
 # --- unknown outcomes ----------------------------------------------------------------------
