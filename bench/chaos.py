@@ -71,7 +71,9 @@ def main(argv: list[str]) -> int:
           "malformed events quarantined)")
     for key, value in counts.items():
         print(f"  {key:<{width}}  {value}")
-    return 0
+    from bench import chaos_send  # staff replies under ACS and database faults (issue 15)
+
+    return chaos_send.main([])
 
 
 if __name__ == "__main__":

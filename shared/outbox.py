@@ -247,12 +247,16 @@ def reconcile(conn: Connection, phone_key: str | None, now: datetime) -> int | N
 
     The candidates are messages to that phone we know only from a delivery status (``unrecorded``,
     no outbox row), timed from :data:`CLOCK_SKEW` before the attempt to ``SEND_RECONCILE_MINUTES``
-    after it. Exactly one unknown row and exactly one such message: it is that row's message (the
-    row becomes ``sent``, the message gets its text and author). Anything else is left to a person.
+    after it. Exactly one unknown row and exactly one such message, and no send to that customer under
+    way (its own status may be the candidate, arriving before its answer): it is that row's message (the
+    row becomes ``sent``, the message gets its text and author). Anything else is left to a person; the
+    timer tries again while the window lasts.
     Returns the row's id when one was reconciled.
     """
     if not phone_key:
         return None
+    if conn.execute(sa.select(_o.c.Id).where(_o.c.PhoneKey == phone_key, _o.c.State == SENDING).limit(1)).first():
+        return None  # a send under way to this customer may own that status: wait until it settles
     window = timedelta(minutes=config.get_float("SEND_RECONCILE_MINUTES"))
     rows = conn.execute(sa.select(_o.c.Id, _o.c.LastAttemptAt).where(
         _o.c.PhoneKey == phone_key, _o.c.State == UNKNOWN).limit(2)).all()
@@ -288,6 +292,8 @@ def drain(url: str | None = None, sender: Sender | None = None, limit: int = 50,
                          .values(State=UNKNOWN, LeaseUntil=None, ErrorCode="not_confirmed", UpdatedAt=now))
             reconcile(conn, row.PhoneKey, now)
         report["expired"] = len(expired)
+        for (phone_key,) in conn.execute(sa.select(_o.c.PhoneKey).where(_o.c.State == UNKNOWN).distinct()).all():
+            reconcile(conn, phone_key, now)  # a send that was under way then has settled since
         cutoff = now - timedelta(minutes=config.get_float("SEND_RECONCILE_MINUTES"))
         stale = conn.execute(sa.select(_o.c.Id).where(_o.c.State == UNKNOWN, _o.c.LastAttemptAt < cutoff)).all()
         for row in stale:

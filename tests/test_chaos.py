@@ -16,3 +16,12 @@ def test_invariants_hold_under_injected_database_faults() -> None:
     assert counts["redeliveries"] >= 1  # ...and some outlasted the retry budget, so Event Grid redelivered
     assert counts["quarantined"] == 60  # 2% malformed
     assert counts["duplicate"] + counts["status_stale"] >= 900
+
+
+def test_sends_end_once_or_with_a_reason_under_acs_and_database_faults() -> None:
+    from bench.chaos_send import run as run_sends
+
+    counts = run_sends(60, fault_rate=0.3, seed=7)  # verify() inside raises on any broken invariant
+    assert counts["sent"] + counts["failed"] == 60
+    assert sum(v for k, v in counts.items() if str(k).startswith("ACS fault")) >= 5  # faults really happened
+    assert counts["accepted by ACS"] >= counts["sent"]

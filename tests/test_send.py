@@ -408,3 +408,18 @@ def test_the_send_endpoint_answers_201_then_200_and_problems_in_spanish(url: str
     assert status == 400 and problem["parameter"] == "body"
     status, problem = http("sync_whatsapp_templates", {}, None)
     assert status == 409 and problem["type"] == "/problems/messaging-not-configured"
+
+
+def test_a_status_of_a_send_under_way_is_not_taken_by_an_unknown_one(url: str) -> None:
+    """Found by make chaos: B's status arrived before B's answer and was attributed to A (unknown)."""
+    first = _unknown_send(url, ScriptedAcs(acs_client.Unknown("timeout")))
+    b = db.write(lambda c: outbox.insert(c, {
+        "ClientRequestId": "b", "RequestHash": "h", "ReparacionId": MARIA_ORDER, "ClienteId": 2,
+        "PhoneNumber": "+" + MARIA, "PhoneKey": "541144445678", "SendTo": MARIA, "Kind": "text",
+        "Content": "B", "RepeatabilityRequestId": "rb"}, claimed=True), url)
+    ingest.ingest_event(acs_events.status("wamid.b", "Sent", to=MARIA), url)
+    assert replies.answer(first["id"], url)["state"] == "unknown"
+    outbox.settle(b.Id, acs_client.Accepted("wamid.b"), url)
+    assert replies.answer(b.Id, url)["message"]["text"] == "B"
+    outbox.drain(url, sender=ScriptedAcs())
+    assert replies.answer(first["id"], url)["state"] == "unknown"  # nothing of its own came back

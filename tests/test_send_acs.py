@@ -12,50 +12,20 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from devkit.fake_acs import FakeAcs, running_fake
-from shared import acs_client, db, ingest, outbox, replies, schema, templates
+from devkit.webhook import Webhook
+from shared import acs_client, db, outbox, replies, schema, templates
 from shared.staff import Staff
 
 MARIA_ORDER, JUAN_ORDER = 2, 1
 MARIA, JUAN = "5491144445678", "5491155551234"
 ANA = Staff("staff-1", "Ana Gómez")
 FAST = (0.05, 0.1, 0.15)
-
-
-class Webhook:
-    """An Event Grid-like endpoint: each posted event goes through ingestion (500 if it raised)."""
-
-    def __init__(self, url: str) -> None:
-        db_url = url
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                events = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                try:
-                    for event in events:
-                        ingest.ingest_event(event, db_url)
-                    self.send_response(200)
-                except Exception:
-                    self.send_response(500)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
