@@ -168,7 +168,7 @@ def sync(url: str | None = None) -> dict[str, int]:
                                                             **row}) is None:
                 conn.execute(_t.update().where(where).values(**row))  # inserted meanwhile by another sync
         gone = 0
-        for name, language in conn.execute(sa.select(_t.c.Name, _t.c.Language).where(_t.c.Present.is_(True))).all():
+        for name, language in conn.execute(sa.select(_t.c.Name, _t.c.Language).where(_t.c.Present == sa.true())).all():
             if (name, language) not in seen:
                 conn.execute(_t.update().where((_t.c.Name == name) & (_t.c.Language == language))
                              .values(Present=False, SyncedAt=now))
@@ -235,7 +235,7 @@ def fill(body: str, params: list[str], fields: tuple[str, ...], values: dict[str
 def usable(conn: Connection, order_id: int, first_name: str | None) -> list[Filled]:
     """Every approved template still listed, filled for the order; the configured purposes first."""
     rows = conn.execute(sa.select(_t.c.Name, _t.c.Language, _t.c.Category, _t.c.Parameters, _t.c.Body)
-                        .where(_t.c.Status == "approved", _t.c.Present.is_(True))
+                        .where(_t.c.Status == "approved", _t.c.Present == sa.true())
                         .order_by(_t.c.Name, _t.c.Language)).all()
     by_key = {(r.Name, r.Language): r for r in rows}
     values = order_values(conn, order_id, first_name)
