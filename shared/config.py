@@ -42,7 +42,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("DEFAULT_REGION", "AR", "Region for phone numbers typed without a country code."),
     Setting("DEFAULT_AREA_CODE", "11", "Area code for numbers typed without one (e.g. `15 5555 1234`)."),
     Setting("WHATSAPP_CHANNEL_ID", "",
-            "ACS channel registration id of the shop's number; when set, events for other channels are quarantined."),
+            "ACS channel registration id of the shop's number: replies are sent from it, and when set, events for "
+            "other channels are quarantined."),
     Setting("ACS_ENDPOINT", "",
             "Azure Communication Services endpoint: staff replies are sent through it with the managed identity "
             "(role *Communication and Email Service Owner* on that resource). Reported by /api/health."),

@@ -171,9 +171,12 @@ def content_of(row: Any) -> acs_client.Content:
 
 def acs_sender(row: Any) -> acs_client.Outcome:
     """Send a claimed row through the real SDK; an error we cannot classify counts as unknown."""
+    channel = config.get("WHATSAPP_CHANNEL_ID")
+    if not channel:
+        return acs_client.Rejected("not_configured")
     try:
         return acs_client.send(content_of(row), row.SendTo, row.RepeatabilityRequestId,
-                               row.RepeatabilityFirstSent, config.get("WHATSAPP_CHANNEL_ID"))
+                               row.RepeatabilityFirstSent, channel)
     except acs_client.NotConfigured:
         return acs_client.Rejected("not_configured")
     except Exception as exc:  # it may have left: never resend it blindly

@@ -29,7 +29,8 @@ REASONS: Final[dict[str, str]] = {
     "132016": "La plantilla fue desactivada por WhatsApp. Elegí otra.",
     "unauthorized": "El servicio de mensajería rechazó la credencial de la app. Avisá al administrador "
                     "(permiso sobre Azure Communication Services).",
-    "not_configured": "El envío por WhatsApp no está configurado (falta ACS_ENDPOINT). Avisá al administrador.",
+    "not_configured": "El envío por WhatsApp no está configurado (faltan ACS_ENDPOINT o WHATSAPP_CHANNEL_ID). "
+                      "Avisá al administrador.",
     "retry_exhausted": "El servicio de mensajería no respondió a tiempo y el mensaje no salió. Probá de nuevo.",
     "not_confirmed": "No pudimos confirmar si el mensaje salió. Revisá la conversación antes de reenviarlo.",
 }
