@@ -75,11 +75,13 @@ def get(conn: Connection, outbox_id: int) -> Any:
     return conn.execute(sa.select(_o).where(_o.c.Id == outbox_id)).first()
 
 
-def insert(conn: Connection, row: dict[str, Any], *, claimed: bool = False) -> Any | None:
+def insert(conn: Connection, row: dict[str, Any], *, claimed: bool = False, guarded: bool = True) -> Any | None:
     """Insert a new row; the row (as read back), or ``None`` when the ``ClientRequestId`` is already there.
 
     ``claimed``: the row is born ``sending`` with a lease, its first attempt taken by the request that
     inserted it (the unique index made it the only one), which saves a claim round trip on the hot path.
+    ``guarded=False``: no savepoint; a twin's insert raises ``IntegrityError`` out of the transaction (for
+    callers that looked for the id in the same transaction and handle that rare race themselves).
     """
     now = db.utcnow()
     full: dict[str, Any] = {column.name: None for column in _o.columns}
@@ -89,8 +91,13 @@ def insert(conn: Connection, row: dict[str, Any], *, claimed: bool = False) -> A
         full.update(State=SENDING, Attempts=1, LastAttemptAt=now,
                     LeaseUntil=now + timedelta(seconds=lease_seconds()))
     del full["Id"]
-    pk = store.insert_once(conn, _o, full)
-    return None if pk is None else SimpleNamespace(Id=int(pk), **store.fit(_o, full))
+    fitted = store.fit(_o, full)
+    if guarded:
+        pk = store.insert_once(conn, _o, fitted)
+    else:
+        key = conn.execute(_o.insert(), fitted).inserted_primary_key
+        pk = key[0] if key else None
+    return None if pk is None else SimpleNamespace(Id=int(pk), **fitted)
 
 
 def lease_seconds() -> float:

@@ -251,17 +251,21 @@ def send(order_id: int, request: SendRequest, staff: Staff | None, url: str | No
             row.update(Kind="text", Content=request.text)
         else:
             row.update(_template_row(conn, target, request))
-        inserted = outbox.insert(conn, row, claimed=True)
-        if inserted is not None and on_insert is not None:
+        inserted = outbox.insert(conn, row, claimed=True, guarded=False)
+        assert inserted is not None  # unguarded: a twin raises instead
+        if on_insert is not None:
             on_insert(conn, inserted.Id)
         return True, inserted
 
-    created, row = db.write(write, url)
+    try:
+        created, row = db.write(write, url)
+    except sa.exc.IntegrityError:  # a twin request inserted it between our check and our insert
+        raced = db.read(lambda conn: outbox.by_client_request_id(conn, request.client_request_id), url)
+        if raced is None:
+            raise
+        return _repeat(raced, digest, url), False
     if not created:
         return _repeat(row, digest, url), False
-    if row is None:  # a twin request inserted it between our check and our insert
-        raced = db.read(lambda conn: outbox.by_client_request_id(conn, request.client_request_id), url)
-        return _repeat(raced, digest, url), False
     _, shown = outbox.send_claimed(row, url, sender, then=lambda conn: _answer(conn, row.Id))
     assert shown is not None
     return shown, True

@@ -423,3 +423,15 @@ def test_a_status_of_a_send_under_way_is_not_taken_by_an_unknown_one(url: str) -
     assert replies.answer(b.Id, url)["message"]["text"] == "B"
     outbox.drain(url, sender=ScriptedAcs())
     assert replies.answer(first["id"], url)["state"] == "unknown"  # nothing of its own came back
+
+
+def test_a_twin_that_inserts_between_our_check_and_our_insert_is_answered_as_a_repeat(
+        url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQL Server can interleave two requests there (SQLite's write lock cannot): the unique index decides."""
+    acs = ScriptedAcs()
+    first, _ = replies.send(MARIA_ORDER, request(), ANA, url, sender=acs)
+    real = outbox.by_client_request_id
+    calls = iter([None])
+    monkeypatch.setattr(outbox, "by_client_request_id", lambda conn, crid: next(calls, real(conn, crid)))
+    again, created = replies.send(MARIA_ORDER, request(), ANA, url, sender=acs)
+    assert not created and again["id"] == first["id"] and len(acs.calls) == 1
