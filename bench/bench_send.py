@@ -1,9 +1,11 @@
 """Staff replies through ACS: our overhead on one send, and exactly-once under concurrency.
 
-* overhead: ``replies.send`` of a text (body parsing, reply target and window, outbox insert, claim, the SDK
-  call, settling, the stored message and the answer), the local ACS fake answering at once, against the SDK
-  call alone (``NotificationMessagesClient.send`` with the same client and content). Rounds of 50 alternate
-  between the two so drift weighs on both alike. Goal: p99(ours) - p99(SDK alone) <= 5 ms.
+* overhead: ``replies.send`` of a text (body parsing, reply target and window, outbox insert born claimed, the
+  SDK call, settling, the stored message and the answer), the local ACS fake answering at once. Our overhead
+  is each send's time minus the time of the SDK call inside it (goal: p99 <= 5 ms); the SDK call alone
+  (``NotificationMessagesClient.send``, same client and content) is the baseline that shows the call inside a
+  send costs what it costs alone. Rounds of 50 alternate between the two so drift weighs on both alike. The
+  difference of the two p99s is shown too: on a shared 2-core machine it swings with the load.
 * concurrency: 200 requested sends, each requested twice (a double click, a retried call), spread over 4
   worker processes on one SQLite file, against a fake that does *not* honour Repeatability-Request-ID (so
   only our outbox stands between a double request and a double message). Goal: zero doubles, zero lost.
@@ -53,7 +55,7 @@ def main() -> None:  # noqa: PLR0915 - one measured scenario, read top to bottom
                "LOG_LEVEL": "WARNING"}
         os.environ.update(env)
         import function_app  # noqa: F401 - the worker's start-up (logging, gc.freeze) as in production
-        from shared import acs_client, db, demo, migrate, replies, schema
+        from shared import acs_client, db, demo, migrate, outbox, replies, schema
         from shared.staff import Staff
 
         migrate.migrate(url)
@@ -61,10 +63,19 @@ def main() -> None:  # noqa: PLR0915 - one measured scenario, read top to bottom
         fake.inbound(MARIA)
         staff = Staff("bench", "Bench")
 
+        inside: list[float] = []
+
+        def timed_sender(row: Any) -> acs_client.Outcome:
+            started = time.perf_counter()
+            outcome = outbox.acs_sender(row)
+            inside.append(time.perf_counter() - started)
+            return outcome
+
         def ours() -> float:
             body = json.dumps({"clientRequestId": str(uuid.uuid4()), "text": "Hola, tu equipo está listo"})
             started = time.perf_counter()
-            answer, _ = replies.send(MARIA_ORDER, replies.parse_send_body(body.encode()), staff, url)
+            answer, _ = replies.send(MARIA_ORDER, replies.parse_send_body(body.encode()), staff, url,
+                                     sender=timed_sender)
             elapsed = time.perf_counter() - started
             assert answer["state"] == "sent", answer
             return elapsed
@@ -83,6 +94,7 @@ def main() -> None:  # noqa: PLR0915 - one measured scenario, read top to bottom
         for _ in range(20):  # warm both paths (connections, statement compilation)
             ours()
             sdk_alone()
+        inside.clear()
         mine: list[float] = []
         base: list[float] = []
         for _ in range(ROUNDS):
@@ -117,12 +129,17 @@ def main() -> None:  # noqa: PLR0915 - one measured scenario, read top to bottom
         db.dispose_all()
 
     p99, base_p99 = percentile(mine, 99) * 1e3, percentile(base, 99) * 1e3
-    overhead = p99 - base_p99
+    own = [total - sdk for total, sdk in zip(mine, inside, strict=True)]  # each send minus its own SDK call
+    overhead = percentile(own, 99) * 1e3
     record("send", [
         Figure("send", "API send p50 (fake answers at once)", percentile(mine, 50) * 1e3, "ms",
                baseline=percentile(base, 50) * 1e3, ratio=percentile(mine, 50) / percentile(base, 50)),
         Figure("send", "API send p99", p99, "ms", baseline=base_p99, ratio=p99 / base_p99),
-        Figure("send", "our overhead at p99 (ours - SDK alone)", overhead, "ms", "<= 5 ms", overhead <= 5),
+        Figure("send", "our overhead per send p50 (send - its SDK call)", percentile(own, 50) * 1e3, "ms"),
+        Figure("send", "our overhead per send p99 (send - its SDK call)", overhead, "ms", "<= 5 ms", overhead <= 5),
+        Figure("send", "p99 difference (send p99 - SDK-alone p99)", p99 - base_p99, "ms"),
+        Figure("send", "SDK call inside a send p99", percentile(inside, 99) * 1e3, "ms", baseline=base_p99,
+               ratio=percentile(inside, 99) * 1e3 / base_p99),
         Figure("send", f"{CONCURRENT} sends x2 from {WORKERS} workers: doubles", doubles, "messages", "0",
                doubles == 0),
         Figure("send", f"{CONCURRENT} sends x2 from {WORKERS} workers: lost", lost, "sends", "0",
