@@ -18,7 +18,7 @@ import azure.functions as func
 from shared import (
     agent_tools,
     conversation,
-    events,
+    event_parsing,
     health,
     identity,
     ingest,
@@ -32,7 +32,8 @@ from shared import (
     sync,
     templates,
 )
-from shared.errors import ApiError, Unavailable, as_api_error, parse_bounded_int, parse_order_id
+from shared.errors import ApiError, Unavailable, as_api_error
+from shared.params import parse_bounded_int, parse_limit, parse_order_id
 
 observability.configure()
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -90,7 +91,8 @@ def sync_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
 def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
     """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor)."""
     return _answer(req, lambda: conversation.order_messages(
-        parse_order_id(req.route_params.get("orderId")), conversation.parse_limit(req.params.get("limit")),
+        parse_order_id(req.route_params.get("orderId")),
+        parse_limit(req.params.get("limit"), conversation.DEFAULT_LIMIT, conversation.MAX_LIMIT),
         req.params.get("before") or None))
 
 
@@ -104,7 +106,7 @@ def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
 def reprocess_quarantine(req: func.HttpRequest) -> func.HttpResponse:
     """Operators: run quarantined events through ingestion again (after a fix or a corrected setting)."""
     return _answer(req, lambda: ingest.reprocess_quarantined(
-        conversation.parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS),
+        parse_limit(req.params.get("limit"), ingest.MAX_REPROCESS, ingest.MAX_REPROCESS),
         parse_bounded_int(req.params.get("afterId"), "afterId", 0, 2**63 - 1, 0)))
 
 
@@ -297,4 +299,4 @@ gc.freeze()
 def ingest_whatsapp_event(event: func.EventGridEvent, context: func.Context) -> None:
     """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver."""
     observability.bind(context.invocation_id)
-    ingest.ingest_event(events.envelope_of(event))
+    ingest.ingest_event(event_parsing.envelope_of(event))

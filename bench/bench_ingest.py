@@ -32,7 +32,8 @@ def main() -> None:
         url = f"sqlite:///{path}"
         os.environ["DATABASE_URL"] = url
         import function_app  # noqa: F401 - the worker's start-up (logging, gc.freeze) as in production
-        from shared import acs_events, db, ingest
+        from devkit import acs_events
+        from shared import db, ingest
 
         rng = random.Random(3)
         conn = sqlite3.connect(path)
@@ -100,7 +101,8 @@ def phone_index(path: object, url: str) -> dict[str, float]:
     """``refresh_phone_index``'s work over every customer, with the index up to date and empty
     (as after the first deployment), and the first event on an empty index; baseline: reading
     every customer's phones with one raw ``SELECT``."""
-    from shared import acs_events, identity, ingest
+    from devkit import acs_events
+    from shared import identity, ingest
 
     conn = sqlite3.connect(str(path))
     t = time.perf_counter()

@@ -55,7 +55,8 @@ def main() -> None:  # noqa: PLR0915 - one measured scenario, read top to bottom
                "LOG_LEVEL": "WARNING"}
         os.environ.update(env)
         import function_app  # noqa: F401 - the worker's start-up (logging, gc.freeze) as in production
-        from shared import acs_client, db, demo, migrate, outbox, replies, schema
+        from devkit import demo
+        from shared import acs_client, db, migrate, outbox, replies, schema
         from shared.staff import Staff
 
         migrate.migrate(url)

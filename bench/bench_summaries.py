@@ -19,8 +19,8 @@ from pathlib import Path
 
 from bench.common import Figure, percentile, record, scratch_dir
 from bench.dataset import INBOUND, OUTBOUND
+from devkit.fake_openai import Answer, running
 from shared.summary_text import Line, offline_digest
-from tests.fake_openai import Answer, running
 
 CONVERSATIONS = int(os.environ.get("BENCH_SUMMARY_CONVERSATIONS", "500"))
 

@@ -15,8 +15,9 @@ import sys
 import tempfile
 import time
 
-from shared import db, demo, migrate
-from tests.replay import injected_faults, record_outbound, replay, scenario, verify
+from devkit import demo
+from devkit.replay import injected_faults, record_outbound, replay, scenario, verify
+from shared import db, migrate
 
 
 def run(events: int, drop_rate: float = 0.01, lock_every: float = 1.5) -> dict[str, object]:

@@ -37,14 +37,15 @@ CUSTOMERS = {"Juan": 1, "María": 2, "Lucía": 6, "Sofía": 8, "Camila": 12}
 
 def run(sends: int = 300, fault_rate: float = 0.2, seed: int = 15) -> dict[str, object]:  # noqa: PLR0915
     from devkit.fake_acs import running_fake
+    from devkit.replay import injected_faults
     from devkit.webhook import Webhook
-    from tests.replay import injected_faults
 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="fs-chaos-send-") as tmp:
         url = f"sqlite:///{tmp}/chaos.db"
         os.environ.update({"DATABASE_URL": url, "DB_RETRY_SECONDS": "1", "ACS_SEND_TIMEOUT_SECONDS": "0.6"})
-        from shared import acs_client, acs_events, db, demo, ingest, migrate, replies, schema
+        from devkit import acs_events, demo
+        from shared import acs_client, db, ingest, migrate, replies, schema
         from shared.db import DatabaseUnavailable
         from shared.staff import Staff
 

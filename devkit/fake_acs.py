@@ -107,7 +107,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from shared import acs_events
+from devkit import acs_events
 
 log = logging.getLogger(__name__)
 

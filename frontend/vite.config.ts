@@ -5,7 +5,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [tailwindcss()],
   esbuild: { jsx: 'automatic' },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: false,
+    // embed-test.html: the e2e suite's host page (hostile / Tailwind / sidebar mounts of the panel)
+    rollupOptions: { input: { main: 'index.html', embed: 'embed-test.html' } },
+  },
   server: {
     // `npm run dev` against a local runner on 7071.
     proxy: { '/api': 'http://127.0.0.1:7071' },

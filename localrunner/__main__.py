@@ -16,7 +16,8 @@ import sys
 import urllib.error
 import urllib.request
 
-from shared import acs_events, config, demo, identity, migrate
+from devkit import acs_events, demo
+from shared import config, identity, migrate
 
 
 def setup() -> None:

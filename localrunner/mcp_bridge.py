@@ -13,21 +13,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcp import types
 from mcp.server.lowlevel.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
-if TYPE_CHECKING:
-    from localrunner.host import FunctionInfo
+from localrunner.functions import ROOT, FunctionInfo
 
 SERVER_NAME = "fastservice-whatsapp"
 
 
 def _host_mcp_settings() -> dict[str, Any]:
-    from localrunner.host import ROOT
-
     host = json.loads((ROOT / "host.json").read_text(encoding="utf-8"))
     return dict(host.get("extensions", {}).get("mcp", {}))
 

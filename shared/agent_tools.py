@@ -1,32 +1,26 @@
 """What FastService's AI agent can ask about WhatsApp: the MCP tools' logic.
 
-The same rules, errors and code paths as the HTTP API (``sync``, ``conversation``,
+The same rules, errors and code paths as the HTTP API (``sync``, ``conversation``, ``reply_context``,
 ``order_view``); results are compact (no nulls) so they cost the model few tokens.
-Arguments arrive as the model wrote them (JSON values), so each is validated here.
+Arguments arrive as the model wrote them (JSON values); each is read as the API reads it (``params``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import conversation, db, identity, order_view, schema, summaries, sync
-from shared.errors import ApiError, InvalidParameter, NoUsablePhone, parse_order_id
-from shared.events import STATUS_RANK
+from shared import conversation, db, identity, order_view, orders, params, schema, summaries, sync
+from shared.conversation import MessageJson, message_text
+from shared.errors import CustomerNotFound, InvalidParameter, NoUsablePhone
+from shared.event_parsing import STATUS_RANK
+from shared.text import iso
 
 _m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status
 MAX_TOOL_LIMIT = 100
-
-
-class CustomerNotFound(ApiError):
-    status = 404
-    type = "/problems/customer-not-found"
-    title = "Customer not found"
-
-    def __init__(self, customer_id: int) -> None:
-        super().__init__(f"No existe el cliente {customer_id}.")
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -37,12 +31,12 @@ def _drop_nulls(value: Any) -> Any:
     return value
 
 
-def compact(value: dict[str, Any]) -> dict[str, Any]:
+def compact(value: Mapping[str, Any]) -> dict[str, Any]:
     """``value`` without null fields, recursively."""
     return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
 
 
-def _tool_message(message: dict[str, Any]) -> dict[str, Any]:
+def _tool_message(message: MessageJson) -> dict[str, Any]:
     status = message["status"]
     return compact({"id": message["id"], "at": message["timestamp"],
                     "from": "cliente" if message["direction"] == "inbound" else "taller",
@@ -51,22 +45,16 @@ def _tool_message(message: dict[str, Any]) -> dict[str, Any]:
                     "delivery": status and {"state": status["state"], "errorCode": status["errorCode"]}})
 
 
-def _int(value: Any, name: str, what: str) -> int | None:
-    if value is None or (isinstance(value, (str, int)) and value in {"", 0}):
-        return None
-    return parse_order_id(str(value), name, what)
-
-
-def _limit(value: Any, default: int = 20) -> int:
-    return conversation.parse_limit(None if value is None else str(value), default, MAX_TOOL_LIMIT)
+def _limit(value: Any) -> int:
+    return params.parse_limit(value, 20, MAX_TOOL_LIMIT)
 
 
 def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: Any = None,
                  limit: Any = None, url: str | None = None) -> dict[str, Any]:
     """The newest messages of a phone (any format), an order or a customer, oldest first."""
     count = _limit(limit)
-    order = _int(order_id, "orderId", "número de ticket")
-    customer = _int(customer_id, "customerId", "número de cliente")
+    order = params.optional_id(order_id, "orderId", "número de ticket")
+    customer = params.optional_id(customer_id, "customerId", "número de cliente")
     phone = str(phone_number).strip() if phone_number not in (None, "") else None
     if sum(x is not None for x in (phone, order, customer)) != 1:
         raise InvalidParameter("phoneNumber", "Indicá exactamente uno: phoneNumber, orderId o customerId.")
@@ -77,20 +65,18 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
 
     def read(conn: Connection) -> dict[str, Any]:
         if customer is not None:
-            row = conn.execute(sa.select(_cl.c.Telefono1, _cl.c.Telefono2).where(_cl.c.ClienteId == customer)).first()
-            if row is None:
+            found = orders.customer_phones(conn, customer)
+            if found is None:
                 raise CustomerNotFound(customer)
-            keys = [p.key for _, p in identity.customer_phones(row.Telefono1, row.Telefono2)]
+            keys = [p.key for _, p in identity.customer_phones(found.telefono1, found.telefono2)]
             if not keys:
-                raise NoUsablePhone(sync.fields_tried(row.Telefono1, row.Telefono2))
+                raise NoUsablePhone(identity.fields_tried(found.telefono1, found.telefono2))
         else:
             keys = [p.key for p in identity.read_phone_field(phone).phones]
             if not keys:
                 raise InvalidParameter("phoneNumber", "phoneNumber no es un número de teléfono válido; "
                                                       "incluí el código de área (por ejemplo 11 5555-1234).")
-        bsuids = identity.bsuids_of_keys(conn, keys)
-        whose = sa.or_(_m.c.PhoneKey.in_(keys), _m.c.Bsuid.in_(bsuids)) if bsuids else _m.c.PhoneKey.in_(keys)
-        page = conversation.page(conn, whose, count, None)
+        page = conversation.page(conn, identity.messages_of(conn, keys), count, None)
         return {"messages": [_tool_message(m) for m in page["messages"]],
                 "olderMessages": page["nextCursor"] is not None}
 
@@ -99,18 +85,20 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
 
 def sync_order(order_id: Any, url: str | None = None) -> dict[str, Any]:
     """Sync an order (as the staff's button does), summary included."""
-    return compact(sync.sync_order(parse_order_id(str(order_id) if order_id is not None else None), url,
+    return compact(sync.sync_order(params.parse_order_id(None if order_id is None else str(order_id)), url,
                                    request_summary=summaries.request_summary))
 
 
 def get_summary(order_id: Any, url: str | None = None) -> dict[str, Any]:
     """The order's latest WhatsApp summary and what happened since."""
-    view = order_view.order_whatsapp(parse_order_id(str(order_id) if order_id is not None else None), url)
-    return compact({"orderId": view["orderId"], "customer": view["customer"]["name"], "summary": view["summary"],
-                    "hasNewMessages": view["hasNewMessages"], "messageCount": view["messageCount"],
-                    "unlinkedMessages": view["unlinkedMessages"] or None,
-                    "lastSyncAt": view["lastSyncAt"], "canReplyFreely": view["customerServiceWindow"]["open"],
-                    "replyWindowUntil": view["customerServiceWindow"]["until"], "waMeUrl": view["waMeUrl"]})
+    panel = order_view.order_panel(params.parse_order_id(None if order_id is None else str(order_id)), url)
+    window = panel.reply.window
+    return compact({"orderId": panel.order.order_id, "customer": panel.order.customer_name,
+                    "summary": panel.summary and order_view.summary_json(panel.summary),
+                    "hasNewMessages": panel.has_new_messages, "messageCount": panel.message_count,
+                    "unlinkedMessages": panel.unlinked_messages or None, "lastSyncAt": iso(panel.last_sync_at),
+                    "canReplyFreely": window.open, "replyWindowUntil": iso(window.until),
+                    "waMeUrl": panel.wa_me_url})
 
 
 def _awaiting(conn: Connection, limit: int) -> list[dict[str, Any]]:
@@ -119,27 +107,24 @@ def _awaiting(conn: Connection, limit: int) -> list[dict[str, Any]]:
     failed = (_m.c.Direction == "outbound") & sa.exists().where(
         _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId, _st.c.StatusRank == STATUS_RANK["failed"])
     ranked = (sa.select(_m.c.ReparacionId, _m.c.Id, _m.c.Direction, _m.c.WhatsAppTimestamp, _m.c.MessageType,
-                        _m.c.Content, _m.c.MediaFileName,
+                        _m.c.Content, _m.c.MediaFileName, _m.c.MediaCaption, _m.c.ChoiceTitle,
                         sa.func.row_number().over(partition_by=_m.c.ReparacionId,
                                                   order_by=(_m.c.WhatsAppTimestamp.desc(), _m.c.Id.desc()))
                         .label("Recency"))
               .where(_m.c.ReparacionId.is_not(None), _m.c.MessageType != "reaction", ~failed).subquery())
     rows = conn.execute(
         sa.select(ranked.c.ReparacionId, ranked.c.WhatsAppTimestamp, ranked.c.MessageType, ranked.c.Content,
-                  ranked.c.MediaFileName, _cl.c.Nombre, _cl.c.Apellido, _rep.c.FechaEntrega)
+                  ranked.c.MediaFileName, ranked.c.MediaCaption, ranked.c.ChoiceTitle, _cl.c.Nombre, _cl.c.Apellido,
+                  _rep.c.FechaEntrega)
         .select_from(ranked.join(_rep, _rep.c.ReparacionId == ranked.c.ReparacionId)
                      .outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
         .where(ranked.c.Recency == 1, ranked.c.Direction == "inbound")
         .order_by(ranked.c.WhatsAppTimestamp, ranked.c.Id).limit(limit)).all()
-    return [compact({"orderId": r.ReparacionId, "customer": f"{r.Nombre or ''} {r.Apellido or ''}".strip(),
-                     "waitingSince": conversation.iso(r.WhatsAppTimestamp), "orderOpen": r.FechaEntrega is None,
-                     "lastMessage": _preview(r.MessageType, r.Content, r.MediaFileName)}) for r in rows]
-
-
-def _preview(message_type: str, content: str | None, file_name: str | None) -> str:
-    if content:
-        return content[:200]
-    return f"[{message_type}: {file_name}]" if file_name else f"[{message_type}]"
+    return [compact({"orderId": r.ReparacionId, "customer": orders.full_name(r.Nombre, r.Apellido),
+                     "waitingSince": iso(r.WhatsAppTimestamp), "orderOpen": r.FechaEntrega is None,
+                     "lastMessage": message_text(r.MessageType, r.Content, file_name=r.MediaFileName,
+                                                 caption=r.MediaCaption, choice=r.ChoiceTitle)[:200]})
+            for r in rows]
 
 
 def orders_awaiting_reply(limit: Any = None, url: str | None = None) -> dict[str, Any]:

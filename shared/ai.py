@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from shared import config, observability, retry
 
 log = observability.logger(__name__)
 _COGNITIVE_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+
+Provider = Literal["azure_openai", "openai_compatible"]
+"""Where summaries are written by a model (``offline_digest``: by none)."""
 
 
 class ModelError(Exception):
@@ -31,10 +35,10 @@ class ModelError(Exception):
 class Model:
     client: Any
     model: str
-    provider: str
+    provider: Provider
 
 
-def provider_name() -> str:
+def provider_name() -> Provider | Literal["offline_digest"]:
     if config.get("AZURE_OPENAI_ENDPOINT"):
         return "azure_openai"
     if config.get("OPENAI_BASE_URL"):
@@ -51,8 +55,8 @@ def model() -> Model | None:
 
 
 @lru_cache(maxsize=4)
-def _model(provider: str, *, azure_endpoint: str, deployment: str, api_version: str, azure_key: str,
-           base_url: str, openai_key: str, openai_model: str) -> Model | None:
+def _model(provider: Provider | Literal["offline_digest"], *, azure_endpoint: str, deployment: str,
+           api_version: str, azure_key: str, base_url: str, openai_key: str, openai_model: str) -> Model | None:
     if provider == "offline_digest":
         return None
     import openai  # heavy: imported only when a model is configured

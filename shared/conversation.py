@@ -1,24 +1,34 @@
-"""Reading conversations: an order's messages page by page, as the API and the tools show them."""
+"""Reading conversations: messages page by page, as the API and the tools show them.
+
+Also the one reading of a stored message as a line of text (:func:`message_text`), which
+the summaries and the agent's previews share, so both name an attachment the same way.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, schema, send_failures
-from shared.errors import InvalidParameter, OrderNotFound, parse_bounded_int
+from shared import db, orders, params, schema, send_failures
+from shared.errors import InvalidParameter, OrderNotFound
+from shared.schema import Direction
+from shared.text import iso
 
 _m = schema.message
 _st = schema.message_status
-_rep = schema.reparacion
 
 MEDIA_TYPES = frozenset({"image", "document", "video", "audio", "sticker"})
 MAX_LIMIT = 200
+PLACEHOLDERS = {"image": "imagen", "document": "documento", "video": "video", "audio": "audio",
+                "sticker": "sticker", "reaction": "reacción", "interactive": "respuesta a botones",
+                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado"}
+"""How a message without text reads in one line of text (Spanish: summaries and tool previews show it)."""
+DEFAULT_LIMIT = 50
 
 _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _m.c.Content,
             _m.c.WhatsAppTimestamp, _m.c.ReceivedAt, _m.c.MediaMimeType, _m.c.MediaFileName, _m.c.MediaCaption,
@@ -26,15 +36,9 @@ _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _
             _m.c.ChoicePayload, _st.c.Status, _st.c.StatusAt, _st.c.ErrorCode, _st.c.ErrorMessage, _m.c.SentByName)
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
-_ORDER_EXISTS = sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == sa.bindparam("order"))
 
 
-def iso(value: datetime | None) -> str | None:
-    """A stored (naive UTC) time as ISO 8601 with ``Z``."""
-    return None if value is None else value.isoformat(timespec="seconds") + "Z"
-
-
-def message_dto(row: Any) -> dict[str, Any]:
+def message_dto(row: Any) -> MessageJson:
     """One message as the API shows it (camelCase)."""
     media = None
     if row.MessageType in MEDIA_TYPES or row.MediaMimeType or row.MediaFileName:
@@ -44,7 +48,7 @@ def message_dto(row: Any) -> dict[str, Any]:
                 if row.ReactionEmoji or row.ReactionMessageId else None)
     choice = ({"title": row.ChoiceTitle, "payload": row.ChoicePayload}
               if row.ChoiceTitle or row.ChoicePayload else None)
-    status = None
+    status: StatusJson | None = None
     if row.Direction == "outbound" and row.Status:
         status = {"state": row.Status, "at": iso(row.StatusAt), "errorCode": row.ErrorCode,
                   "errorMessage": row.ErrorMessage,
@@ -53,6 +57,58 @@ def message_dto(row: Any) -> dict[str, Any]:
             "type": row.MessageType, "text": row.Content, "timestamp": iso(row.WhatsAppTimestamp),
             "receivedAt": iso(row.ReceivedAt), "media": media, "replyTo": row.ReplyToMessageId,
             "reaction": reaction, "choice": choice, "status": status, "sentBy": row.SentByName}
+
+
+class StatusJson(TypedDict):
+    state: str
+    at: str | None
+    errorCode: str | None
+    errorMessage: str | None
+    reason: str | None
+    """When failed: why, in Spanish, and what to do (``shared/send_failures.py``)."""
+
+
+class MessageJson(TypedDict):
+    id: int
+    whatsappMessageId: str | None
+    direction: Direction
+    type: str
+    text: str | None
+    timestamp: str | None
+    receivedAt: str | None
+    media: dict[str, Any] | None
+    replyTo: str | None
+    reaction: dict[str, Any] | None
+    choice: dict[str, Any] | None
+    status: StatusJson | None
+    sentBy: str | None
+    """The staff member who sent it from the panel."""
+"""One message as the API shows it (``Message`` in the OpenAPI document); the tools read it too."""
+
+
+class Page(TypedDict):
+    messages: list[MessageJson]
+    nextCursor: str | None
+
+
+class OrderPage(Page):
+    orderId: int
+
+
+def message_text(message_type: str, content: str | None, *, file_name: str | None = None,
+                 caption: str | None = None, choice: str | None = None, emoji: str | None = None) -> str:
+    """A stored message as one line of readable text, media as placeholders (``[imagen: foto.jpg] caption``).
+
+    The summaries' lines and the agent tools' previews both read messages through this."""
+    if message_type == "text" or (content and message_type not in PLACEHOLDERS):
+        return content or ""
+    kind = PLACEHOLDERS.get(message_type, message_type)
+    if message_type == "reaction":
+        return f"[{kind} {emoji or ''}]".replace(" ]", "]")
+    if choice:
+        return f"[{kind}: {choice}]"
+    label = f"[{kind}: {file_name}]" if file_name else f"[{kind}]"
+    return f"{label} {caption}" if caption else label
 
 
 def encode_cursor(timestamp: datetime, message_id: int) -> str:
@@ -73,12 +129,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
                                          "anterior.") from exc
 
 
-def parse_limit(raw: str | None, default: int = 50, maximum: int = MAX_LIMIT) -> int:
-    """A ``limit`` query parameter from 1 to ``maximum``, or :class:`InvalidParameter`."""
-    return parse_bounded_int(raw, "limit", 1, maximum, default)
-
-
-def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None) -> dict[str, Any]:
+def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None) -> Page:
     """A page of messages matching ``where``: the newest ``limit`` before the cursor, oldest first."""
     query = sa.select(*_COLUMNS).select_from(_WITH_STATUS).where(where)
     if before:
@@ -92,15 +143,15 @@ def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: st
     return {"messages": [message_dto(r) for r in reversed(rows)], "nextCursor": cursor}
 
 
-def order_messages(order_id: int, limit: int = 50, before: str | None = None,
-                   url: str | None = None) -> dict[str, Any]:
+def order_messages(order_id: int, limit: int = DEFAULT_LIMIT, before: str | None = None,
+                   url: str | None = None) -> OrderPage:
     """``GET /api/whatsapp/messages/{orderId}``: the order's conversation, newest page first."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParameter("limit", f"limit debe ser un número entre 1 y {MAX_LIMIT}.")
+    params.in_range(limit, "limit", 1, MAX_LIMIT)
 
-    def read(conn: Connection) -> dict[str, Any]:
-        if conn.execute(_ORDER_EXISTS, {"order": order_id}).first() is None:
+    def read(conn: Connection) -> OrderPage:
+        if not orders.exists(conn, order_id):
             raise OrderNotFound(order_id)
-        return {"orderId": order_id, **page(conn, _m.c.ReparacionId == order_id, limit, before)}
+        found = page(conn, _m.c.ReparacionId == order_id, limit, before)
+        return {"orderId": order_id, "messages": found["messages"], "nextCursor": found["nextCursor"]}
 
     return db.read(read, url)

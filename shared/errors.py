@@ -7,6 +7,7 @@ never goes into them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shared.db import DatabaseUnavailable
@@ -48,13 +49,27 @@ class OrderNotFound(ApiError):
         super().__init__(f"No existe la orden {order_id}. Revisá el número de ticket.")
 
 
+class CustomerNotFound(ApiError):
+    status = 404
+    type = "/problems/customer-not-found"
+    title = "Customer not found"
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__(f"No existe el cliente {customer_id}.")
+
+
+def phone_reasons(fields_tried: Sequence[Mapping[str, object]]) -> str:
+    """Why no phone field is usable, one clause per field (``Telefono1: vacío; Telefono2: ...``)."""
+    return "; ".join(f"{f['field']}: {f['reason']}" for f in fields_tried)
+
+
 class NoUsablePhone(ApiError):
     status = 422
     type = "/problems/no-usable-phone"
     title = "Customer has no usable phone"
 
-    def __init__(self, fields_tried: list[dict[str, str]]) -> None:
-        reasons = "; ".join(f"{f['field']}: {f['reason']}" for f in fields_tried)
+    def __init__(self, fields_tried: Sequence[Mapping[str, object]]) -> None:
+        reasons = phone_reasons(fields_tried)
         super().__init__(
             f"El cliente no tiene un teléfono que WhatsApp pueda usar ({reasons}). "
             "Cargá un celular con código de área en Telefono1 o Telefono2 de la ficha del cliente.",
@@ -78,29 +93,3 @@ def as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, DatabaseUnavailable):
         return Unavailable(exc.retry_after)
     return ApiError("Ocurrió un error inesperado. Ya quedó registrado; probá de nuevo en unos minutos.")
-
-
-def _whole_number(raw: str, minimum: int, maximum: int) -> int | None:
-    """``raw`` as a whole number from ``minimum`` to ``maximum`` (ASCII digits only), else ``None``."""
-    text = raw.strip()
-    return int(text) if text.isascii() and text.isdigit() and minimum <= int(text) <= maximum else None
-
-
-def parse_order_id(raw: str | None, parameter: str = "orderId", what: str = "número de ticket") -> int:
-    """An order (or, with ``what``, another) id from a request, or :class:`InvalidParameter`."""
-    if raw is None or not raw.strip():
-        raise InvalidParameter(parameter, f"Falta el parámetro {parameter} ({what}).")
-    number = _whole_number(raw, 1, 2**31 - 1)
-    if number is None:
-        raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
-    return number
-
-
-def parse_bounded_int(raw: str | None, parameter: str, minimum: int, maximum: int, default: int) -> int:
-    """An optional whole-number query parameter from ``minimum`` to ``maximum``, or :class:`InvalidParameter`."""
-    if raw is None or raw == "":
-        return default
-    number = _whole_number(raw, minimum, maximum)
-    if number is None:
-        raise InvalidParameter(parameter, f"{parameter} debe ser un número entre {minimum} y {maximum}.")
-    return number

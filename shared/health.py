@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from shared import ai, config, db, migrate, schema
 
 
-def messaging_client() -> str:
+def messaging_client() -> Literal["acs_managed_identity", "acs_connection_string", "none"]:
     """Which ACS messaging client the settings select."""
     if config.get("ACS_ENDPOINT"):
         return "acs_managed_identity"

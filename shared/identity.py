@@ -13,6 +13,9 @@ FastService writes ``Cliente`` directly and tells us nothing, so the phone index
   live, so a message matched late is still linked by the next sync.
 
 Nothing here normalizes the whole table per event.
+
+Which order a new message joins (:func:`only_open_order`: the customer's only open
+order, if exactly one) is answered here too, in the same round trip as the match.
 """
 
 from __future__ import annotations
@@ -20,32 +23,42 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, Literal, NamedTuple, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, db, linking, observability, schema
+from shared import config, db, observability, schema, state
 from shared.phones import PARSER_VERSION, ParsedPhones, Phone, parse_phones
 
 WATERMARK: Final = "customer_index_watermark"
-PHONE_FIELDS: Final = ("Telefono1", "Telefono2")
+PhoneField = Literal["Telefono1", "Telefono2"]
+PHONE_FIELDS: Final[tuple[PhoneField, PhoneField]] = ("Telefono1", "Telefono2")
+MatchStatus = Literal["matched", "ambiguous", "unmatched", "no_phone"]
+
+
+class FieldTried(TypedDict):
+    """Why one phone field gave no usable phone (the API's ``fieldsTried``)."""
+
+    field: str
+    reason: str
 
 log = observability.logger(__name__)
 _cp = schema.customer_phone
 _cl = schema.cliente
+_rep = schema.reparacion
 
 
 @dataclass(frozen=True)
 class Match:
     """The outcome of matching one phone to customers."""
 
-    status: str
-    """``matched``, ``ambiguous`` (several customers share the line), ``unmatched`` or ``no_phone``."""
+    status: MatchStatus
+    """``ambiguous``: several customers share the line."""
     customer_id: int | None = None
     candidates: tuple[int, ...] = ()
     order_id: int | None = None
-    """The matched customer's only open order (see :func:`shared.linking.only_open_order`)."""
+    """The matched customer's only open order (see :func:`only_open_order`)."""
 
 
 def read_phone_field(value: str | None) -> ParsedPhones:
@@ -60,11 +73,17 @@ def phones_hash(telefono1: str | None, telefono2: str | None) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def customer_phones(telefono1: str | None, telefono2: str | None) -> list[tuple[str, Phone]]:
+def fields_tried(telefono1: str | None, telefono2: str | None) -> list[FieldTried]:
+    """Why each phone field gives no usable phone (asked when neither gives one)."""
+    return [{"field": field, "reason": read_phone_field(value).reason or "sin número utilizable"}
+            for field, value in zip(PHONE_FIELDS, (telefono1, telefono2), strict=True)]
+
+
+def customer_phones(telefono1: str | None, telefono2: str | None) -> list[tuple[PhoneField, Phone]]:
     """The customer's phones as ``(field, phone)``, ``Telefono1`` first, without repeats."""
     region, area = config.get("DEFAULT_REGION"), config.get("DEFAULT_AREA_CODE")
     seen: set[str] = set()
-    result: list[tuple[str, Phone]] = []
+    result: list[tuple[PhoneField, Phone]] = []
     for field, value in zip(PHONE_FIELDS, (telefono1, telefono2), strict=True):
         for phone in parse_phones(value, region, area).phones:
             if phone.key not in seen:
@@ -80,25 +99,10 @@ class _CustomerRow(NamedTuple):
 
 
 def index_customer(conn: Connection, cliente_id: int, telefono1: str | None,
-                   telefono2: str | None) -> list[tuple[str, Phone]]:
+                   telefono2: str | None) -> list[tuple[PhoneField, Phone]]:
     """Bring one customer's index rows in line with their fields; their phones now."""
     index_customers(conn, [_CustomerRow(cliente_id, telefono1, telefono2)])
     return customer_phones(telefono1, telefono2)
-
-
-def get_state(conn: Connection, name: str) -> str | None:
-    return conn.execute(sa.select(schema.state.c.Value).where(schema.state.c.Name == name)).scalar()
-
-
-def set_state(conn: Connection, name: str, value: str) -> None:
-    st = schema.state
-    updated = conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
-    if updated.rowcount == 0:
-        try:
-            with conn.begin_nested():
-                conn.execute(st.insert().values(Name=name, Value=value, UpdatedAt=db.utcnow()))
-        except sa.exc.IntegrityError:
-            conn.execute(st.update().where(st.c.Name == name).values(Value=value, UpdatedAt=db.utcnow()))
 
 
 _IN_CHUNK = 1000  # ids per IN list: under SQL Server's 2,100 parameters
@@ -155,9 +159,7 @@ NEW_CUSTOMERS_BATCH = 1000
 """At most this many not-yet-indexed customers are indexed while matching one event (about
 0.1 s): a backlog (the first events on an existing database) is worked off over several events
 and by ``refresh_phone_index``, never all inside one event."""
-_WATERMARK_VALUE = sa.func.coalesce(
-    sa.select(sa.cast(schema.state.c.Value, sa.Integer)).where(schema.state.c.Name == WATERMARK)
-    .scalar_subquery(), 0)
+_WATERMARK_VALUE = state.int_value(WATERMARK)
 _NEW_CUSTOMERS = (
     sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
     .where(_cl.c.ClienteId > _WATERMARK_VALUE).order_by(_cl.c.ClienteId).limit(NEW_CUSTOMERS_BATCH))
@@ -167,7 +169,7 @@ def _index_new(conn: Connection, rows: list[Any]) -> None:
     """Index customers created since the last look and move the watermark past them."""
     if rows:
         index_customers(conn, rows)
-        set_state(conn, WATERMARK, str(max(row.ClienteId for row in rows)))
+        state.put(conn, WATERMARK, str(max(row.ClienteId for row in rows)))
 
 
 def reindex_all(url: str | None = None, batch: int = 5000) -> int:
@@ -181,8 +183,8 @@ def reindex_all(url: str | None = None, batch: int = 5000) -> int:
             sa.select(_cl.c.ClienteId, _cl.c.Telefono1, _cl.c.Telefono2)
             .where(_cl.c.ClienteId > after).order_by(_cl.c.ClienteId).limit(batch)).all()
         index_customers(conn, rows)
-        if rows and rows[-1].ClienteId > int(get_state(conn, WATERMARK) or 0):
-            set_state(conn, WATERMARK, str(rows[-1].ClienteId))
+        if rows and rows[-1].ClienteId > int(state.value(conn, WATERMARK) or 0):
+            state.put(conn, WATERMARK, str(rows[-1].ClienteId))
         return [row.ClienteId for row in rows]
 
     def drop_deleted(conn: Connection) -> None:
@@ -196,16 +198,29 @@ def reindex_all(url: str | None = None, batch: int = 5000) -> int:
     return seen
 
 
+def only_open_order(cliente_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """The order a new message joins on arrival: the customer's only open order, if exactly one.
+
+    A correlated scalar (NULL with none or several open orders: then the message waits,
+    unlinked, for a sync of the order staff are looking at), so matching can fetch it in
+    the same round trip as the customer.
+    """
+    inner = _rep.alias("open_order")
+    return (sa.select(sa.case((sa.func.count() == 1, sa.func.min(inner.c.ReparacionId))))
+            .where(inner.c.ClienteId == cliente_id, inner.c.FechaEntrega.is_(None))
+            .scalar_subquery())
+
+
 # One round trip: the indexed candidates for a key, plus any customer created since the
 # last look (PhonesHash NULL marks those: they are not indexed yet).
 _new = _NEW_CUSTOMERS.subquery()
 _CANDIDATES = sa.union_all(
     sa.select(_cp.c.ClienteId, _cp.c.PhonesHash, _cl.c.ClienteId.label("Live"), _cl.c.Telefono1, _cl.c.Telefono2,
-              linking.only_open_order(_cp.c.ClienteId).label("OpenOrder"))
+              only_open_order(_cp.c.ClienteId).label("OpenOrder"))
     .select_from(_cp.outerjoin(_cl, _cl.c.ClienteId == _cp.c.ClienteId))
     .where(_cp.c.PhoneKey == sa.bindparam("key")),
     sa.select(_new.c.ClienteId, sa.null(), _new.c.ClienteId, _new.c.Telefono1, _new.c.Telefono2,
-              linking.only_open_order(_new.c.ClienteId)))
+              only_open_order(_new.c.ClienteId)))
 
 
 def match_key(conn: Connection, key: str) -> Match:
@@ -249,17 +264,9 @@ def match_phone(conn: Connection, phone: Phone | None) -> Match:
 
 def learn_bsuid(conn: Connection, bsuid: str, phone: Phone) -> None:
     """Remember that a business-scoped user id belongs to a phone."""
-    b = schema.bsuid
     now = db.utcnow()
-    updated = conn.execute(b.update().where(b.c.Bsuid == bsuid).values(
-        PhoneKey=phone.key, E164=phone.e164, LastSeenAt=now))
-    if updated.rowcount == 0:
-        try:
-            with conn.begin_nested():
-                conn.execute(b.insert().values(Bsuid=bsuid, PhoneKey=phone.key, E164=phone.e164,
-                                               FirstSeenAt=now, LastSeenAt=now))
-        except sa.exc.IntegrityError:
-            pass  # learned by a concurrent event: same mapping
+    state.upsert(conn, schema.bsuid, {"Bsuid": bsuid}, {"PhoneKey": phone.key, "E164": phone.e164, "LastSeenAt": now},
+                 new={"FirstSeenAt": now})
 
 
 def phone_of_bsuid(conn: Connection, bsuid: str) -> Phone | None:
@@ -275,3 +282,10 @@ def bsuids_of_keys(conn: Connection, keys: Iterable[str]) -> list[str]:
     b = schema.bsuid
     return [r[0] for r in conn.execute(sa.select(b.c.Bsuid).where(b.c.PhoneKey.in_(keys)))]
 
+
+def messages_of(conn: Connection, keys: list[str]) -> sa.ColumnElement[bool]:
+    """This customer's messages: those from or to their phones (matching ``keys``) or from the BSUIDs
+    learned for those phones (a sender who hides the number)."""
+    m = schema.message
+    bsuids = bsuids_of_keys(conn, keys)
+    return sa.or_(m.c.PhoneKey.in_(keys), m.c.Bsuid.in_(bsuids)) if bsuids else m.c.PhoneKey.in_(keys)

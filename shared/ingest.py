@@ -16,23 +16,27 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, identity, observability, outbox, schema, store
-from shared.events import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
+from shared import db, identity, message_store, observability, outbox, quarantine
+from shared.event_parsing import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
+from shared.identity import MatchStatus
 from shared.phones import Phone, parse_whatsapp_id
 
 log = observability.logger(__name__)
 
 
+Outcome = Literal["stored", "duplicate", "status_applied", "status_stale", "quarantined"]
+
+
 @dataclass(frozen=True)
 class IngestResult:
-    outcome: str
+    outcome: Outcome
     message_pk: int | None = None
-    match_status: str | None = None
+    match_status: MatchStatus | None = None
     order_id: int | None = None
     reason: str | None = None
 
@@ -69,13 +73,13 @@ def _write_received(message: ReceivedMessage, url: str | None) -> IngestResult:
         return db.write(lambda conn: store_received(conn, message), url)
     except sa.exc.IntegrityError:
         # already stored (a redelivery) or stored this instant by another worker
-        if db.read(lambda conn: store.message_exists(conn, message.message_key), url):
+        if db.read(lambda conn: message_store.message_exists(conn, message.message_key), url):
             return IngestResult("duplicate")
         raise
 
 
 def _quarantine(envelope: Any, reason: str, url: str | None) -> IngestResult:
-    new = db.write(lambda conn: store.quarantine(conn, envelope, reason), url)
+    new = db.write(lambda conn: quarantine.keep(conn, envelope, reason), url)
     event_id = envelope.get("id") if isinstance(envelope, dict) else None
     log.warning("event %s quarantined%s: %s", event_id, "" if new else " (again)", reason)
     return IngestResult("quarantined", reason=reason)
@@ -105,9 +109,9 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
     match = identity.match_phone(conn, phone)
     order_id = match.order_id
     now = db.utcnow()
-    pk = store.insert_message(conn, {
+    pk = message_store.insert_message(conn, {
         "MessageKey": message.message_key, "WhatsAppMessageId": message.message_id,
-        "EventId": message.event_id, **store.linked_to(phone, match), "Bsuid": message.sender_bsuid,
+        "EventId": message.event_id, **message_store.linked_to(phone, match), "Bsuid": message.sender_bsuid,
         "Direction": "inbound", "MessageType": message.message_type, "Content": message.content,
         "MediaId": message.media_id, "MediaMimeType": message.media_mime_type,
         "MediaFileName": message.media_file_name, "MediaCaption": message.media_caption,
@@ -125,17 +129,17 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
 
     ACS publishes no event for what the shop sends, only these statuses: the first one
     of a message not stored yet records that the shop wrote to this customer, and when
-    (:func:`shared.store.record_sent`), so the conversation and "who is waiting for an
+    (:func:`shared.message_store.record_sent`), so the conversation and "who is waiting for an
     answer" see the shop's side too; when it is the answer we missed to one of our own sends
     (an ``unknown`` outbox row of that recipient), :func:`shared.outbox.reconcile` settles it.
     """
-    applied = store.apply_status(conn, status)
-    outcome = "status_applied" if applied else "status_stale"
+    applied = message_store.apply_status(conn, status)
+    outcome: Outcome = "status_applied" if applied else "status_stale"
     phone = phone_of(conn, status.recipient, status.recipient_bsuid)
-    if store.sent_message_known(conn, status):
+    if message_store.sent_message_known(conn, status):
         return IngestResult(outcome)
     match = identity.match_phone(conn, phone)
-    store.record_sent(conn, status, phone, match)
+    message_store.record_sent(conn, status, phone, match)
     if phone is not None:  # one of our sends whose answer was lost may be this one
         outbox.reconcile(conn, phone.key, db.utcnow())
     return IngestResult(outcome, match_status=match.status, order_id=match.order_id)
@@ -150,10 +154,7 @@ def reprocess_quarantined(limit: int = MAX_REPROCESS, after_id: int = 0, url: st
     leaves the quarantine; one that fails again stays, once. A payload that was cut when it was
     kept cannot be replayed and is left alone. ``nextAfterId`` continues past what stayed, when
     ``limit`` rows were examined. Raises ``DatabaseUnavailable``."""
-    q = schema.quarantine
-    rows = db.read(lambda conn: conn.execute(
-        sa.select(q.c.Id, q.c.Payload, q.c.PayloadTruncated).where(q.c.Id > after_id).order_by(q.c.Id)
-        .limit(limit)).all(), url)
+    rows = db.read(lambda conn: quarantine.oldest(conn, after_id, limit), url)
     report: dict[str, Any] = {"examined": len(rows), "released": 0, "stillQuarantined": 0, "notReplayable": 0,
                               "nextAfterId": rows[-1].Id if len(rows) == limit else None}
     for row in rows:
@@ -169,6 +170,5 @@ def reprocess_quarantined(limit: int = MAX_REPROCESS, after_id: int = 0, url: st
     return report
 
 
-def _release(quarantine_id: int) -> Callable[[Connection], Any]:
-    q = schema.quarantine
-    return lambda conn: conn.execute(q.delete().where(q.c.Id == quarantine_id))
+def _release(quarantine_id: int) -> Callable[[Connection], None]:
+    return lambda conn: quarantine.release(conn, quarantine_id)

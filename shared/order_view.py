@@ -1,22 +1,53 @@
-"""``GET /api/whatsapp/orders/{orderId}``: what the order screen needs for its WhatsApp panel."""
+"""``GET /api/whatsapp/orders/{orderId}``: what the order screen needs for its WhatsApp panel.
+
+The panel puts together facts decided elsewhere (the order and customer, :mod:`shared.orders`;
+the phone to answer on and the 24-hour window, :mod:`shared.reply_context`; the latest
+summary, :mod:`shared.summaries`) and adds what only it needs: the ``wa.me`` links, and
+whether anything is new since the last summary or waits for a sync. :func:`order_panel`
+gives them typed (the agent tools read them), :func:`as_json` as the API answers them.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, db, identity, schema, sync
-from shared.conversation import iso
-from shared.errors import OrderNotFound
-from shared.phones import parse_whatsapp_id
+from shared import config, db, orders, schema, summaries, sync
+from shared.orders import OrderCustomer
+from shared.reply_context import ReplyContext, reply_context
+from shared.summaries import LatestSummary
+from shared.text import iso
 
-_m, _rep, _cl = schema.message, schema.reparacion, schema.cliente
-_sum, _nov, _log = schema.summary, schema.novedad, schema.sync_log
-WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window
+_m, _log = schema.message, schema.sync_log
+
+
+class SummaryJson(TypedDict):
+    text: str
+    createdAt: str | None
+    messageCount: int
+    provider: str
+
+
+@dataclass(frozen=True)
+class OrderPanel:
+    order: OrderCustomer
+    reply: ReplyContext
+    summary: LatestSummary | None
+    message_count: int
+    unlinked_messages: int
+    """Messages of the customer that no order holds yet (a sync of this order would take them)."""
+    has_new_messages: bool
+    """Messages wait for a sync, or the order holds some its latest summary does not cover."""
+    last_sync_at: datetime | None
+
+    @property
+    def wa_me_url(self) -> str | None:
+        return wa_me(self.reply.phone.whatsapp_id) if self.reply.phone else None
 
 
 def wa_me(whatsapp_id: str, text: str | None = None) -> str:
@@ -33,72 +64,56 @@ def greeting(first_name: str, order_id: int) -> str:
         return f"Hola {first_name.strip()}, te escribimos de FastService por tu orden #{order_id}."
 
 
-def latest_summary(conn: Connection, order_id: int) -> Any:
-    """The newest summary of the order with its text, or ``None``."""
-    return conn.execute(
-        sa.select(_sum.c.LastMessageId, _sum.c.MessageCount, _sum.c.Provider, _sum.c.CreatedAt,
-                  _nov.c.Observacion)
-        .select_from(_sum.join(_nov, _nov.c.NovedadId == _sum.c.NovedadId))
-        .where(_sum.c.ReparacionId == order_id)
-        .order_by(_sum.c.LastMessageId.desc(), _sum.c.MessageCount.desc()).limit(1)).first()
+def summary_json(summary: LatestSummary) -> SummaryJson:
+    return {"text": summary.text, "createdAt": iso(summary.created_at), "messageCount": summary.message_count,
+            "provider": summary.provider}
 
 
-def _context(conn: Connection, order_id: int, now: datetime) -> dict[str, Any]:
-    order = conn.execute(
-        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.FechaEntrega, _rep.c.CreadoEn, _cl.c.Nombre,
-                  _cl.c.Apellido, _cl.c.Telefono1, _cl.c.Telefono2)
-        .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-        .where(_rep.c.ReparacionId == order_id)).first()
-    if order is None:
-        raise OrderNotFound(order_id)
-    phones = identity.customer_phones(order.Telefono1, order.Telefono2)
-    keys = [phone.key for _, phone in phones]
-    inbound = (_m.c.Direction == "inbound") & sa.or_(_m.c.ReparacionId == order_id,
-                                                      _m.c.PhoneKey.in_(keys) if keys else sa.false())
-    last_in = conn.execute(sa.select(_m.c.WhatsAppTimestamp, _m.c.PhoneNumber).where(inbound)
-                           .order_by(_m.c.WhatsAppTimestamp.desc()).limit(1)).first()
-    phone, problem = None, None
-    wrote_from = parse_whatsapp_id(last_in.PhoneNumber) if last_in and last_in.PhoneNumber else None
-    if wrote_from is not None and (not keys or wrote_from.key in keys):
-        phone = {"e164": wrote_from.e164, "whatsappId": wrote_from.e164.lstrip("+"), "source": "whatsapp"}
-    elif phones:
-        field, first = phones[0]
-        phone = {"e164": first.e164, "whatsappId": first.whatsapp_id, "source": field}
-    else:
-        problem = "; ".join(f"{f}: {identity.read_phone_field(v).reason or 'sin número'}"
-                            for f, v in zip(identity.PHONE_FIELDS, (order.Telefono1, order.Telefono2), strict=True))
+def _panel(conn: Connection, order_id: int, now: datetime) -> OrderPanel:
+    order = orders.require(conn, order_id)
+    reply = reply_context(conn, order, now)
     counts = conn.execute(sa.select(sa.func.count(), sa.func.max(_m.c.Id))
                           .where(_m.c.ReparacionId == order_id)).one()
-    summary = latest_summary(conn, order_id)
+    summary = summaries.latest(conn, order_id)
     # the latest summary's watermark (last id, count) does not cover what the order holds now
-    uncovered = bool(counts[1]) and (summary is None or counts[1] > summary.LastMessageId
-                                     or counts[0] > summary.MessageCount)
+    uncovered = bool(counts[1]) and (summary is None or counts[1] > summary.last_message_id
+                                     or counts[0] > summary.message_count)
+    keys = list(reply.phone_keys)
     unlinked = conn.execute(sa.select(sa.func.count()).where(
-        sync.unlinked_for(conn, keys, order.CreadoEn))).scalar_one() if keys else 0
+        sync.unlinked_for(conn, keys, order.created_at))).scalar_one() if keys else 0
     last_sync = conn.execute(sa.select(sa.func.max(_log.c.LastSyncAt)).where(
         _log.c.ReparacionId == order_id, _log.c.Status != "failed")).scalar()
-    until = last_in.WhatsAppTimestamp + WINDOW if last_in else None
-    name = f"{order.Nombre or ''} {order.Apellido or ''}".strip()
+    return OrderPanel(order, reply, summary, int(counts[0]), int(unlinked), bool(unlinked) or uncovered, last_sync)
+
+
+def order_panel(order_id: int, url: str | None = None, now: datetime | None = None) -> OrderPanel:
+    """The order's WhatsApp panel, typed (raises ``OrderNotFound``, ``DatabaseUnavailable``)."""
+    return db.read(lambda conn: _panel(conn, order_id, now or db.utcnow()), url)
+
+
+def as_json(panel: OrderPanel) -> dict[str, Any]:
+    """The panel as ``GET /api/whatsapp/orders/{orderId}`` answers it (``OrderWhatsApp`` in the OpenAPI)."""
+    order, reply, phone = panel.order, panel.reply, panel.reply.phone
     return {
-        "orderId": order_id,
-        "orderOpen": order.FechaEntrega is None,
-        "customer": {"id": order.ClienteId, "name": name},
-        "phone": phone,
-        "phoneProblem": problem,
-        "waMeUrl": wa_me(phone["whatsappId"]) if phone else None,
-        "waMeUrlWithGreeting": wa_me(phone["whatsappId"], greeting(order.Nombre or "", order_id)) if phone else None,
-        "summary": None if summary is None else {
-            "text": summary.Observacion or "", "createdAt": iso(summary.CreatedAt),
-            "messageCount": summary.MessageCount, "provider": summary.Provider},
-        "hasNewMessages": bool(unlinked) or uncovered,
-        "messageCount": int(counts[0]),
-        "unlinkedMessages": int(unlinked),
-        "lastSyncAt": iso(last_sync),
-        "customerServiceWindow": {"open": bool(until and now < until), "until": iso(until),
-                                  "lastInboundAt": iso(last_in.WhatsAppTimestamp) if last_in else None},
+        "orderId": order.order_id,
+        "orderOpen": order.is_open,
+        "customer": {"id": order.customer_id, "name": order.customer_name},
+        "phone": None if phone is None else {"e164": phone.e164, "whatsappId": phone.whatsapp_id,
+                                             "source": phone.source},
+        "phoneProblem": reply.phone_problem,
+        "waMeUrl": panel.wa_me_url,
+        "waMeUrlWithGreeting": wa_me(phone.whatsapp_id, greeting(order.first_name or "", order.order_id))
+        if phone else None,
+        "summary": None if panel.summary is None else summary_json(panel.summary),
+        "hasNewMessages": panel.has_new_messages,
+        "messageCount": panel.message_count,
+        "unlinkedMessages": panel.unlinked_messages,
+        "lastSyncAt": iso(panel.last_sync_at),
+        "customerServiceWindow": {"open": reply.window.open, "until": iso(reply.window.until),
+                                  "lastInboundAt": iso(reply.window.last_inbound_at)},
     }
 
 
 def order_whatsapp(order_id: int, url: str | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """The order's WhatsApp context (raises ``OrderNotFound``, ``DatabaseUnavailable``)."""
-    return db.read(lambda conn: _context(conn, order_id, now or db.utcnow()), url)
+    """The order's WhatsApp context as the API answers it (raises ``OrderNotFound``, ``DatabaseUnavailable``)."""
+    return as_json(order_panel(order_id, url, now))

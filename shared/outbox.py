@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
@@ -37,7 +37,8 @@ from typing import Any, Final, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import acs_client, config, db, observability, schema, send_failures, store
+from shared import acs_client, config, db, message_store, observability, schema, send_failures, state
+from shared.text import iso
 
 log = observability.logger(__name__)
 T = TypeVar("T")
@@ -91,9 +92,9 @@ def insert(conn: Connection, row: dict[str, Any], *, claimed: bool = False, guar
         full.update(State=SENDING, Attempts=1, LastAttemptAt=now,
                     LeaseUntil=now + timedelta(seconds=lease_seconds()))
     del full["Id"]
-    fitted = store.fit(_o, full)
+    fitted = state.fit(_o, full)
     if guarded:
-        pk = store.insert_once(conn, _o, fitted)
+        pk = state.insert_once(conn, _o, fitted)
     else:
         key = conn.execute(_o.insert(), fitted).inserted_primary_key
         pk = key[0] if key else None
@@ -125,7 +126,7 @@ def mark_sent(conn: Connection, outbox_id: int, message_id: str, now: datetime, 
     if not changed:
         return False
     row = row if row is not None else get(conn, outbox_id)
-    store.record_outbound(conn, message_id=message_id, phone_e164=row.PhoneNumber, phone_key=row.PhoneKey,
+    message_store.record_outbound(conn, message_id=message_id, phone_e164=row.PhoneNumber, phone_key=row.PhoneKey,
                           customer_id=row.ClienteId, order_id=row.ReparacionId, content=row.Content,
                           message_type="text" if row.Kind == "text" else "template", sent_at=row.LastAttemptAt,
                           sent_by_staff_id=row.RequestedByStaffId, sent_by_name=row.RequestedByName,
@@ -274,7 +275,7 @@ def reconcile(conn: Connection, phone_key: str | None, now: datetime) -> int | N
         return None
     row = rows[0]
     candidates = conn.execute(sa.select(_m.c.WhatsAppMessageId).where(
-        _m.c.PhoneKey == phone_key, _m.c.Direction == "outbound", _m.c.MessageType == store.UNRECORDED,
+        _m.c.PhoneKey == phone_key, _m.c.Direction == "outbound", _m.c.MessageType == message_store.UNRECORDED,
         _m.c.OutboxId.is_(None), _m.c.WhatsAppTimestamp >= row.LastAttemptAt - CLOCK_SKEW,
         _m.c.WhatsAppTimestamp <= row.LastAttemptAt + window).limit(2)).all()
     if len(candidates) != 1 or not candidates[0].WhatsAppMessageId:
@@ -333,11 +334,9 @@ def _due(conn: Connection, now: datetime, limit: int) -> list[int]:
 
 # --- what the panel sees -------------------------------------------------------------------
 
-def dto(row: Any, message: dict[str, Any] | None) -> dict[str, Any]:
+def dto(row: Any, message: Mapping[str, Any] | None) -> dict[str, Any]:
     """An outbox row as the API answers it; ``message`` is the stored message, or a stand-in bubble
     (``id`` null, status ``sending``/``failed``/``unknown``) until ACS accepted it."""
-    from shared.conversation import iso
-
     bubble = message
     if bubble is None:
         state = {PENDING: "sending", SENDING: "sending"}.get(row.State, row.State)

@@ -14,11 +14,13 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import conversation, db, outbox, replies, schema, store, templates
+from shared import db, orders, outbox, replies, schema, state, templates
 from shared.errors import ApiError, InvalidParameter, OrderNotFound
+from shared.params import parse_order_id
 from shared.staff import Staff
+from shared.text import iso
 
-_p, _rep = schema.proposal, schema.reparacion
+_p = schema.proposal
 PROPOSED: Final = "proposed"
 
 
@@ -42,22 +44,20 @@ class ProposalDecided(ApiError):
 
 
 def _order_exists(conn: Connection, order_id: int) -> None:
-    if conn.execute(sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == order_id)).first() is None:
+    if not orders.exists(conn, order_id):
         raise OrderNotFound(order_id)
 
 
 def dto(row: Any) -> dict[str, Any]:
     return {"id": row.Id, "orderId": row.ReparacionId, "kind": row.Kind, "text": row.Content,
             "templatePurpose": row.TemplatePurpose, "proposedBy": row.ProposedBy, "state": row.State,
-            "createdAt": conversation.iso(row.CreatedAt), "decidedBy": row.DecidedByName,
-            "decidedAt": conversation.iso(row.DecidedAt), "outboxId": row.OutboxId}
+            "createdAt": iso(row.CreatedAt), "decidedBy": row.DecidedByName,
+            "decidedAt": iso(row.DecidedAt), "outboxId": row.OutboxId}
 
 
 def propose_from_agent(order_id: Any, text: Any = None, template_purpose: Any = None,
                        url: str | None = None) -> dict[str, Any]:
     """The MCP tool's arguments as the model wrote them, checked; the proposal, compact."""
-    from shared.errors import parse_order_id
-
     order = parse_order_id(str(order_id) if order_id is not None else None)
     if text not in (None, "") and not isinstance(text, str):
         raise InvalidParameter("text", "text debe ser un texto.")
@@ -97,7 +97,7 @@ def propose(order_id: int, text: str | None, template_purpose: str | None, url: 
 
     def write(conn: Connection) -> dict[str, Any]:
         _order_exists(conn, order_id)
-        pk = store.insert_once(conn, _p, {
+        pk = state.insert_once(conn, _p, {
             "ReparacionId": order_id, "Kind": "text" if text is not None else "template", "Content": text,
             "TemplatePurpose": template_purpose, "ProposedBy": "agent", "State": PROPOSED, "CreatedAt": db.utcnow()})
         return dto(conn.execute(sa.select(_p).where(_p.c.Id == pk)).one())

@@ -11,31 +11,31 @@ The rules, in the order they are checked:
 4. the outbox row is written, then one attempt is made at once (``shared/outbox.py``); the answer
    is the row with the message as the panel shows it (a stand-in bubble while it is not accepted).
 
-Reply phone and window come from :func:`reply_target` (the same choice the order screen shows);
-it is the one place to swap for ``shared/reply_context.py`` when that lands.
+Reply phone and window come from ``shared/reply_context.py``: the same choice the order screen and
+the agent tools show.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, conversation, db, identity, outbox, schema, sync, templates
+from shared import config, conversation, db, orders, outbox, reply_context, schema, templates
 from shared.errors import ApiError, InvalidParameter, NoUsablePhone, OrderNotFound
+from shared.orders import OrderCustomer
 from shared.phones import Phone, parse_whatsapp_id
 from shared.staff import Staff
+from shared.text import iso
 
-_m, _rep, _cl, _o = schema.message, schema.reparacion, schema.cliente, schema.outbox
-WINDOW: Final = timedelta(hours=24)
+_m, _o = schema.message, schema.outbox
 MAX_TEXT: Final = 4096  # WhatsApp's limit for a text message body
 _CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 # blank as JSON Schema's (ECMAScript's) \s sees it, so the OpenAPI pattern "\S" and this check agree
@@ -164,51 +164,7 @@ def parse_send_body(raw: bytes) -> SendRequest:
                        template_language=language)
 
 
-# --- whom to write, and whether the window is open ------------------------------------------
-
-@dataclass(frozen=True)
-class Target:
-    order_id: int
-    customer_id: int | None
-    first_name: str | None
-    phone: Phone | None
-    telefono1: str | None
-    telefono2: str | None
-    last_inbound: datetime | None
-
-    def window_open(self, now: datetime) -> bool:
-        return self.last_inbound is not None and now < self.last_inbound + WINDOW
-
-
-def reply_target(conn: Connection, order_id: int) -> Target:
-    """The order's customer, the phone to answer (the number they last wrote from when it is theirs, else
-    Telefono1, else Telefono2: what the order screen shows) and their last inbound message's time."""
-    order = conn.execute(sa.select(_rep.c.ClienteId, _cl.c.Nombre, _cl.c.Telefono1, _cl.c.Telefono2)
-                         .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-                         .where(_rep.c.ReparacionId == order_id)).first()
-    if order is None:
-        raise OrderNotFound(order_id)
-    phones = _customer_phones(order.Telefono1, order.Telefono2, config.get("DEFAULT_REGION"),
-                              config.get("DEFAULT_AREA_CODE"))
-    keys = [phone.key for _, phone in phones]
-    inbound = (_m.c.Direction == "inbound") & sa.or_(_m.c.ReparacionId == order_id,
-                                                      _m.c.PhoneKey.in_(keys) if keys else sa.false())
-    last_in = conn.execute(sa.select(_m.c.WhatsAppTimestamp, _m.c.PhoneNumber).where(inbound)
-                           .order_by(_m.c.WhatsAppTimestamp.desc()).limit(1)).first()
-    wrote_from = parse_whatsapp_id(last_in.PhoneNumber) if last_in and last_in.PhoneNumber else None
-    phone = wrote_from if wrote_from is not None and (not keys or wrote_from.key in keys) else (
-        phones[0][1] if phones else None)
-    return Target(order_id, order.ClienteId, order.Nombre, phone, order.Telefono1, order.Telefono2,
-                  last_in.WhatsAppTimestamp if last_in else None)
-
-
-@functools.lru_cache(maxsize=4096)
-def _customer_phones(telefono1: str | None, telefono2: str | None, region: str, area_code: str) -> list[
-        tuple[str, Phone]]:
-    """``identity.customer_phones``, remembered per phone text and settings (libphonenumber costs ~0.5 ms a
-    customer, and the same customer is answered many times)."""
-    return identity.customer_phones(telefono1, telefono2)
-
+# --- whom to write ----------------------------------------------------------------------------
 
 def send_address(phone: Phone) -> str:
     """The ``to`` of a send: the WhatsApp id, digits without ``+`` (as ACS's own events write recipients);
@@ -235,22 +191,23 @@ def send(order_id: int, request: SendRequest, staff: Staff | None, url: str | No
         existing = outbox.by_client_request_id(conn, request.client_request_id)
         if existing is not None:
             return False, existing
-        target = reply_target(conn, order_id)
-        if target.phone is None:
-            raise NoUsablePhone(sync.fields_tried(target.telefono1, target.telefono2))
-        now = db.utcnow()
+        order = orders.require(conn, order_id)
+        context = reply_context.reply_context(conn, order, db.utcnow())
+        phone = parse_whatsapp_id(context.phone.whatsapp_id) if context.phone else None
+        if context.phone is None or phone is None:
+            raise NoUsablePhone(list(context.fields_tried))
         row: dict[str, Any] = {
             "ClientRequestId": request.client_request_id, "RequestHash": digest, "ReparacionId": order_id,
-            "ClienteId": target.customer_id, "PhoneNumber": target.phone.e164, "PhoneKey": target.phone.key,
-            "SendTo": send_address(target.phone), "ProposalId": proposal_id,
+            "ClienteId": order.customer_id, "PhoneNumber": context.phone.e164, "PhoneKey": phone.key,
+            "SendTo": send_address(phone), "ProposalId": proposal_id,
             "RequestedByStaffId": staff.id if staff else None, "RequestedByName": staff.name if staff else None,
             "RepeatabilityRequestId": str(uuid.uuid4())}
         if request.text is not None:
-            if not target.window_open(now):
-                raise WindowClosed(conversation.iso(target.last_inbound))
+            if not context.window.open:
+                raise WindowClosed(iso(context.window.last_inbound_at))
             row.update(Kind="text", Content=request.text)
         else:
-            row.update(_template_row(conn, target, request))
+            row.update(_template_row(conn, order, request))
         inserted = outbox.insert(conn, row, claimed=True, guarded=False)
         assert inserted is not None  # unguarded: a twin raises instead
         if on_insert is not None:
@@ -271,8 +228,8 @@ def send(order_id: int, request: SendRequest, staff: Staff | None, url: str | No
     return shown, True
 
 
-def _template_row(conn: Connection, target: Target, request: SendRequest) -> dict[str, Any]:
-    usable = templates.usable(conn, target.order_id, target.first_name)
+def _template_row(conn: Connection, order: OrderCustomer, request: SendRequest) -> dict[str, Any]:
+    usable = templates.usable(conn, order.order_id, order.first_name)
     if request.template_purpose:
         chosen = next((t for t in usable if t.purpose == request.template_purpose), None)
         what = f"para «{request.template_purpose}»"
@@ -309,7 +266,7 @@ def order_outbox(order_id: int, url: str | None = None, limit: int = 50) -> dict
     """The order's sends not (yet) in the conversation: pending, sending, unknown and failed, newest first."""
 
     def read(conn: Connection) -> dict[str, Any]:
-        if conn.execute(sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == order_id)).first() is None:
+        if not orders.exists(conn, order_id):
             raise OrderNotFound(order_id)
         rows = conn.execute(sa.select(_o).where(_o.c.ReparacionId == order_id, _o.c.State != "sent")
                             .order_by(_o.c.Id.desc()).limit(limit)).all()
@@ -322,12 +279,11 @@ def order_templates(order_id: int, url: str | None = None, now: datetime | None 
     """``GET .../templates``: the approved templates filled for the order, and whether free text is possible."""
 
     def read(conn: Connection) -> dict[str, Any]:
-        target = reply_target(conn, order_id)
-        at = now or db.utcnow()
-        until = target.last_inbound + WINDOW if target.last_inbound else None
+        order = orders.require(conn, order_id)
+        window = reply_context.reply_context(conn, order, now or db.utcnow()).window
         return {"orderId": order_id,
-                "window": {"open": target.window_open(at), "until": conversation.iso(until),
-                           "lastInboundAt": conversation.iso(target.last_inbound)},
-                "templates": [templates.dto(t) for t in templates.usable(conn, order_id, target.first_name)]}
+                "window": {"open": window.open, "until": iso(window.until),
+                           "lastInboundAt": iso(window.last_inbound_at)},
+                "templates": [templates.dto(t) for t in templates.usable(conn, order_id, order.first_name)]}
 
     return db.read(read, url)

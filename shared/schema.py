@@ -11,10 +11,15 @@ deletes fail. Joins are by id; a dangling id simply stops matching.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
 SCHEMA_VERSION = 4
+
+Direction = Literal["inbound", "outbound"]
+"""``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
 
 metadata = sa.MetaData()
 legacy = sa.MetaData()  # created only in the embedded database

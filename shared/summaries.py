@@ -28,12 +28,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import ai, config, db, observability, schema
-from shared.order_view import latest_summary
-from shared.summary_text import Line, bound, message_text, offline_digest, prompt
+from shared import ai, config, db, observability, orders, schema, state
+from shared.conversation import message_text
+from shared.summary_text import Line, bound, offline_digest, prompt
 
 log = observability.logger(__name__)
-_m, _sum, _nov, _tipo, _state = schema.message, schema.summary, schema.novedad, schema.tipo_novedad, schema.state
+_m, _sum, _nov, _tipo = schema.message, schema.summary, schema.novedad, schema.tipo_novedad
 _rep = schema.reparacion
 _MAX_LINES = 200  # at most this many new messages are read for one summary (the prompt keeps what fits)
 
@@ -45,6 +45,30 @@ class Outcome:
     reason: str | None = None
     novedad_id: int | None = None
     provider: str | None = None
+
+
+@dataclass(frozen=True)
+class LatestSummary:
+    """An order's newest summary: its text and the watermark it covers."""
+
+    text: str
+    created_at: datetime
+    last_message_id: int
+    message_count: int
+    provider: str
+
+
+def latest(conn: Connection, order_id: int) -> LatestSummary | None:
+    """The newest summary of the order with its text, or ``None``."""
+    row = conn.execute(
+        sa.select(_sum.c.LastMessageId, _sum.c.MessageCount, _sum.c.Provider, _sum.c.CreatedAt,
+                  _nov.c.Observacion)
+        .select_from(_sum.join(_nov, _nov.c.NovedadId == _sum.c.NovedadId))
+        .where(_sum.c.ReparacionId == order_id)
+        .order_by(_sum.c.LastMessageId.desc(), _sum.c.MessageCount.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return LatestSummary(row.Observacion or "", row.CreatedAt, row.LastMessageId, row.MessageCount, row.Provider)
 
 
 @dataclass
@@ -60,26 +84,8 @@ def _lease_name(order_id: int) -> str:
     return f"summary-lease:{order_id}"
 
 
-def _claim(conn: Connection, order_id: int, now: datetime, seconds: float) -> bool:
-    """Take the order's summary lease unless someone else holds an unexpired one."""
-    name, until = _lease_name(order_id), (now + timedelta(seconds=seconds)).isoformat()
-    taken = conn.execute(_state.update().where(_state.c.Name == name, _state.c.Value < now.isoformat())
-                         .values(Value=until, UpdatedAt=now)).rowcount
-    if taken:
-        return True
-    if conn.execute(sa.select(_state.c.Value).where(_state.c.Name == name)).first() is not None:
-        return False
-    try:
-        with conn.begin_nested():
-            conn.execute(_state.insert().values(Name=name, Value=until, UpdatedAt=now))
-    except sa.exc.IntegrityError:
-        return False
-    return True
-
-
 def _release(order_id: int, url: str | None) -> None:
-    db.write(lambda conn: conn.execute(_state.update().where(_state.c.Name == _lease_name(order_id))
-                                       .values(Value="", UpdatedAt=db.utcnow())), url)
+    db.write(lambda conn: state.release(conn, _lease_name(order_id)), url)
 
 
 @dataclass(frozen=True)
@@ -95,10 +101,10 @@ class _Work:
 
 
 def _gather(conn: Connection, order_id: int) -> _Work | None:
-    if conn.execute(sa.select(_rep.c.ReparacionId).where(_rep.c.ReparacionId == order_id)).first() is None:
+    if not orders.exists(conn, order_id):
         return None  # FastService deleted the order: nothing to write a novedad on
-    previous = latest_summary(conn, order_id)
-    since, covered = (previous.LastMessageId, previous.MessageCount) if previous else (0, 0)
+    previous = latest(conn, order_id)
+    since, covered = (previous.last_message_id, previous.message_count) if previous else (0, 0)
     last_id, count, up_to_since = conn.execute(
         sa.select(sa.func.max(_m.c.Id), sa.func.count(), sa.func.sum(sa.case((_m.c.Id <= since, 1), else_=0)))
         .where(_m.c.ReparacionId == order_id)).one()
@@ -116,7 +122,7 @@ def _gather(conn: Connection, order_id: int) -> _Work | None:
                   r.WhatsAppTimestamp)
              for r in reversed(rows)]
     in_scope = int(count) - (int(up_to_since or 0) if first_id else 0)
-    return _Work(previous.Observacion if previous else None, lines, int(last_id), int(count),
+    return _Work(previous.text if previous else None, lines, int(last_id), int(count),
                  unread=in_scope - len(lines), new=int(count) - covered)
 
 
@@ -160,7 +166,7 @@ def summarize_order(order_id: int, url: str | None = None) -> Outcome:
         work = _gather(conn, order_id)
         if work is None:
             return "sin mensajes nuevos desde el último resumen"
-        if not _claim(conn, order_id, db.utcnow(), lease_seconds):
+        if not state.claim(conn, _lease_name(order_id), db.utcnow(), lease_seconds):
             return "otro proceso está resumiendo esta conversación"
         return work
 

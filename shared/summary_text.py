@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.store import clip  # the same UTF-16 cut the columns get
+from shared.schema import Direction
+from shared.text import clip, text_length  # the same UTF-16 cut the columns get
 
 _AMOUNT = re.compile(r"(?:\$|ars\s?)\s?\d[\d.,]*(?:\s?(?:mil|k))?|\b\d[\d.,]*\s?(?:mil pesos|pesos|mil)\b", re.I)
 _DATE = re.compile(
@@ -24,10 +25,6 @@ _DATE = re.compile(
 _ARGENTINA = timedelta(hours=-3)  # America/Argentina/Buenos_Aires has no DST
 OFFLINE_PREFIX = "Resumen automático (sin IA)"
 AUTHORS = {"inbound": "Cliente", "outbound": "Taller"}
-PLACEHOLDERS = {"image": "imagen", "document": "documento", "video": "video", "audio": "audio",
-                "sticker": "sticker", "reaction": "reacción", "interactive": "respuesta a botones",
-                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado"}
-
 SYSTEM_PROMPT = """Sos el asistente de un taller de reparaciones de Argentina (FastService). Resumís \
 conversaciones de WhatsApp entre el taller y un cliente para que el personal entienda la situación de un vistazo.
 
@@ -49,7 +46,7 @@ nombre], etc.
 class Line:
     """One message as the summary sees it."""
 
-    direction: str
+    direction: Direction
     text: str
     at: datetime
 
@@ -66,20 +63,6 @@ def neutralize(text: str) -> str:
     """A message's text as one data line: no newlines, no delimiters, nor look-alikes of them."""
     flat = " ⏎ ".join(part.strip() for part in text.splitlines() if part.strip())
     return flat.translate(_BRACKETS)
-
-
-def message_text(message_type: str, content: str | None, *, file_name: str | None = None,
-                 caption: str | None = None, choice: str | None = None, emoji: str | None = None) -> str:
-    """The readable text of a stored message, media as placeholders."""
-    if message_type == "text" or (content and message_type not in PLACEHOLDERS):
-        return content or ""
-    kind = PLACEHOLDERS.get(message_type, message_type)
-    if message_type == "reaction":
-        return f"[{kind} {emoji or ''}]".replace(" ]", "]")
-    if choice:
-        return f"[{kind}: {choice}]"
-    label = f"[{kind}: {file_name}]" if file_name else f"[{kind}]"
-    return f"{label} {caption}" if caption else label
 
 
 def prompt(previous: str | None, lines: list[Line], max_input_chars: int, max_chars: int,
@@ -109,11 +92,6 @@ def prompt(previous: str | None, lines: list[Line], max_input_chars: int, max_ch
     parts.append("Escribí el resumen actualizado de toda la conversación.")
     return [{"role": "system", "content": SYSTEM_PROMPT.format(max_chars=max_chars)},
             {"role": "user", "content": "\n\n".join(parts)}]
-
-
-def text_length(text: str) -> int:
-    """Length as SQL Server's ``nvarchar`` counts it: UTF-16 code units (an emoji counts two)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def bound(text: str, max_chars: int) -> str:

@@ -17,19 +17,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared import config, db, identity, observability, schema
-from shared.conversation import iso
-from shared.errors import NoUsablePhone, OrderNotFound
+from shared import config, db, identity, observability, orders, schema, state
+from shared.errors import NoUsablePhone
+from shared.text import iso
 
 log = observability.logger(__name__)
-_m, _log, _rep, _cl = schema.message, schema.sync_log, schema.reparacion, schema.cliente
+_m, _log = schema.message, schema.sync_log
 _CHUNK = 500  # ids per IN list: well under SQL Server's 2,100 parameters
+
+SyncStatus = Literal["success", "no_messages", "failed"]
+"""A ``WhatsAppSyncLog.Status``; the API answers the first two (``failed`` is logged, then raised as 422)."""
+
+
+class SyncResult(TypedDict):
+    """``POST /api/whatsapp/sync``'s answer (``SyncResult`` in the OpenAPI document)."""
+
+    orderId: int
+    messagesReceived: int
+    lastSyncAt: str | None
+    summaryGenerated: bool
+    summaryError: str | None
+    status: Literal["success", "no_messages"]
+
 
 SummaryRequest = Callable[[int], tuple[bool, str | None]]
 """Asked with an order id; answers whether a summary was written, and why not."""
@@ -42,51 +57,31 @@ class _Gathered:
     received: int
     total: int
     last_message_id: int | None
-    fields_tried: list[dict[str, str]] | None = None
-
-
-def _order_and_customer(conn: Connection, order_id: int) -> Any:
-    return conn.execute(
-        sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.CreadoEn, _cl.c.ClienteId.label("Live"),
-                  _cl.c.Telefono1, _cl.c.Telefono2)
-        .select_from(_rep.outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-        .where(_rep.c.ReparacionId == order_id)).first()
-
-
-def fields_tried(telefono1: str | None, telefono2: str | None) -> list[dict[str, str]]:
-    """Why each phone field gave no usable phone (for the 422 answer)."""
-    return [{"field": field, "reason": identity.read_phone_field(value).reason or "sin número utilizable"}
-            for field, value in zip(identity.PHONE_FIELDS, (telefono1, telefono2), strict=True)]
-
-
-def _serialize(conn: Connection, order_id: int) -> None:
-    identity.set_state(conn, f"sync:{order_id}", iso(db.utcnow()) or "")
+    fields_tried: list[identity.FieldTried] | None = None
 
 
 def unlinked_for(conn: Connection, keys: list[str], created: datetime) -> ColumnElement[bool]:
     """The messages a sync of an order created at ``created`` takes: not linked to any order, from
     the customer's phones (matching ``keys``) or their BSUIDs, since ``created`` minus the look-back."""
-    bsuids = identity.bsuids_of_keys(conn, keys)
-    whose = sa.or_(_m.c.PhoneKey.in_(keys), _m.c.Bsuid.in_(bsuids)) if bsuids else _m.c.PhoneKey.in_(keys)
     since = created - timedelta(days=config.get_int("SYNC_LOOKBACK_DAYS"))
-    return sa.and_(_m.c.ReparacionId.is_(None), whose, _m.c.WhatsAppTimestamp >= since)
+    return sa.and_(_m.c.ReparacionId.is_(None), identity.messages_of(conn, keys), _m.c.WhatsAppTimestamp >= since)
 
 
 def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
-    _serialize(conn, order_id)
-    order = _order_and_customer(conn, order_id)
-    if order is None:
-        raise OrderNotFound(order_id)
-    phones = (identity.index_customer(conn, order.ClienteId, order.Telefono1, order.Telefono2)
-              if order.Live is not None else [])
+    state.lock_order(conn, order_id)
+    order = orders.require(conn, order_id)
+    phones = (identity.index_customer(conn, order.customer_id, order.telefono1, order.telefono2)
+              if order.customer_exists else [])
     if not phones:
-        _record(conn, cliente_id=order.ClienteId, order_id=order_id, phone=None, now=now, count=0, last_id=None,
+        _record(conn, cliente_id=order.customer_id, order_id=order_id, phone=None, now=now, count=0, last_id=None,
                 status="failed", error="sin teléfono utilizable")
-        tried = fields_tried(order.Telefono1, order.Telefono2) if order.Live is not None else [
-            {"field": f, "reason": "el cliente no existe"} for f in identity.PHONE_FIELDS]
-        return _Gathered(order.ClienteId, None, 0, 0, None, tried)
+        if order.customer_exists:
+            tried = identity.fields_tried(order.telefono1, order.telefono2)
+        else:
+            tried = [{"field": f, "reason": "el cliente no existe"} for f in identity.PHONE_FIELDS]
+        return _Gathered(order.customer_id, None, 0, 0, None, tried)
     unlinked = list(conn.execute(sa.select(_m.c.Id).where(
-        unlinked_for(conn, [phone.key for _, phone in phones], order.CreadoEn))).scalars())
+        unlinked_for(conn, [phone.key for _, phone in phones], order.created_at))).scalars())
     for start in range(0, len(unlinked), _CHUNK):
         conn.execute(_m.update().where(_m.c.Id.in_(unlinked[start:start + _CHUNK]), _m.c.ReparacionId.is_(None))
                      .values(ReparacionId=order_id))
@@ -97,22 +92,22 @@ def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
                           .where(_m.c.ReparacionId == order_id)).one()
     total, last_id, after_watermark = int(counts[0]), counts[1], int(counts[2] or 0)
     received = after_watermark + sum(1 for message_id in unlinked if message_id <= watermark)
-    status = "success" if total else "no_messages"
+    status: SyncStatus = "success" if total else "no_messages"
     phone = phones[0][1].e164
-    _record(conn, cliente_id=order.ClienteId, order_id=order_id, phone=phone, now=now, count=received,
+    _record(conn, cliente_id=order.customer_id, order_id=order_id, phone=phone, now=now, count=received,
             last_id=last_id, status=status)
-    return _Gathered(order.ClienteId, phone, received, total, last_id)
+    return _Gathered(order.customer_id, phone, received, total, last_id)
 
 
 def _record(conn: Connection, *, cliente_id: int, order_id: int, phone: str | None, now: datetime, count: int,
-            last_id: int | None, status: str, error: str | None = None) -> None:
+            last_id: int | None, status: SyncStatus, error: str | None = None) -> None:
     conn.execute(_log.insert().values(ClienteId=cliente_id, ReparacionId=order_id, PhoneNumber=phone,
                                       LastSyncAt=now, MessageCount=count, LastMessageId=last_id, Status=status,
                                       ErrorMessage=error))
 
 
 def sync_order(order_id: int, url: str | None = None,
-               request_summary: SummaryRequest | None = None) -> dict[str, Any]:
+               request_summary: SummaryRequest | None = None) -> SyncResult:
     """Sync one order; the API's ``SyncResult``. Raises ``OrderNotFound``, ``NoUsablePhone``,
     ``DatabaseUnavailable``."""
     now = db.utcnow()

@@ -24,7 +24,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, db, observability, schema, store
+from shared import config, db, observability, schema, state
 from shared.errors import ApiError
 
 log = observability.logger(__name__)
@@ -157,14 +157,14 @@ def sync(url: str | None = None) -> dict[str, int]:
         seen: set[tuple[str, str]] = set()
         for item in listed:
             body, params, buttons, category = parse_content(item.content)
-            row = store.fit(_t, {"Status": item.status, "Category": category, "Parameters": json.dumps(params),
+            row = state.fit(_t, {"Status": item.status, "Category": category, "Parameters": json.dumps(params),
                                  "Body": body, "Buttons": json.dumps(buttons, ensure_ascii=False) if buttons else None,
                                  "Present": True, "SyncedAt": now})
             key = (item.name, item.language)
             seen.add(key)
             where = (_t.c.Name == item.name) & (_t.c.Language == item.language)
             updated = conn.execute(_t.update().where(where).values(**row)).rowcount
-            if not updated and store.insert_once(conn, _t, {"Name": item.name, "Language": item.language,
+            if not updated and state.insert_once(conn, _t, {"Name": item.name, "Language": item.language,
                                                             **row}) is None:
                 conn.execute(_t.update().where(where).values(**row))  # inserted meanwhile by another sync
         gone = 0

@@ -16,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from localrunner.host import InvocationContext
-from shared import db, demo, migrate
+from devkit import demo
+from localrunner.functions import InvocationContext
+from shared import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_EVENTS = ROOT.parent / "shared" / "reference" / "acs-events"

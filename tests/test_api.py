@@ -11,7 +11,8 @@ import azure.functions as func
 import pytest
 import sqlalchemy as sa
 
-from shared import acs_events, db, ingest, schema
+from devkit import acs_events
+from shared import db, ingest, schema
 from tests.conftest import function
 
 JUAN, MARIA, LUCIA = "5491155551234", "5491144445678", "5491133332222"

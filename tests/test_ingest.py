@@ -15,8 +15,9 @@ from azure.functions.timer import TimerRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devkit import acs_events
 from localrunner.host import grid_event
-from shared import acs_events, db, events, identity, ingest, schema, store
+from shared import db, event_parsing, identity, ingest, message_store, quarantine, schema
 from tests.conftest import Context, example, example_names, function
 
 JUAN = "5491155551234"  # demo customer Juan Pérez, typed "11-5555-1234"
@@ -306,9 +307,9 @@ def test_failed_keeps_metas_error_and_a_late_sent_does_not_overwrite_it(db_url: 
 
 def test_status_before_its_message_applies_when_the_message_appears(db_url: str) -> None:
     ingest.ingest_event(acs_events.status("out-9", "Delivered", to=JUAN), db_url)
-    db.write(lambda c: store.record_outbound(c, message_id="out-9", phone_e164="+5491155551234",
-                                             phone_key="541155551234", customer_id=None, order_id=None,
-                                             content="Tu equipo está listo"), db_url)
+    db.write(lambda c: message_store.record_outbound(c, message_id="out-9", phone_e164="+5491155551234",
+                                                     phone_key="541155551234", customer_id=None, order_id=None,
+                                                     content="Tu equipo está listo"), db_url)
     st = schema.message_status
     joined = db.read(lambda c: c.execute(
         sa.select(_m.c.Content, st.c.Status).join(st, st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId)).one(),
@@ -319,7 +320,7 @@ def test_status_before_its_message_applies_when_the_message_appears(db_url: str)
 def test_event_types_are_the_sdks() -> None:
     from azure.eventgrid import SystemEventNames
 
-    ours = [events.RECEIVED, events.STATUS_UPDATED, events.SUBSCRIPTION_VALIDATION]
+    ours = [event_parsing.RECEIVED, event_parsing.STATUS_UPDATED, event_parsing.SUBSCRIPTION_VALIDATION]
     sdk = [SystemEventNames.AcsAdvancedMessageReceivedEventName.value,
            SystemEventNames.AcsAdvancedMessageDeliveryStatusUpdatedEventName.value,
            SystemEventNames.EventGridSubscriptionValidationEventName.value]
@@ -336,7 +337,7 @@ def test_a_status_keeps_the_shops_message_linked_to_the_customer_and_order(db_ur
     run_function(acs_events.status("wamid.shop-1", "Sent", to="5491166667777", when=sent))
     run_function(acs_events.status("wamid.shop-1", "Delivered", to="5491166667777", when=sent))
     (row,) = rows(db_url)
-    assert (row.Direction, row.MessageType, row.Content, row.ClienteId) == ("outbound", store.UNRECORDED, None,
+    assert (row.Direction, row.MessageType, row.Content, row.ClienteId) == ("outbound", message_store.UNRECORDED, None,
                                                                            cliente)
     assert row.ReparacionId is not None and row.MatchStatus == "matched"
     assert row.WhatsAppTimestamp == sent  # the earliest status, whatever the arrival order
@@ -347,8 +348,9 @@ def test_two_statuses_at_once_keep_the_earliest_time(db_url: str, monkeypatch: p
     """Sent finds no row; Read stores the message and commits meanwhile; Sent's insert then loses."""
     add_customer(db_url, "11 6666-7777", open_orders=1)
     sent_at = datetime(2026, 3, 1, 10, 0)
-    sent = events.parse(acs_events.status("wamid.r", "Sent", to="5491166667777", when=sent_at))
-    read = events.parse(acs_events.status("wamid.r", "Read", to="5491166667777", when=sent_at + timedelta(hours=2)))
+    sent = event_parsing.parse(acs_events.status("wamid.r", "Sent", to="5491166667777", when=sent_at))
+    read = event_parsing.parse(acs_events.status("wamid.r", "Read", to="5491166667777",
+                                                 when=sent_at + timedelta(hours=2)))
     real = identity.match_phone
 
     def meanwhile(conn: sa.Connection, phone: Any) -> Any:
@@ -364,9 +366,9 @@ def test_two_statuses_at_once_keep_the_earliest_time(db_url: str, monkeypatch: p
 def test_recording_the_sent_message_completes_what_its_status_started(db_url: str) -> None:
     add_customer(db_url, "11 6666-7777", open_orders=1)
     run_function(acs_events.status("wamid.shop-2", "Sent", to="5491166667777"))
-    db.write(lambda c: store.record_outbound(c, message_id="wamid.shop-2", phone_e164="+5491166667777",
-                                             phone_key="541166667777", customer_id=None, order_id=None,
-                                             content="Tu equipo está listo"), db_url)
+    db.write(lambda c: message_store.record_outbound(c, message_id="wamid.shop-2", phone_e164="+5491166667777",
+                                                     phone_key="541166667777", customer_id=None, order_id=None,
+                                                     content="Tu equipo está listo"), db_url)
     (row,) = rows(db_url)
     assert (row.MessageType, row.Content) == ("text", "Tu equipo está listo")
     assert row.ReparacionId is not None  # the sender said nothing of whose it is: the status's link stays
@@ -378,9 +380,9 @@ def test_the_senders_link_beats_the_statuss_guess(db_url: str) -> None:
     assert rows(db_url)[0].ReparacionId is None
     order = db.read(lambda c: c.execute(sa.select(schema.reparacion.c.ReparacionId).where(
         schema.reparacion.c.ClienteId == cliente)).scalars().first(), db_url)
-    db.write(lambda c: store.record_outbound(c, message_id="wamid.shop-3", phone_e164="+5491166667777",
-                                             phone_key="541166667777", customer_id=cliente, order_id=order,
-                                             content="Tu equipo está listo"), db_url)
+    db.write(lambda c: message_store.record_outbound(c, message_id="wamid.shop-3", phone_e164="+5491166667777",
+                                                     phone_key="541166667777", customer_id=cliente, order_id=order,
+                                                     content="Tu equipo está listo"), db_url)
     (row,) = rows(db_url)
     assert (row.ReparacionId, row.ClienteId, row.Content) == (order, cliente, "Tu equipo está listo")
 
@@ -453,7 +455,7 @@ def test_reprocessing_walks_past_events_that_stay_quarantined(db_url: str, monke
         foreign["data"]["to"] = "00000000-0000-0000-0000-00000000000f"
         run_function(foreign)
     fixable = acs_events.received(JUAN, content="arreglable")
-    db.write(lambda c: store.quarantine(c, fixable, "error al guardar: OperationalError"), db_url)  # a since-fixed bug
+    db.write(lambda c: quarantine.keep(c, fixable, "error al guardar: OperationalError"), db_url)  # a since-fixed bug
     first = ingest.reprocess_quarantined(limit=2, url=db_url)
     assert (first["stillQuarantined"], first["released"]) == (2, 0) and first["nextAfterId"] is not None
     second = ingest.reprocess_quarantined(limit=2, after_id=first["nextAfterId"], url=db_url)
@@ -569,14 +571,14 @@ def test_the_unique_index_decides_duplicates(db_url: str, monkeypatch: pytest.Mo
     """A redelivery (or a concurrent twin on SQL Server) fails the insert; one read then confirms it."""
     event = acs_events.received(JUAN, content="hola")
     assert ingest.ingest_event(event, db_url).outcome == "stored"
-    real = store.message_exists
+    real = message_store.message_exists
     calls: list[str] = []
 
     def counted(conn: sa.Connection, key: str) -> bool:
         calls.append(key)
         return real(conn, key)
 
-    monkeypatch.setattr(store, "message_exists", counted)
+    monkeypatch.setattr(message_store, "message_exists", counted)
     assert ingest.ingest_event(event, db_url).outcome == "duplicate"
     assert len(calls) == 1 and len(rows(db_url)) == 1
 
@@ -585,7 +587,7 @@ def test_an_integrity_error_that_is_not_a_duplicate_is_poison(db_url: str, monke
     def violates(*_args: Any) -> int:
         raise sa.exc.IntegrityError("INSERT", {}, Exception("NOT NULL constraint failed"))
 
-    monkeypatch.setattr(store, "insert_message", violates)
+    monkeypatch.setattr(message_store, "insert_message", violates)
     result = ingest.ingest_event(acs_events.received(JUAN, content="hola"), db_url)
     assert (result.outcome, result.reason) == ("quarantined", "error al guardar: IntegrityError")
 
@@ -599,7 +601,7 @@ _fields = ["channelType", "messageType", "from", "fromBSUID", "to", "content", "
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(event_type=st.sampled_from([events.RECEIVED, events.STATUS_UPDATED, "Other.Type", None, 7]),
+@given(event_type=st.sampled_from([event_parsing.RECEIVED, event_parsing.STATUS_UPDATED, "Other.Type", None, 7]),
        data=st.one_of(_json_values, st.dictionaries(st.sampled_from(_fields), _json_values, max_size=10)),
        event_id=st.one_of(st.none(), st.text(max_size=300), st.integers()),
        event_time=st.one_of(st.none(), st.text(max_size=40), st.just("2026-03-01T10:00:00Z")))

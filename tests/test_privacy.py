@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared import agent_tools, demo, summaries
-from shared.demo import CUSTOMERS
-from tests.replay import record_outbound, replay, scenario
+from devkit import demo
+from devkit.demo import CUSTOMERS
+from devkit.replay import record_outbound, replay, scenario
+from shared import agent_tools, summaries
 from tests.test_api import messages, order, sync
 
 pytestmark = pytest.mark.slow

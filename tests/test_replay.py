@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from shared import db, demo, schema
-from shared.events import RECEIVED
-from tests.replay import record_outbound, replay, scenario, verify
+from devkit import demo
+from devkit.replay import record_outbound, replay, scenario, verify
+from shared import db, schema
+from shared.event_parsing import RECEIVED
 
 pytestmark = pytest.mark.slow
 

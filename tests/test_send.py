@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from shared import acs_client, acs_events, db, ingest, outbox, proposals, replies, schema, templates
+from devkit import acs_events
+from shared import acs_client, db, ingest, outbox, proposals, replies, schema, templates
 from shared.errors import InvalidParameter, NoUsablePhone, OrderNotFound
 from shared.staff import Staff, from_headers
 

@@ -93,17 +93,16 @@ def test_whatsapp_resumen_row_script() -> None:
 
 def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUMMARY_QUIET_MINUTES", "0")
+    from devkit import acs_events, demo
     from shared import (
-        acs_events,
         agent_tools,
         conversation,
         db,
-        demo,
         health,
         identity,
         ingest,
+        message_store,
         order_view,
-        store,
         summaries,
         sync,
     )
@@ -132,8 +131,8 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         agent_tools.get_messages(customer_id=1, url=db_url)
         agent_tools.orders_awaiting_reply(url=db_url)
         ingest.ingest_event(acs_events.status("wamid.compile", "Sent", to="5491155551234"), db_url)
-        db.write(lambda c: store.record_outbound(c, message_id="wamid.compile", phone_e164=None, phone_key=None,
-                                                 customer_id=None, order_id=None, content="listo"), db_url)
+        db.write(lambda c: message_store.record_outbound(c, message_id="wamid.compile", phone_e164=None, phone_key=None,
+                                                         customer_id=None, order_id=None, content="listo"), db_url)
         ingest.reprocess_quarantined(url=db_url)
         _send_paths(db_url, monkeypatch)
     finally:
@@ -156,7 +155,8 @@ def _send_paths(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     reconciliation, the timer, proposals."""
     import json
 
-    from shared import acs_client, acs_events, ingest, outbox, proposals, replies, templates
+    from devkit import acs_events
+    from shared import acs_client, ingest, outbox, proposals, replies, templates
     from shared.staff import Staff
 
     body = [{"type": "BODY", "text": "Hola {{1}}, tu equipo (orden {{2}}) está listo."}]

@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 from azure.functions.timer import TimerRequest
 
-from shared import acs_events, ai, db, ingest, order_view, schema, summaries
+from devkit import acs_events
+from devkit.fake_openai import Answer, FakeOpenAI, Recorded, running
+from shared import ai, db, ingest, order_view, schema, summaries
 from shared.summary_text import OFFLINE_PREFIX, Line, offline_digest, prompt
 from tests.conftest import function
-from tests.fake_openai import Answer, FakeOpenAI, Recorded, running
 
 JUAN = "5491155551234"
 

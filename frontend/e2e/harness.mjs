@@ -48,7 +48,7 @@ function newestMtime(entry) {
 /** Builds dist/ when it is missing or older than its sources. */
 export function buildIfNeeded() {
   const built = path.join(FRONTEND, 'dist', 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts', 'tsconfig.json', 'package.json'].map((p) => path.join(FRONTEND, p));
+  const sources = ['src', 'index.html', 'embed-test.html', 'vite.config.ts', 'tsconfig.json', 'package.json'].map((p) => path.join(FRONTEND, p));
   const builtAt = newestMtime(built);
   if (builtAt && sources.every((s) => newestMtime(s) <= builtAt)) {
     log('dist/ is up to date');

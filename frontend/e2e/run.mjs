@@ -2,6 +2,7 @@
 // against the local runner with the demo data. `npm run e2e` (E2E_GREP=regex runs some).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -21,6 +22,12 @@ import {
 
 const JUAN = '5491155551234';
 const shot = (name) => path.join(ARTIFACTS, `${name}.png`);
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const HOST_TAG = 'fastservice-whatsapp';
+const VIEWPORTS = [
+  [1366, 768],
+  [390, 844],
+];
 const ddmmyyyy = (iso) =>
   new Intl.DateTimeFormat('es-AR', {
     timeZone: 'America/Argentina/Buenos_Aires',
@@ -64,7 +71,7 @@ suite.test('orden 1: resumen, conversación completa y enlace wa.me en pestaña 
   } else {
     await summary.getByText('Todavía no hay un resumen de esta conversación.').waitFor();
   }
-  assert.equal(await summary.getByText('mensajes nuevos', { exact: true }).isVisible(), api.hasNewMessages);
+  assert.equal(await summary.getByText(/^mensajes nuevos/).isVisible(), api.hasNewMessages);
 
   const conversation = panel.getByRole('log');
   await conversation.getByText('Les dejé un Samsung A52 con la pantalla rota', { exact: false }).waitFor();
@@ -83,7 +90,7 @@ suite.test('orden 1: resumen, conversación completa y enlace wa.me en pestaña 
   assert.ok(inboundBox.x - logBox.x < 30, 'customer bubble on the left');
   assert.ok(logBox.x + logBox.width - (outboundBox.x + outboundBox.width) < 30, 'shop bubble on the right');
 
-  const link = panel.getByRole('link', { name: /Abrir en WhatsApp/ });
+  const link = panel.getByRole('link', { name: /Abrir en mi WhatsApp/ });
   assert.equal(await link.getAttribute('href'), api.waMeUrl);
   assert.equal(await link.getAttribute('target'), '_blank');
   assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
@@ -118,7 +125,7 @@ suite.test('sincronizar muestra progreso y resultado; un mensaje entrante por Ev
   assert.equal(await panel.getByRole('button', { name: 'Sincronizar WhatsApp' }).isEnabled(), true);
   await panel.getByText(/Última sincronización/).waitFor();
   await page.unroute('**/api/whatsapp/sync**');
-  const badge = panel.getByRole('region', { name: 'Resumen de WhatsApp' }).getByText('mensajes nuevos', { exact: true });
+  const badge = panel.getByRole('region', { name: 'Resumen de WhatsApp' }).getByText(/^mensajes nuevos/);
   const afterSync = await getJson(`${base}/api/whatsapp/orders/1`);
   if (!afterSync.hasNewMessages) {
     // The sync wrote a summary covering everything: no badge until a new message comes.
@@ -166,33 +173,53 @@ suite.test('Valentina (orden 10): envío fallido con el motivo al pasar el mouse
   assert.equal(await tooltip.isVisible(), false);
   await failed.hover();
   await tooltip.waitFor();
-  assert.match(await tooltip.innerText(), /más de 24 h/);
+  assert.match(await tooltip.innerText(), /más de 24 h.*plantilla/s);
+  // keyboard: focus opens it, Esc closes it without moving focus
+  await page.mouse.move(0, 0);
+  await tooltip.waitFor({ state: 'hidden' });
+  await failed.focus();
+  await tooltip.waitFor();
+  await page.keyboard.press('Escape');
+  await tooltip.waitFor({ state: 'hidden' });
+  assert.equal(await failed.evaluate((el) => el.getRootNode().activeElement === el), true, 'focus stays on the tick');
+  const box = await failed.boundingBox();
+  assert.ok(box.width >= 24 && box.height >= 24, `touch target ${box.width}×${box.height}`);
   await panel.getByText('Ventana de 24 h cerrada: solo plantillas').waitFor();
   await page.screenshot({ path: shot('order-10-failed'), fullPage: true });
 });
 
-suite.test('Javier (orden 11): sin teléfono, botón deshabilitado con aviso y sync con error', async (page) => {
+suite.test('Javier (orden 11): sin celular, «Abrir en mi WhatsApp» y sincronizar dicen por qué y qué hacer', async (page) => {
   const panel = await openOrder(page, 11);
-  assert.equal(await panel.getByRole('link', { name: /Abrir en WhatsApp/ }).count(), 0);
-  const button = panel.getByRole('button', { name: 'Abrir en WhatsApp' });
+  assert.equal(await panel.getByRole('link', { name: /Abrir en mi WhatsApp/ }).count(), 0);
+  const button = panel.getByRole('button', { name: 'Abrir en mi WhatsApp' });
   assert.equal(await button.getAttribute('aria-disabled'), 'true');
-  assert.equal(await button.isDisabled(), true);
-  const tooltip = panel.getByRole('tooltip').filter({ hasText: 'Sin número de teléfono' });
+  const tooltip = panel.getByRole('tooltip').filter({ hasText: 'Cargá un celular en la ficha del cliente en FastService' });
   await button.hover();
-  await tooltip.waitFor();
+  await tooltip.first().waitFor();
   await page.mouse.move(0, 0);
-  await tooltip.waitFor({ state: 'hidden' });
+  await tooltip.first().waitFor({ state: 'hidden' });
   await button.focus();
-  await tooltip.waitFor(); // also on keyboard focus
-  await panel.getByText(/Sin número de WhatsApp:/).waitFor();
-  await page.screenshot({ path: shot('order-11-no-phone'), fullPage: true });
+  await tooltip.first().waitFor(); // also on keyboard focus
+  await page.keyboard.press('Escape');
+  await tooltip.first().waitFor({ state: 'hidden' });
+  const notice = panel.getByText(/^Sin WhatsApp para este cliente:/);
+  await notice.waitFor();
+  const text = await notice.locator('..').innerText();
+  assert.match(text, /Cargá un celular en la ficha del cliente en FastService/);
+  assert.doesNotMatch(await panel.innerText(), /Telefono[12]/, 'no internal column names');
 
-  await panel.getByRole('button', { name: 'Sincronizar WhatsApp' }).click();
-  const alert = panel.getByRole('alert').filter({ hasText: 'No se pudo sincronizar' });
-  await alert.waitFor();
-  assert.match(await alert.innerText(), /no tiene un teléfono que WhatsApp pueda usar/);
-  await alert.getByRole('button', { name: 'Reintentar' }).waitFor();
-  await page.screenshot({ path: shot('order-11-sync-error'), fullPage: true });
+  const sync = panel.getByRole('button', { name: 'Sincronizar WhatsApp' });
+  assert.equal(await sync.getAttribute('aria-disabled'), 'true');
+  let synced = 0;
+  await page.route('**/api/whatsapp/sync**', (route) => {
+    synced++;
+    return route.continue();
+  });
+  await sync.click({ force: true });
+  await page.waitForTimeout(300);
+  assert.equal(synced, 0, 'no sync that cannot help');
+  assert.equal(await panel.getByRole('button', { name: 'Reintentar' }).count(), 0);
+  await page.screenshot({ path: shot('order-11-no-phone'), fullPage: true });
 });
 
 suite.test('«Ver anteriores» trae las páginas viejas por el cursor', async (page) => {
@@ -230,15 +257,373 @@ suite.test('teclado: se llega a los controles con Tab y el foco se ve', async (p
   const reached = [];
   for (let i = 0; i < 6; i++) {
     await page.keyboard.press('Tab');
-    reached.push(await page.evaluate(() => document.activeElement?.textContent?.trim() || document.activeElement?.getAttribute('aria-label') || document.activeElement?.tagName));
+    reached.push(
+      await page.evaluate(() => {
+        let el = document.activeElement; // inside the panel's shadow root: follow it in
+        while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+        return el?.textContent?.trim() || el?.getAttribute('aria-label') || el?.tagName;
+      }),
+    );
   }
   assert.ok(reached.includes('Sincronizar WhatsApp'), `Tab order: ${reached.join(' | ')}`);
-  assert.ok(reached.some((r) => r.startsWith('Abrir en WhatsApp')), `Tab order: ${reached.join(' | ')}`);
+  assert.ok(reached.some((r) => r.startsWith('Abrir en mi WhatsApp')), `Tab order: ${reached.join(' | ')}`);
   await panel.getByRole('button', { name: 'Sincronizar WhatsApp' }).focus();
   const outline = await panel
     .getByRole('button', { name: 'Sincronizar WhatsApp' })
     .evaluate((el) => getComputedStyle(el).outlineStyle);
   assert.notEqual(outline, 'none', 'a visible focus ring');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the states, accessibility, isolation and screenshots.
+
+/** axe-core (pinned in package.json) on the whole page, shadow root included: WCAG 2.0/2.1 A+AA and 2.2's target size. */
+async function axeCheck(page, state) {
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `axe found WCAG violations in "${state}":\n${JSON.stringify(violations, null, 1)}`);
+}
+
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      nodes: v.nodes.slice(0, 4).map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`),
+    }));
+  });
+}
+
+/** Screenshots at 1366×768 and 390×844, axe at both sizes, and no blank space under the page. */
+async function captureState(page, name) {
+  const original = page.viewportSize();
+  for (const [width, height] of VIEWPORTS) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(150);
+    await noBlankBelow(page, name);
+    await axeCheck(page, `${name} ${width}×${height}`);
+    await page.screenshot({ path: shot(`state-${name}-${width}x${height}`), fullPage: true });
+  }
+  await page.setViewportSize(original);
+}
+
+/** The page ends where its content ends (screen-reader text must not stretch it). */
+async function noBlankBelow(page, name) {
+  const { scrollHeight, contentBottom, viewport } = await page.evaluate(() => {
+    const main = document.querySelector('main') ?? document.body;
+    return {
+      scrollHeight: document.documentElement.scrollHeight,
+      contentBottom: main.getBoundingClientRect().bottom + window.scrollY,
+      viewport: window.innerHeight,
+    };
+  });
+  assert.ok(
+    scrollHeight <= Math.max(viewport, contentBottom + 40),
+    `${name}: blank space under the page (scrollHeight ${scrollHeight}, content ends at ${Math.round(contentBottom)})`,
+  );
+}
+
+/** A synthetic conversation served in place of the API (states the demo database does not hold). */
+function syntheticThread(orderId, total) {
+  const now = Date.now();
+  const samples = [
+    'Hola, ¿ya está lista la *pantalla*?',
+    'Te paso el _presupuesto_: $85.000, ~$90.000~ con descuento. Detalle en https://fastservice.com.ar/orden/900.',
+    'Código del equipo: ```SM-A525M```',
+    'مرحبا، هل الهاتف جاهز؟',
+    'Dale, avancen.',
+    `${'Detalle largo del diagnóstico. '.repeat(40)}Fin del detalle.`,
+  ];
+  const messages = Array.from({ length: total }, (_, i) => ({
+    id: i + 1,
+    whatsappMessageId: `syn-${i + 1}`,
+    direction: i % 3 === 1 ? 'outbound' : 'inbound',
+    type: 'text',
+    text: `${samples[i % samples.length]} (#${i + 1})`,
+    timestamp: new Date(now - (total - i) * 20 * 60_000).toISOString(),
+    receivedAt: new Date(now - (total - i) * 20 * 60_000 + 1000).toISOString(),
+    media: null,
+    replyTo: null,
+    reaction: null,
+    choice: null,
+    status: i % 3 === 1 ? { state: 'read', at: new Date(now - (total - i) * 20 * 60_000 + 5000).toISOString(), errorCode: null, errorMessage: null } : null,
+  }));
+  // the customer reacts 👍 to every 7th message of the shop (reactions carry screen-reader-only text)
+  for (const m of messages.filter((x) => x.direction === 'outbound' && x.id % 7 === 0)) {
+    messages.push({ ...m, id: total + 1000 + m.id, whatsappMessageId: `syn-r-${m.id}`, direction: 'inbound', type: 'reaction', text: null,
+      status: null, timestamp: new Date(Date.parse(m.timestamp) + 60_000).toISOString(), reaction: { emoji: '👍', messageId: m.whatsappMessageId } });
+  }
+  messages.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || a.id - b.id);
+  const state = { messages, orderId };
+  state.order = () => ({
+    orderId,
+    orderOpen: true,
+    customer: { id: 900, name: 'Rocío Benítez' },
+    phone: { e164: '+5491144443333', whatsappId: '5491144443333', source: 'Telefono1' },
+    phoneKind: 'mobile',
+    phoneProblem: null,
+    waMeUrl: 'https://wa.me/5491144443333',
+    waMeUrlWithGreeting: 'https://wa.me/5491144443333?text=Hola',
+    summary: {
+      text: 'Rocío trajo un Samsung A52 con la pantalla rota. Aprobó el presupuesto de $85.000 y pregunta cada tanto si ya está lista. Pidió que le avisen por WhatsApp cuando pueda retirarlo; paga en efectivo.',
+      createdAt: new Date(now - 3_600_000).toISOString(),
+      messageCount: state.messages.length,
+      provider: 'fake',
+    },
+    hasNewMessages: false,
+    messageCount: state.messages.length,
+    unlinkedMessages: 0,
+    lastSyncAt: new Date(now - 3_600_000).toISOString(),
+    customerServiceWindow: { open: true, until: new Date(now + 3_600_000).toISOString(), lastInboundAt: new Date(now - 600_000).toISOString() },
+  });
+  state.add = (count) => {
+    const template = state.messages.find((m) => m.type === 'text');
+    for (let i = 0; i < count; i++) {
+      const id = Math.max(...state.messages.map((m) => m.id)) + 1;
+      state.messages.push({ ...template, id, whatsappMessageId: `syn-${id}`, direction: 'inbound', status: null,
+        text: `Mensaje nuevo ${i + 1}`, timestamp: new Date().toISOString() });
+    }
+  };
+  return state;
+}
+
+async function serveThread(page, state) {
+  await page.route(`**/api/whatsapp/orders/${state.orderId}`, (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(state.order()) }),
+  );
+  await page.route(`**/api/whatsapp/messages/${state.orderId}**`, async (route) => {
+    const url = new URL(route.request().url());
+    const limit = Number(url.searchParams.get('limit') ?? 50);
+    // cursor = index in the chronological list of the oldest message already sent
+    const before = Number(url.searchParams.get('before') ?? state.messages.length);
+    if (url.searchParams.has('before') && state.gate) await state.gate;
+    const start = Math.max(0, before - limit);
+    const page_ = state.messages.slice(start, before);
+    const body = { orderId: state.orderId, messages: page_, nextCursor: start > 0 ? String(start) : null };
+    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  });
+}
+
+const logOf = (panel) => panel.getByRole('log');
+const scrollState = (log) =>
+  log.evaluate((el) => ({ top: el.scrollTop, height: el.scrollHeight, client: el.clientHeight }));
+
+// ---------------------------------------------------------------------------------------------
+
+suite.test('estados: conversación rica, 300+ mensajes, vacía, sin teléfono, cargando y error — axe sin violaciones y capturas', async (page) => {
+  let panel = await openOrder(page, 1);
+  await logOf(panel).getByText('Les dejé un Samsung A52', { exact: false }).waitFor();
+  await captureState(page, 'rich');
+  // the check is not vacuous: axe does look inside the panel's shadow root
+  await page.locator(HOST_TAG).evaluate((host) => {
+    const bad = document.createElement('button');
+    bad.id = 'axe-probe';
+    host.shadowRoot.querySelector('section').appendChild(bad);
+  });
+  assert.ok((await axeViolations(page)).some((v) => v.id === 'button-name'), 'axe sees an unnamed button inside the shadow root');
+
+  const many = syntheticThread(900, 320);
+  await serveThread(page, many);
+  panel = await openOrder(page, 900, '&poll=0');
+  await logOf(panel).getByText('(#320)', { exact: false }).waitFor();
+  await captureState(page, 'many-320');
+  // scrolled to the top, the screen-reader text of the messages below must not stretch the page
+  await logOf(panel).evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  await page.waitForTimeout(300);
+  await noBlankBelow(page, 'many-320 scrolled to the top');
+
+  panel = await openOrder(page, 8);
+  await panel.getByText('No hay mensajes guardados.', { exact: false }).waitFor();
+  await captureState(page, 'empty');
+
+  panel = await openOrder(page, 11);
+  await panel.getByText(/^Sin WhatsApp para este cliente:/).waitFor();
+  await captureState(page, 'no-phone');
+  assert.doesNotMatch(await page.locator('body').innerText(), /Telefono[12]/, 'no internal column names on the page');
+
+  await page.route(/\/api\/whatsapp\/(orders|messages)\/901/, () => {}); // never answers
+  await page.goto(`${base}/?order=901&poll=0`);
+  await page.getByRole('status').filter({ hasText: 'Cargando conversación…' }).first().waitFor({ state: 'attached' });
+  await captureState(page, 'loading');
+
+  await page.route('**/api/whatsapp/orders/902', (route) =>
+    route.fulfill({
+      status: 503,
+      contentType: 'application/problem+json',
+      headers: { 'Retry-After': '5' },
+      body: JSON.stringify({ type: '/problems/database-unavailable', title: 'Database unavailable', status: 503, detail: 'La base de datos no responde en este momento. Probá de nuevo en 5 segundos.' }),
+    }),
+  );
+  panel = await openOrder(page, 902, '&poll=0');
+  await panel.getByRole('alert').filter({ hasText: 'No se pudo cargar la conversación' }).waitFor();
+  await panel.getByRole('button', { name: 'Reintentar' }).waitFor();
+  await captureState(page, 'error');
+
+  // signed out: Spanish, no loop
+  let calls = 0;
+  await page.route('**/api/whatsapp/orders/903', (route) => {
+    calls++;
+    return route.fulfill({ status: 401, body: '' });
+  });
+  await page.route('**/api/whatsapp/messages/903**', (route) => route.fulfill({ status: 401, body: '' }));
+  panel = await openOrder(page, 903, '&poll=200&token=vencido');
+  await panel.getByText(/Tu sesión venció: volvé a iniciar sesión en FastService/).waitFor();
+  const seen = calls;
+  await page.waitForTimeout(1200);
+  assert.equal(calls, seen, 'a 401 is not retried in a loop');
+  await captureState(page, 'signed-out');
+});
+
+suite.test('hilo como WhatsApp Web: abre en lo último, carga lo anterior sin mover la lectura, «↓ N nuevos»', async (page) => {
+  const thread = syntheticThread(910, 320);
+  await serveThread(page, thread);
+  const panel = await openOrder(page, 910, '&poll=0');
+  const log = logOf(panel);
+  await log.getByText('(#320)', { exact: false }).waitFor();
+  let s = await scrollState(log);
+  assert.ok(s.height > s.client, 'the conversation scrolls');
+  assert.ok(s.top + s.client >= s.height - 2, `opens at the newest message (top ${s.top}, client ${s.client}, height ${s.height})`);
+  // formatting, links, direction
+  const bold = log.locator('strong', { hasText: 'pantalla' }).first();
+  await bold.waitFor();
+  const link = log.getByRole('link', { name: 'https://fastservice.com.ar/orden/900' }).first();
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await link.getAttribute('target'), '_blank');
+  const arabic = log.locator('[dir="auto"]', { hasText: 'مرحبا' }).first();
+  assert.equal(await arabic.evaluate((el) => getComputedStyle(el).direction), 'rtl');
+  await log.getByRole('button', { name: 'Leer más' }).first().waitFor();
+
+  // scroll to the top: the older page loads and the message read stays where it was
+  let release;
+  thread.gate = new Promise((r) => {
+    release = r;
+  });
+  await log.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  await eventually(async () => assert.equal(await log.getAttribute('aria-busy'), 'true'));
+  const firstId = await log.locator('[data-direction]').first().getAttribute('data-id');
+  const before = await log.locator(`[data-id="${firstId}"]`).evaluate((el) => el.getBoundingClientRect().top);
+  release();
+  thread.gate = null;
+  await eventually(async () => assert.ok((await log.locator('[data-direction]').count()) > 50));
+  await eventually(async () => assert.equal(await log.getAttribute('aria-busy'), 'false'));
+  const after = await log.locator(`[data-id="${firstId}"]`).evaluate((el) => el.getBoundingClientRect().top);
+  assert.ok(Math.abs(after - before) <= 2, `reading position kept (${before} → ${after})`);
+
+  // new messages while reading older ones: a pill, no jump
+  s = await scrollState(log);
+  thread.add(2);
+  await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+  const pill = panel.getByRole('button', { name: 'Ir a los 2 mensajes nuevos' });
+  await pill.waitFor();
+  assert.match(await pill.innerText(), /↓\s*2 nuevos/);
+  assert.ok(Math.abs((await scrollState(log)).top - s.top) <= 2, 'not yanked to the bottom');
+  await page.screenshot({ path: shot('thread-new-pill'), fullPage: true });
+  await pill.click();
+  s = await scrollState(log);
+  assert.ok(s.top + s.client >= s.height - 2, 'the pill goes to the newest message');
+  await pill.waitFor({ state: 'detached' });
+  await log.getByText('Mensaje nuevo 2', { exact: true }).waitFor();
+});
+
+const STYLE_PROPS = [
+  'display', 'position', 'box-sizing', 'width', 'height', 'margin-top', 'margin-left', 'padding-top', 'padding-left',
+  'border-top-width', 'border-top-style', 'font-family', 'font-size', 'font-weight', 'font-style', 'line-height',
+  'letter-spacing', 'word-spacing', 'text-align', 'text-transform', 'color', 'background-color', 'list-style-type',
+  'text-decoration-line',
+];
+
+/** Every element of the panel's shadow tree: tag, computed styles and box relative to the host. */
+async function panelSignature(page) {
+  const host = page.locator(HOST_TAG);
+  await host.getByRole('log').getByText('Les dejé un Samsung A52', { exact: false }).waitFor();
+  await page.waitForTimeout(200);
+  return host.evaluate((el, props) => {
+    const origin = el.getBoundingClientRect();
+    return [...el.shadowRoot.querySelectorAll('*')]
+      .filter((node) => node.tagName !== 'STYLE')
+      .map((node) => {
+        const cs = getComputedStyle(node);
+        const r = node.getBoundingClientRect();
+        const box = cs.display === 'none' ? 'hidden' : [r.x - origin.x, r.y - origin.y, r.width, r.height].map((v) => Math.round(v)).join(',');
+        return `${node.tagName} ${box} ${props.map((p) => cs.getPropertyValue(p)).join('|')}`;
+      });
+  }, STYLE_PROPS);
+}
+
+async function hostSignature(page) {
+  return page.evaluate(() =>
+    ['host-h1', 'host-p', 'host-ol', 'host-button', 'host-a', 'host-content'].map((id) => {
+      const el = document.getElementById(id);
+      const cs = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      return [id, Math.round(r.width), Math.round(r.height), cs.fontSize, cs.fontFamily, cs.color, cs.backgroundColor, cs.marginTop,
+        cs.paddingLeft, cs.listStyleType, cs.boxSizing, cs.lineHeight, cs.textTransform, cs.borderTopWidth].join('|');
+    }),
+  );
+}
+
+suite.test('inserción: igual en una página hostil y en una Tailwind v4 que en una limpia, sin tocar la página', async (page) => {
+  await page.setViewportSize({ width: 1366, height: 900 });
+  const open = async (css, extra = '') => {
+    await page.goto(`${base}/embed-test.html?order=1&poll=0&css=${css}${extra}`);
+    await page.locator('#host-h1').waitFor();
+  };
+  const results = {};
+  for (const css of ['clean', 'hostile', 'tailwind']) {
+    await open(css, '&panel=0');
+    const hostAlone = await hostSignature(page);
+    const sheetsAlone = await page.evaluate(() => document.styleSheets.length);
+    await open(css);
+    const signature = await panelSignature(page);
+    assert.deepEqual(await hostSignature(page), hostAlone, `${css}: the host's own elements are unchanged by the panel`);
+    assert.equal(await page.evaluate(() => document.styleSheets.length), sheetsAlone, `${css}: no stylesheet added to the page`);
+    const image = await page.locator(HOST_TAG).screenshot({ path: shot(`embed-${css}`) });
+    await page.screenshot({ path: shot(`embed-page-${css}`), fullPage: true });
+    results[css] = { signature, image };
+  }
+  // the hostile CSS does reach the host's own elements (the page is really hostile)
+  await open('hostile', '&panel=0');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.getElementById('host-ol')).listStyleType), 'upper-roman');
+  for (const css of ['hostile', 'tailwind']) {
+    const diff = results[css].signature.filter((line, i) => line !== results.clean.signature[i]);
+    assert.equal(results[css].signature.length, results.clean.signature.length, `${css}: same elements`);
+    assert.deepEqual(diff.slice(0, 5), [], `${css}: computed styles differ from the clean mount`);
+    assert.ok(results[css].image.equals(results.clean.image), `${css}: the panel's pixels differ from the clean mount`);
+  }
+});
+
+suite.test('inserción en una barra lateral de 360 px (página hostil): sin desborde horizontal', async (page) => {
+  for (const [width, height] of VIEWPORTS) {
+    await page.setViewportSize({ width: Math.max(width, 400), height });
+    for (const order of [1, 10, 11]) {
+      await page.goto(`${base}/embed-test.html?order=${order}&poll=0&css=hostile&layout=sidebar`);
+      const host = page.locator(HOST_TAG);
+      await host.getByRole('button', { name: 'Sincronizar WhatsApp' }).waitFor();
+      await host.getByRole('log').or(host.getByText('No hay mensajes guardados', { exact: false })).first().waitFor();
+      const overflow = await host.evaluate((el) => {
+        const box = el.getBoundingClientRect();
+        const out = [...el.shadowRoot.querySelectorAll('*')]
+          .filter((n) => n.tagName !== 'STYLE' && !n.closest('[role="tooltip"]') && !n.closest('.sr-only'))
+          .filter((n) => {
+            const r = n.getBoundingClientRect();
+            return r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5);
+          })
+          .map((n) => `${n.tagName}.${n.className}`.slice(0, 80));
+        const section = el.shadowRoot.querySelector('section');
+        return { width: box.width, out, scroll: section.scrollWidth, client: section.clientWidth };
+      });
+      assert.equal(Math.round(overflow.width), 360, 'the panel takes the sidebar width');
+      assert.deepEqual(overflow.out, [], `order ${order}: elements overflow the 360 px sidebar`);
+      assert.ok(overflow.scroll <= overflow.client, `order ${order}: horizontal scroll inside the panel`);
+    }
+    await page.screenshot({ path: shot(`embed-sidebar-360-${width}`), fullPage: true });
+  }
 });
 
 async function main() {

@@ -4,6 +4,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeOrder, makePage } from '../test/fixtures';
 import { DemoOrderPage, readParams } from './DemoOrderPage';
 
+/** The panel lives in a shadow root: query inside it. */
+async function inPanel() {
+  const host = await waitFor(() => {
+    const el = document.querySelector('fastservice-whatsapp');
+    if (!el?.shadowRoot) throw new Error('panel not mounted');
+    return el;
+  });
+  return within(host.shadowRoot as unknown as HTMLElement);
+}
+
 function json(body: unknown) {
   return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
 }
@@ -34,21 +44,21 @@ describe('DemoOrderPage', () => {
     expect(within(select).getByRole('option', { name: '#11 · Javier Torres' })).toBeInTheDocument();
     expect(select).toHaveValue('2');
     expect(screen.getByRole('heading', { name: 'Orden #2' })).toBeInTheDocument();
-    await screen.findByText('Cliente 2');
+    await (await inPanel()).findByText('Cliente 2');
     expect(fetchMock).toHaveBeenCalledWith('/api/whatsapp/orders/2', expect.objectContaining({
       headers: expect.objectContaining({ 'x-functions-key': 'abc' }) as unknown,
     }));
 
     await user.selectOptions(select, '11');
     expect(screen.getByRole('heading', { name: 'Orden #11' })).toBeInTheDocument();
-    await screen.findByText('Cliente 11');
+    await (await inPanel()).findByText('Cliente 11');
     expect(window.location.search).toBe('?order=11&key=abc');
   });
 
   it('applies a new function key when the field loses focus', async () => {
     const user = userEvent.setup();
     render(<DemoOrderPage />);
-    await screen.findByText('Cliente 2');
+    await (await inPanel()).findByText('Cliente 2');
     const key = screen.getByLabelText(/Clave de función/);
     await user.clear(key);
     await user.type(key, 'nueva');
@@ -63,13 +73,18 @@ describe('DemoOrderPage', () => {
 
 describe('readParams', () => {
   it('reads order, key, poll and api with defaults', () => {
-    expect(readParams('')).toEqual({ orderId: 1, functionKey: '', pollIntervalMs: 15000, pageSize: 50, baseUrl: '' });
-    expect(readParams('?order=5&key=k&poll=1000&limit=2&api=http://x')).toEqual({
+    expect(readParams('')).toEqual({
+      orderId: 1, functionKey: '', pollIntervalMs: 15000, pageSize: 50, baseUrl: '', token: '', signin: '', staff: '',
+    });
+    expect(readParams('?order=5&key=k&poll=1000&limit=2&api=http://x&token=t&signin=demo&staff=ana')).toEqual({
       orderId: 5,
       functionKey: 'k',
       pollIntervalMs: 1000,
       pageSize: 2,
       baseUrl: 'http://x',
+      token: 't',
+      signin: 'demo',
+      staff: 'ana',
     });
     expect(readParams('?limit=500').pageSize).toBe(50);
     expect(readParams('?order=abc&poll=-3').orderId).toBe(1);

@@ -1,10 +1,12 @@
 /**
  * A stand-in for FastService's order details screen: pick a demo order, see its
  * card and the WhatsApp panel. URL parameters: `order` (ReparacionId), `key`
- * (function key), `poll` (poll interval in ms), `limit` (messages per page),
- * `api` (API origin; same origin by default).
+ * (function key: DEMO ONLY, never in FastService), `token` / `signin=demo` / `staff`
+ * (a staff token, see demoAuth.ts), `poll` (poll interval in ms), `limit` (messages
+ * per page), `api` (API origin; same origin by default).
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
+import { demoTokenSource } from './demoAuth';
 import { WhatsAppPanel } from '../components/WhatsApp/WhatsAppPanel';
 import { DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../hooks/useWhatsAppMessages';
 import { DEMO_ORDERS } from './demoOrders';
@@ -15,6 +17,9 @@ interface PageParams {
   pollIntervalMs: number;
   pageSize: number;
   baseUrl: string;
+  token: string;
+  signin: string;
+  staff: string;
 }
 
 export function readParams(search: string): PageParams {
@@ -28,12 +33,16 @@ export function readParams(search: string): PageParams {
     pollIntervalMs: query.has('poll') && Number.isFinite(poll) && poll >= 0 ? poll : DEFAULT_POLL_INTERVAL_MS,
     pageSize: Number.isInteger(limit) && limit >= 1 && limit <= 200 ? limit : DEFAULT_PAGE_SIZE,
     baseUrl: query.get('api') ?? '',
+    token: query.get('token') ?? '',
+    signin: query.get('signin') ?? '',
+    staff: query.get('staff') ?? '',
   };
 }
 
 function writeParams(orderId: number, functionKey: string): void {
   const url = new URL(window.location.href);
   url.searchParams.set('order', String(orderId));
+  url.searchParams.delete('token'); // read once; a token does not belong in the address bar
   if (functionKey) url.searchParams.set('key', functionKey);
   else url.searchParams.delete('key');
   window.history.replaceState(null, '', url);
@@ -51,6 +60,7 @@ export function DemoOrderPage() {
   const selectId = useId();
   const keyId = useId();
   const known = DEMO_ORDERS.find((o) => o.id === orderId);
+  const getAccessToken = useMemo(() => demoTokenSource(initial), [initial]);
 
   useEffect(() => writeParams(orderId, functionKey), [orderId, functionKey]);
 
@@ -95,7 +105,7 @@ export function DemoOrderPage() {
           </div>
           <div className="flex min-w-0 flex-col gap-1">
             <label htmlFor={keyId} className="text-sm font-medium">
-              Clave de función <span className="font-normal text-gray-500">(opcional)</span>
+              Clave de función <span className="font-normal text-gray-600">(solo demo, opcional)</span>
             </label>
             <input
               id={keyId}
@@ -132,11 +142,11 @@ export function DemoOrderPage() {
               )}
             </div>
             <dl className="mt-3 grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1.5 text-sm">
-              <dt className="text-gray-500">Cliente</dt>
+              <dt className="text-gray-600">Cliente</dt>
               <dd className="font-medium">{known?.customer ?? '—'}</dd>
-              <dt className="text-gray-500">Ticket</dt>
+              <dt className="text-gray-600">Ticket</dt>
               <dd className="tabular-nums">{orderId}</dd>
-              <dt className="text-gray-500">Caso de prueba</dt>
+              <dt className="text-gray-600">Caso de prueba</dt>
               <dd className="text-gray-700">{known?.note ?? 'Orden fuera de la lista de demostración.'}</dd>
             </dl>
           </article>
@@ -144,7 +154,8 @@ export function DemoOrderPage() {
           <WhatsAppPanel
             orderId={orderId}
             baseUrl={initial.baseUrl}
-            functionKey={functionKey || null}
+            getAccessToken={getAccessToken}
+            functionKey={functionKey || null /* DEMO ONLY: FastService passes getAccessToken, never a key */}
             pollIntervalMs={initial.pollIntervalMs}
             pageSize={initial.pageSize}
           />

@@ -1,4 +1,4 @@
-/** The demo database's orders (see shared/demo.py), for the demo page's order picker. */
+/** The demo database's orders (see devkit/demo.py), for the demo page's order picker. */
 export interface DemoOrder {
   id: number;
   customer: string;
@@ -17,8 +17,8 @@ export const DEMO_ORDERS: readonly DemoOrder[] = [
   { id: 7, customer: 'Martín López', closed: false, note: 'Teléfono fijo, sin mensajes.' },
   { id: 8, customer: 'Sofía Martínez', closed: false, note: 'Sin mensajes.' },
   { id: 9, customer: 'Diego Gómez', closed: false, note: 'Dos números en un mismo campo.' },
-  { id: 10, customer: 'Valentina Díaz', closed: false, note: 'Teléfono en Telefono2 (Córdoba); un envío falló por la ventana de 24 h (131047).' },
-  { id: 11, customer: 'Javier Torres', closed: false, note: 'Telefono1 «no tiene»: sin número usable.' },
+  { id: 10, customer: 'Valentina Díaz', closed: false, note: 'Teléfono en «Teléfono 2» (Córdoba); un envío falló por la ventana de 24 h (131047).' },
+  { id: 11, customer: 'Javier Torres', closed: false, note: '«Teléfono 1» dice «no tiene»: sin número usable.' },
   { id: 12, customer: 'Camila Ruiz', closed: false, note: 'Número familiar compartido (ambiguo).' },
   { id: 13, customer: 'Pablo Ruiz', closed: true, note: 'Número familiar compartido (ambiguo); orden cerrada.' },
   { id: 14, customer: 'Florencia Sánchez', closed: true, note: 'Orden cerrada.' },

@@ -9,6 +9,11 @@
  *   more run after it, so a refresh asked for after a sync always sees the sync.
  * - Polls `refresh()` every `pollIntervalMs` while the page is visible, and
  *   refreshes when the window gets focus or the tab becomes visible again.
+ * - A poll changes only what changed: a message equal to the one loaded keeps its object (and an
+ *   order equal to the one loaded, or a `304` answered from the service's cache, keeps its own),
+ *   so memoized bubbles skip rendering and an unchanged poll renders no bubble at all.
+ * - A 401 (signed out / session expired) stops polling and focus refreshes: asking again cannot
+ *   help until the person signs in again and presses "Reintentar" (`refresh()`).
  */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import {
@@ -86,6 +91,29 @@ const initialState: State = {
   olderError: null,
 };
 
+/** Same content (the API's JSON is small and flat enough to compare this way). */
+function sameJson(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** `fresh`, with every message equal to a loaded one replaced by the loaded object. */
+function reuseLoaded(current: readonly Message[], fresh: readonly Message[]): Message[] {
+  if (current.length === 0) return [...fresh];
+  const byId = new Map<number, Message>();
+  for (const m of current) byId.set(m.id, m);
+  return fresh.map((m) => {
+    const old = byId.get(m.id);
+    return old && sameJson(old, m) ? old : m;
+  });
+}
+
+/** The previous array when nothing in it changed (so `useMemo` consumers keep their result). */
+function keepIfSame(previous: Message[], next: Message[]): Message[] {
+  if (previous.length !== next.length) return next;
+  for (let i = 0; i < next.length; i++) if (previous[i] !== next[i]) return next;
+  return previous;
+}
+
 function unionById(a: readonly Message[], b: readonly Message[]): Message[] {
   const byId = new Map<number, Message>();
   for (const m of a) byId.set(m.id, m);
@@ -107,7 +135,7 @@ export function mergeNewestPage(
   page: MessagePage,
   grewBy: number | null = null,
 ): { messages: Message[]; nextCursor: string | null } {
-  const fresh = [...page.messages].sort(compareMessages);
+  const fresh = reuseLoaded(current, page.messages).sort(compareMessages);
   if (current.length === 0 || page.nextCursor === null) return { messages: fresh, nextCursor: page.nextCursor };
   const loaded = new Set(current.map((m) => m.id));
   const arrived = fresh.filter((m) => !loaded.has(m.id)).length;
@@ -136,8 +164,8 @@ function reducer(state: State, action: Action): State {
       return {
         ...state,
         status: 'ready',
-        order: action.order,
-        messages: merged.messages,
+        order: state.order && sameJson(state.order, action.order) ? state.order : action.order,
+        messages: keepIfSame(state.messages, merged.messages),
         nextCursor: merged.nextCursor,
         error: null,
         refreshError: null,
@@ -185,6 +213,8 @@ export function useWhatsAppMessages({
   const cursor = useRef<string | null>(null);
   const olderInflight = useRef(false);
   cursor.current = state.nextCursor;
+  // Signed out: no automatic request until the person asks again.
+  const signedOut = Boolean(state.error?.unauthorized || state.refreshError?.unauthorized);
 
   const fetchNewest = useCallback(async (): Promise<void> => {
     const gen = generation.current;
@@ -258,16 +288,16 @@ export function useWhatsAppMessages({
 
   // Poll while visible.
   useEffect(() => {
-    if (!pollIntervalMs || pollIntervalMs <= 0) return;
+    if (!pollIntervalMs || pollIntervalMs <= 0 || signedOut) return;
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') void refresh();
     }, pollIntervalMs);
     return () => clearInterval(timer);
-  }, [pollIntervalMs, refresh]);
+  }, [pollIntervalMs, refresh, signedOut]);
 
   // Refresh when the person comes back to the tab.
   useEffect(() => {
-    if (!refreshOnFocus) return;
+    if (!refreshOnFocus || signedOut) return;
     const onFocus = () => void refresh();
     const onVisibility = () => {
       if (document.visibilityState === 'visible') void refresh();
@@ -278,7 +308,7 @@ export function useWhatsAppMessages({
       window.removeEventListener('focus', onFocus);
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }, [refreshOnFocus, refresh]);
+  }, [refreshOnFocus, refresh, signedOut]);
 
   return {
     status: state.status,

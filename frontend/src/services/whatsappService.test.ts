@@ -14,7 +14,10 @@ function jsonResponse(body: unknown, status = 200, headers: Record<string, strin
   });
 }
 
-function setup(response: () => Response | Promise<Response>, options: { baseUrl?: string; functionKey?: string | null } = {}) {
+function setup(
+  response: () => Response | Promise<Response>,
+  options: { baseUrl?: string; functionKey?: string | null; getAccessToken?: () => Promise<string | null> } = {},
+) {
   const fetchMock = vi.fn(async (_input: RequestInfo | URL, _init?: RequestInit) => response());
   const service = createWhatsAppService({ ...options, fetch: fetchMock as unknown as typeof fetch });
   const call = (i = 0) => {
@@ -86,13 +89,11 @@ describe('createWhatsAppService', () => {
     await expect(service.getOrder(1)).rejects.toMatchObject({ status: 503, detail: 'La base no responde.', retryAfter: 30, retryable: true });
   });
 
-  it('gives a Spanish detail when the answer has no body (401 from the Functions host)', async () => {
-    const { service } = setup(() => new Response(null, { status: 401 }));
-    await expect(service.getOrder(1)).rejects.toMatchObject({
-      status: 401,
-      detail: expect.stringContaining('function key') as unknown,
-      problem: null,
-    });
+  it('says which demo key is wrong when the Functions host refuses a function key (401, no body)', async () => {
+    const { service } = setup(() => new Response(null, { status: 401 }), { functionKey: 'vieja' });
+    const error = await service.getOrder(1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 401, detail: expect.stringContaining('clave de función de la demo') as unknown, problem: null });
+    expect((error as WhatsAppApiError).retryable).toBe(false);
   });
 
   it('gives a Spanish detail for a non-JSON error body', async () => {
@@ -130,5 +131,73 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('120')).toBe(120);
     expect(parseRetryAfter('Wed, 25 Nov 2026 12:00:30 GMT', Date.parse('2026-11-25T12:00:00Z'))).toBe(30);
     expect(parseRetryAfter('pronto')).toBeNull();
+  });
+
+  it('sends the signed-in staff token as a bearer, asked before every request', async () => {
+    const tokens = ['t1', 't2'];
+    const getAccessToken = vi.fn(async () => tokens.shift() ?? null);
+    const { service, call } = setup(() => jsonResponse(makeOrder()), { getAccessToken });
+    await service.getOrder(1);
+    await service.syncOrder(1).catch(() => undefined);
+    expect(call(0).headers.Authorization).toBe('Bearer t1');
+    expect(call(1).headers.Authorization).toBe('Bearer t2');
+    expect(call(0).headers).not.toHaveProperty('x-functions-key');
+  });
+
+  it('makes no request without a token, and says to sign in again', async () => {
+    for (const getAccessToken of [async () => null, async () => { throw new Error('interaction_required'); }]) {
+      const { service, fetchMock } = setup(() => jsonResponse(makeOrder()), { getAccessToken });
+      const error = (await service.getOrder(1).catch((e: unknown) => e)) as WhatsAppApiError;
+      expect(fetchMock).not.toHaveBeenCalled();
+      expect(error.status).toBe(401);
+      expect(error.unauthorized).toBe(true);
+      expect(error.retryable).toBe(false);
+      expect(error.detail).toMatch(/^Tu sesión venció: volvé a iniciar sesión en FastService/);
+    }
+  });
+
+  it('turns a 401 with a token into "sign in again", whatever the body says', async () => {
+    const { service } = setup(() => jsonResponse({ type: 'x', title: 'Unauthorized', status: 401, detail: 'IDX10223: Lifetime validation failed' }, 401), {
+      getAccessToken: async () => 'expired',
+    });
+    await expect(service.getOrder(1)).rejects.toMatchObject({ status: 401, detail: expect.stringMatching(/^Tu sesión venció/) as unknown });
+  });
+
+  it('revalidates with If-None-Match and keeps its data (same object) on 304', async () => {
+    const order = makeOrder();
+    const answers = [
+      () => jsonResponse(order, 200, { ETag: '"v1"' }),
+      () => new Response(null, { status: 304, headers: { ETag: '"v1"' } }),
+      () => jsonResponse({ ...order, messageCount: 9 }, 200, { ETag: '"v2"' }),
+      () => new Response(null, { status: 304 }),
+    ];
+    const { service, call } = setup(() => (answers.shift() as () => Response)());
+    const first = await service.getOrder(1);
+    expect(call(0).headers).not.toHaveProperty('If-None-Match');
+    expect(call(0).init.cache).toBe('no-store');
+    const second = await service.getOrder(1);
+    expect(call(1).headers['If-None-Match']).toBe('"v1"');
+    expect(second).toBe(first);
+    const third = await service.getOrder(1);
+    expect(third.messageCount).toBe(9);
+    expect(call(2).headers['If-None-Match']).toBe('"v1"');
+    expect(await service.getOrder(1)).toBe(third);
+    expect(call(3).headers['If-None-Match']).toBe('"v2"');
+  });
+
+  it('works with a server that sends no ETag (no If-None-Match, fresh data each time)', async () => {
+    const { service, call } = setup(() => jsonResponse(makePage([])));
+    await service.listMessages(1);
+    await service.listMessages(1);
+    expect(call(1).headers).not.toHaveProperty('If-None-Match');
+  });
+
+  it('keeps ETags per URL (another page or order is not answered from the wrong cache)', async () => {
+    const { service, call } = setup(() => jsonResponse(makePage([]), 200, { ETag: '"p"' }));
+    await service.listMessages(1);
+    await service.listMessages(1, { before: 'C' });
+    await service.listMessages(2);
+    expect(call(1).headers).not.toHaveProperty('If-None-Match');
+    expect(call(2).headers).not.toHaveProperty('If-None-Match');
   });
 });

@@ -1,8 +1,18 @@
 /**
  * Typed client of FastService's WhatsApp staff API (see shared/openapi.json).
  *
- *   const service = createWhatsAppService({ baseUrl: '', functionKey: null });
+ *   const service = createWhatsAppService({ baseUrl, getAccessToken });
  *   const order = await service.getOrder(1);
+ *
+ * Sign-in: `getAccessToken` (the host's MSAL `acquireTokenSilent`) is asked before every request
+ * and its token sent as `Authorization: Bearer`; the panel holds no secret. A 401 becomes the
+ * Spanish "sign in again" error, never retryable (the hook stops polling on it). `functionKey`
+ * is for the local demo page only: a key in browser code lets anyone who reads the page write
+ * as the shop.
+ *
+ * Cheap polling: GETs remember the answer's `ETag` and send `If-None-Match`; a `304 Not
+ * Modified` returns the very same object as before (so React sees nothing changed). An answer
+ * without `ETag` is simply used (and nothing is remembered for it).
  *
  * Every failure is a `WhatsAppApiError` with a Spanish `detail` a person can act
  * on: the server's problem+json detail when there is one, a generic one otherwise
@@ -14,7 +24,15 @@ import type { MessagePage, OrderWhatsApp, Problem, SyncResult } from '../types/w
 export interface WhatsAppServiceOptions {
   /** Origin (and optional path prefix) of the function app; '' = same origin. */
   baseUrl?: string;
-  /** Azure Functions key, sent as `x-functions-key`; none when empty. */
+  /**
+   * The signed-in staff member's access token for the function app (Entra ID, via the host's
+   * MSAL instance); sent as `Authorization: Bearer`. Null = not signed in (no request is made).
+   */
+  getAccessToken?: (() => Promise<string | null>) | null;
+  /**
+   * DEMO ONLY (local runner): an Azure Functions key, sent as `x-functions-key`. Never give a
+   * function key to the panel inside FastService: browser code is readable by anyone.
+   */
   functionKey?: string | null;
   /** fetch implementation (tests); defaults to the global one. */
   fetch?: typeof fetch;
@@ -57,6 +75,11 @@ export class WhatsAppApiError extends Error {
     this.problem = problem;
   }
 
+  /** The sign-in is missing or expired: only signing in again helps. */
+  get unauthorized(): boolean {
+    return this.status === 401;
+  }
+
   /** Whether trying again later may work (network trouble, 5xx, 408, 429). */
   get retryable(): boolean {
     return this.status === 0 || this.status >= 500 || this.status === 408 || this.status === 429;
@@ -82,8 +105,13 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+export const SESSION_EXPIRED_TEXT = 'Tu sesión venció: volvé a iniciar sesión en FastService y después tocá «Reintentar».';
+export const FORBIDDEN_TEXT = 'Tu usuario no tiene permiso para ver WhatsApp en FastService. Pedile acceso al administrador.';
+export const FUNCTION_KEY_TEXT = 'La clave de función de la demo falta o no es válida (parámetro «key=» de la página).';
+
 function genericDetail(status: number): string {
-  if (status === 401 || status === 403) return 'La clave de acceso a las funciones (function key) falta o no es válida.';
+  if (status === 401) return SESSION_EXPIRED_TEXT;
+  if (status === 403) return FORBIDDEN_TEXT;
   if (status === 404) return 'No se encontró lo pedido en el servidor.';
   if (status === 429) return 'Demasiados pedidos seguidos. Esperá un momento y reintentá.';
   if (status === 503) return 'El servicio no está disponible en este momento. Reintentá en unos segundos.';
@@ -95,7 +123,7 @@ function isProblem(body: unknown): body is Problem {
   return typeof body === 'object' && body !== null && typeof (body as { detail?: unknown }).detail === 'string';
 }
 
-async function errorFrom(response: Response): Promise<WhatsAppApiError> {
+async function errorFrom(response: Response, usesKey: boolean): Promise<WhatsAppApiError> {
   const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
   let problem: Problem | null = null;
   const contentType = response.headers.get('Content-Type') ?? '';
@@ -107,7 +135,11 @@ async function errorFrom(response: Response): Promise<WhatsAppApiError> {
       // an unreadable body: fall back to the generic text
     }
   }
-  const detail = problem?.detail.trim() ? problem.detail : genericDetail(response.status);
+  // 401/403 come from Easy Auth (or the runner standing in for it) with no Spanish detail:
+  // always our own text, which says what to do.
+  let detail = problem?.detail.trim() ? problem.detail : genericDetail(response.status);
+  if (response.status === 401) detail = usesKey ? FUNCTION_KEY_TEXT : SESSION_EXPIRED_TEXT;
+  else if (response.status === 403) detail = FORBIDDEN_TEXT;
   return new WhatsAppApiError(response.status, detail, retryAfter, problem);
 }
 
@@ -117,28 +149,63 @@ function checkOrderId(orderId: number): void {
   }
 }
 
+interface Cached {
+  etag: string;
+  data: unknown;
+}
+
 export function createWhatsAppService(options: WhatsAppServiceOptions = {}): WhatsAppService {
   const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
   const functionKey = options.functionKey?.trim() || null;
+  const getAccessToken = options.getAccessToken ?? null;
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  // Last answer of each GET URL that came with an ETag (a handful: one order, its newest page).
+  const cache = new Map<string, Cached>();
+
+  async function authorization(): Promise<string | null> {
+    if (!getAccessToken) return null;
+    let token: string | null;
+    try {
+      token = await getAccessToken();
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      token = null; // e.g. MSAL's InteractionRequiredAuthError: the person must sign in again
+    }
+    if (!token?.trim()) throw new WhatsAppApiError(401, SESSION_EXPIRED_TEXT);
+    return `Bearer ${token.trim()}`;
+  }
 
   async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal): Promise<T> {
+    const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+    const bearer = await authorization();
+    if (bearer) headers.Authorization = bearer;
     if (functionKey) headers['x-functions-key'] = functionKey;
+    const cached = method === 'GET' ? cache.get(url) : undefined;
+    if (cached) headers['If-None-Match'] = cached.etag;
     let response: Response;
     try {
-      response = await doFetch(`${baseUrl}${path}`, { method, headers, signal });
+      // no-store: the browser's own cache stays out of the way, so a 304 reaches this code.
+      response = await doFetch(url, { method, headers, signal, cache: 'no-store' });
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new WhatsAppApiError(0, 'No se pudo conectar con el servidor. Revisá la conexión y reintentá.');
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (response.status === 304 && cached) return cached.data as T;
+    if (!response.ok) throw await errorFrom(response, Boolean(functionKey) && !bearer);
+    let data: T;
     try {
-      return (await response.json()) as T;
+      data = (await response.json()) as T;
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new WhatsAppApiError(response.status, 'El servidor respondió algo que no se pudo leer.');
     }
+    if (method === 'GET') {
+      const etag = response.headers.get('ETag');
+      if (etag) cache.set(url, { etag, data });
+      else cache.delete(url);
+    }
+    return data;
   }
 
   return {

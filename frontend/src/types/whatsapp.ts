@@ -128,6 +128,9 @@ export interface OrderCustomer {
 /** `OrderWhatsApp.phone.source` (`whatsapp`: the number the customer wrote from). */
 export type PhoneSource = 'Telefono1' | 'Telefono2' | 'whatsapp';
 
+/** `OrderWhatsApp.phoneKind` */
+export type PhoneKind = 'mobile' | 'landline' | 'unknown';
+
 /** `OrderWhatsApp.phone` */
 export interface OrderPhone {
   e164: string;
@@ -159,6 +162,11 @@ export interface OrderWhatsApp {
   orderOpen: boolean;
   customer: OrderCustomer;
   phone: OrderPhone | null;
+  /**
+   * What kind of line `phone` is (assumed field, added by the backend): a landline gets no wa.me
+   * link. Absent (older API) or 'unknown' = offer the link as before.
+   */
+  phoneKind?: PhoneKind;
   /** Why there is no usable phone, in Spanish. */
   phoneProblem: string | null;
   waMeUrl: string | null;

@@ -58,7 +58,7 @@ describe('MessageBubble', () => {
     expect(bubble(container)).toHaveClass('justify-end');
     const tick = screen.getByRole('img', { name: `${label} (22/11/2026, 15:00)` });
     expect(tick).toHaveTextContent(ticks);
-    expect(tick).toHaveClass(state === 'read' ? 'text-sky-500' : 'text-gray-500');
+    expect(tick).toHaveClass(state === 'read' ? 'text-sky-700' : 'text-gray-600');
   });
 
   it('explains a failed delivery on hover and on keyboard focus', async () => {
@@ -78,17 +78,23 @@ describe('MessageBubble', () => {
       />,
     );
     const tick = screen.getByRole('img', { name: 'No entregado' });
-    expect(tick).toHaveAccessibleDescription(/más de 24 h/);
-    expect(tick).toHaveAccessibleDescription(/Re-engagement message: more than 24 hours have passed \(código 131047\)/);
-    const tooltip = screen.getByRole('tooltip');
-    expect(tooltip).toHaveClass('hidden', 'group-hover/tooltip:block', 'group-focus-within/tooltip:block');
+    expect(tick).toHaveAccessibleDescription(/más de 24 h.*Mandale una plantilla.*\(código 131047\)/);
+    // Meta's English text is not for staff
+    expect(document.body).not.toHaveTextContent('Re-engagement');
+    const tooltip = screen.getByRole('tooltip', { hidden: true });
+    expect(tooltip).not.toBeVisible();
     await user.tab();
     expect(tick).toHaveFocus();
+    expect(tooltip).toBeVisible(); // keyboard focus opens it
+    await user.keyboard('{Escape}');
+    expect(tooltip).not.toBeVisible(); // Esc closes it without moving focus
+    expect(tick).toHaveFocus();
     await user.hover(tick);
-    expect(tooltip).toHaveTextContent('No entregado: Pasaron más de 24 h');
+    expect(tooltip).toBeVisible();
+    expect(tooltip).toHaveTextContent('No entregado. Pasaron más de 24 h');
     // also written under the bubble: a tooltip can be cut off by the scrolling conversation, and
     // touch screens have no hover (hidden from screen readers, which read the tick's description)
-    const inline = screen.getByText(/^No entregado: Pasaron más de 24 h/, { selector: 'p' });
+    const inline = screen.getByText(/^No entregado\. Pasaron más de 24 h/, { selector: 'p' });
     expect(inline).toHaveAttribute('aria-hidden', 'true');
   });
 
@@ -151,7 +157,10 @@ describe('MessageBubble', () => {
     );
     expect(screen.getByText('«Apruebo»')).toBeInTheDocument();
     rerender(<MessageBubble message={makeMessage({ id: 2, type: 'location', text: null })} />);
-    expect(screen.getByText('Mensaje de tipo «location» sin contenido para mostrar')).toBeInTheDocument();
+    expect(screen.getByText(/^📍 Ubicación compartida: el panel todavía no lo muestra/)).toBeInTheDocument();
+    rerender(<MessageBubble message={makeMessage({ id: 3, type: 'hologram_v9', text: null })} />);
+    expect(screen.getByText(/Un tipo de mensaje que el panel todavía no puede mostrar\. Pedile al cliente/)).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent('hologram_v9'); // never the raw type name
   });
 });
 
@@ -162,8 +171,13 @@ describe('mediaLabel and deliveryLabel', () => {
     expect(mediaLabel({ kind: 'image', mimeType: null, fileName: 'foto.jpg', caption: null })).toBe('🖼️ foto.jpg');
   });
 
-  it('labels a state WhatsApp adds later as is', () => {
-    expect(deliveryLabel({ state: 'played', at: '', errorCode: null, errorMessage: null })).toEqual({ label: 'played', reason: null });
-    expect(deliveryLabel({ state: 'failed', at: '', errorCode: null, errorMessage: null }).reason).toBe('WhatsApp no informó el motivo.');
+  it('labels a state WhatsApp adds later in Spanish, never raw', () => {
+    expect(deliveryLabel({ state: 'played', at: '', errorCode: null, errorMessage: null })).toEqual({
+      label: 'Estado de entrega desconocido',
+      reason: null,
+    });
+    expect(deliveryLabel({ state: 'failed', at: '', errorCode: null, errorMessage: null }).reason).toMatch(
+      /^WhatsApp no informó el motivo\. Si vuelve a pasar, avisá al administrador\.$/,
+    );
   });
 });

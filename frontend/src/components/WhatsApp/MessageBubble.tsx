@@ -3,8 +3,12 @@
  * right, with time, delivery ticks (shop only), media placeholder, quoted
  * message and reactions.
  */
+import { memo, useState } from 'react';
 import type { DeliveryStatus, Media, Message } from '../../types/whatsapp';
+import { explainFailure, unknownTypeText } from './explain';
 import { formatDateTime, formatTime } from './format';
+import { FormattedText } from './FormattedText';
+import { foldText } from './whatsappText';
 import type { AttachedReaction } from './thread';
 import { Tooltip } from './Tooltip';
 
@@ -50,11 +54,6 @@ export function messagePreview(message: Message): string {
   return message.type === 'unrecorded' ? 'Mensaje del taller' : 'Mensaje';
 }
 
-const META_HINTS: Record<string, string> = {
-  '131047': 'Pasaron más de 24 h desde el último mensaje del cliente: solo se puede escribir con una plantilla aprobada.',
-  '131026': 'El número no puede recibir mensajes de WhatsApp.',
-};
-
 /** Label and reason of a delivery state, in Spanish. */
 export function deliveryLabel(status: DeliveryStatus): { label: string; reason: string | null } {
   switch (status.state) {
@@ -64,15 +63,10 @@ export function deliveryLabel(status: DeliveryStatus): { label: string; reason: 
       return { label: 'Entregado', reason: null };
     case 'read':
       return { label: 'Leído', reason: null };
-    case 'failed': {
-      const parts: string[] = [];
-      if (status.errorCode && META_HINTS[status.errorCode]) parts.push(META_HINTS[status.errorCode] as string);
-      if (status.errorMessage) parts.push(status.errorMessage);
-      if (status.errorCode) parts.push(`(código ${status.errorCode})`);
-      return { label: 'No entregado', reason: parts.length ? parts.join(' ') : 'WhatsApp no informó el motivo.' };
-    }
+    case 'failed':
+      return { label: 'No entregado', reason: explainFailure(status.errorCode) };
     default:
-      return { label: status.state, reason: null };
+      return { label: 'Estado de entrega desconocido', reason: null };
   }
 }
 
@@ -81,15 +75,17 @@ function Ticks({ status }: { status: DeliveryStatus }) {
   const at = formatDateTime(status.at);
   if (status.state === 'failed') {
     return (
-      <Tooltip text={`No entregado: ${reason ?? ''}`} align="end">
+      <Tooltip text={`No entregado. ${reason ?? ''}`} align="end">
         <span
           tabIndex={0}
           role="img"
           aria-label={label}
           data-state="failed"
-          className="inline-flex size-4 cursor-help items-center justify-center rounded-full bg-red-600 text-[10px] font-bold leading-none text-white focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-red-700"
+          className="inline-flex size-6 cursor-help items-center justify-center rounded-full focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-red-700"
         >
-          !
+          <span className="inline-flex size-4 items-center justify-center rounded-full bg-red-700 text-[10px] font-bold leading-none text-white">
+            !
+          </span>
         </span>
       </Tooltip>
     );
@@ -102,9 +98,9 @@ function Ticks({ status }: { status: DeliveryStatus }) {
       aria-label={at ? `${label} (${at})` : label}
       title={at ? `${label} · ${at}` : label}
       data-state={status.state}
-      className={`text-xs font-semibold leading-none tracking-[-0.2em] ${status.state === 'read' ? 'text-sky-500' : 'text-gray-500'}`}
+      className={`text-xs font-semibold leading-none tracking-[-0.2em] ${status.state === 'read' ? 'text-sky-700' : 'text-gray-600'}`}
     >
-      {known ? (double ? '✓✓' : '✓') : <span className="tracking-normal">{status.state}</span>}
+      {known ? (double ? '✓✓' : '✓') : <span className="tracking-normal">?</span>}
     </span>
   );
 }
@@ -112,7 +108,7 @@ function Ticks({ status }: { status: DeliveryStatus }) {
 function Quote({ quoted, customerName }: { quoted: Message | null; customerName: string }) {
   if (!quoted) {
     return (
-      <div className="mb-1 rounded border-l-4 border-gray-300 bg-black/5 px-2 py-1 text-xs italic text-gray-500">
+      <div className="mb-1 rounded border-l-4 border-gray-300 bg-black/5 px-2 py-1 text-xs italic text-gray-700">
         Respuesta a un mensaje que no está cargado
       </div>
     );
@@ -120,55 +116,87 @@ function Quote({ quoted, customerName }: { quoted: Message | null; customerName:
   const who = quoted.direction === 'inbound' ? customerName : 'Taller';
   return (
     <blockquote
+      dir="auto"
       aria-label={`En respuesta a ${who}`}
       className={`mb-1 rounded border-l-4 bg-black/5 px-2 py-1 text-xs ${
         quoted.direction === 'inbound' ? 'border-gray-400' : 'border-emerald-600'
       }`}
     >
-      <span className="block font-semibold text-gray-700">{who}</span>
-      <span className="line-clamp-2 text-gray-600 [overflow-wrap:anywhere]">{messagePreview(quoted)}</span>
+      <span className="block font-semibold text-gray-800">{who}</span>
+      <span className="line-clamp-2 text-gray-700 [overflow-wrap:anywhere]">{messagePreview(quoted)}</span>
     </blockquote>
   );
 }
 
-export function MessageBubble({ message, quoted, reactions = [], customerName = 'Cliente' }: MessageBubbleProps) {
+/** Text that folds behind "Leer más" when it is very long (WhatsApp does the same). */
+function MessageText({ text }: { text: string }) {
+  const [expanded, setExpanded] = useState(false);
+  const folded = expanded ? null : foldText(text);
+  return (
+    <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">
+      <FormattedText text={folded ?? text} />
+      {folded !== null && (
+        <>
+          {' '}
+          <button
+            type="button"
+            aria-expanded="false"
+            onClick={() => setExpanded(true)}
+            className="inline-flex min-h-6 items-center rounded px-1 font-semibold text-sky-800 hover:underline focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-sky-700"
+          >
+            Leer más
+          </button>
+        </>
+      )}
+    </p>
+  );
+}
+
+/** How many times a bubble rendered (tests and the browser benchmark read it; nothing else). */
+export const renderStats = { bubbles: 0 };
+
+function sameReactions(a: readonly AttachedReaction[] = [], b: readonly AttachedReaction[] = []): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((r, i) => {
+    const o = b[i] as AttachedReaction;
+    return r.emoji === o.emoji && r.direction === o.direction && r.at === o.at;
+  });
+}
+
+function MessageBubbleImpl({ message, quoted, reactions = [], customerName = 'Cliente' }: MessageBubbleProps) {
+  renderStats.bubbles++;
   const inbound = message.direction === 'inbound';
   const caption = message.media?.caption ?? null;
   const text = message.text && message.text !== caption ? message.text : null;
   const hasContent = Boolean(text || message.media || message.choice?.title);
 
   return (
-    <div className={`flex ${inbound ? 'justify-start' : 'justify-end'}`} data-direction={message.direction}>
-      <div className={`flex max-w-[85%] flex-col ${inbound ? 'items-start' : 'items-end'}`}>
+    <div className={`flex ${inbound ? 'justify-start' : 'justify-end'}`} data-direction={message.direction} data-id={message.id}>
+      <div className={`flex max-w-[85%] min-w-0 flex-col ${inbound ? 'items-start' : 'items-end'}`}>
         <div
-          className={`relative min-w-0 rounded-2xl px-3 py-2 text-sm shadow-sm ${
+          dir="auto"
+          className={`relative min-w-0 max-w-full rounded-2xl px-3 py-2 text-sm shadow-sm ${
             inbound ? 'rounded-tl-sm bg-white text-gray-900 ring-1 ring-gray-200' : 'rounded-tr-sm bg-emerald-100 text-gray-900'
           }`}
         >
-          <span className="sr-only">{inbound ? `${customerName}:` : 'Taller:'} </span>
+          <span className="sr-only" dir="auto">{inbound ? `${customerName}:` : 'Taller:'} </span>
           {message.replyTo && <Quote quoted={quoted ?? null} customerName={customerName} />}
           {message.media && (
-            <p className="font-medium text-gray-800 [overflow-wrap:anywhere]" data-testid="media">
+            <p dir="auto" className="font-medium text-gray-800 [overflow-wrap:anywhere]" data-testid="media">
               {mediaLabel(message.media)}
             </p>
           )}
-          {caption && <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">{caption}</p>}
-          {text && <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">{text}</p>}
+          {caption && <MessageText text={caption} />}
+          {text && <MessageText text={text} />}
           {message.choice?.title && (
-            <p className="[overflow-wrap:anywhere]">
+            <p dir="auto" className="[overflow-wrap:anywhere]">
               <span aria-hidden="true">🔘 </span>
               <span className="sr-only">Eligió la opción </span>
               <span className="font-medium">«{message.choice.title}»</span>
             </p>
           )}
-          {!hasContent && (
-            <p className="italic text-gray-500">
-              {message.type === 'unrecorded'
-                ? 'Mensaje enviado por el taller (su texto no llega a FastService)'
-                : `Mensaje de tipo «${message.type}» sin contenido para mostrar`}
-            </p>
-          )}
-          <div className="mt-1 flex items-center justify-end gap-1.5 text-[11px] leading-none text-gray-500">
+          {!hasContent && <p className="italic text-gray-700">{unknownTypeText(message.type)}</p>}
+          <div dir="ltr" className="mt-1 flex items-center justify-end gap-1.5 text-[11px] leading-none text-gray-600">
             <time dateTime={message.timestamp} title={formatDateTime(message.timestamp)}>
               {formatTime(message.timestamp)}
             </time>
@@ -179,7 +207,7 @@ export function MessageBubble({ message, quoted, reactions = [], customerName = 
           // also in the tick's tooltip; shown here too because a tooltip near the top of the
           // scrolling conversation is cut off, and touch screens have no hover
           <p aria-hidden="true" className="mt-0.5 max-w-full px-1 text-right text-[11px] text-red-700 [overflow-wrap:anywhere]">
-            No entregado: {deliveryLabel(message.status).reason}
+            No entregado. {deliveryLabel(message.status).reason}
           </p>
         )}
         {reactions.length > 0 && (
@@ -202,3 +230,17 @@ export function MessageBubble({ message, quoted, reactions = [], customerName = 
     </div>
   );
 }
+
+/**
+ * Memoized: a poll that brings one new message renders one bubble. The thread is rebuilt on every
+ * change, so reactions are compared by content; the message and its quote keep their objects
+ * when unchanged (see useWhatsAppMessages).
+ */
+export const MessageBubble = memo(
+  MessageBubbleImpl,
+  (a, b) =>
+    a.message === b.message &&
+    a.quoted === b.quoted &&
+    a.customerName === b.customerName &&
+    sameReactions(a.reactions, b.reactions),
+);

@@ -1,12 +1,15 @@
 /**
  * "Sincronizar WhatsApp": links the customer's stored messages to the order
- * (POST /api/whatsapp/sync) and says what happened. Disabled while running;
- * errors come with a "Reintentar" button.
+ * (POST /api/whatsapp/sync) and says what happened. Disabled while running, and
+ * with the reason in a tooltip when a sync cannot help (no usable phone). Errors
+ * offer "Reintentar" only when trying again can work (network, server busy,
+ * signing in again), never for an answer that would only repeat itself.
  */
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { isAbortError, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import type { SyncResult } from '../../types/whatsapp';
-import { newMessagesLabel } from './format';
+import { humanizeFieldNames, newMessagesLabel } from './format';
+import { Tooltip } from './Tooltip';
 
 export interface SyncButtonProps {
   orderId: number;
@@ -16,6 +19,8 @@ export interface SyncButtonProps {
   className?: string;
   /** Other actions shown beside the button (e.g. "Abrir en WhatsApp"); the outcome goes below them all. */
   children?: ReactNode;
+  /** Why a sync cannot help now (e.g. no usable phone): the button is disabled and says so. */
+  disabledReason?: string | null;
 }
 
 type SyncState =
@@ -48,7 +53,7 @@ function SyncIcon() {
   );
 }
 
-export function SyncButton({ orderId, service, onSynced, className = '', children }: SyncButtonProps) {
+export function SyncButton({ orderId, service, onSynced, className = '', children, disabledReason = null }: SyncButtonProps) {
   const [state, setState] = useState<SyncState>({ kind: 'idle' });
   const running = useRef(false);
   const mounted = useRef(true);
@@ -69,7 +74,7 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
   }, [orderId]);
 
   const sync = useCallback(async () => {
-    if (running.current) return;
+    if (running.current || disabledReason) return;
     running.current = true;
     setState({ kind: 'running' });
     try {
@@ -99,25 +104,33 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
     } finally {
       running.current = false;
     }
-  }, [orderId, service, onSynced]);
+  }, [orderId, service, onSynced, disabledReason]);
 
   const isRunning = state.kind === 'running';
+  const canRetry = state.kind === 'error' && (state.error.retryable || state.error.unauthorized);
+  const syncButton = (
+    <button
+      ref={button}
+      type="button"
+      onClick={() => void sync()}
+      aria-disabled={isRunning || Boolean(disabledReason)}
+      aria-busy={isRunning}
+      aria-describedby={state.kind === 'done' ? outcomeId : state.kind === 'error' ? errorId : undefined}
+      className={`inline-flex min-h-10 items-center justify-center gap-2 rounded-md border px-3 py-2 text-sm font-medium shadow-sm transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 ${
+        disabledReason
+          ? 'cursor-not-allowed border-gray-200 bg-gray-100 text-gray-700'
+          : 'border-gray-300 bg-white text-gray-900 hover:bg-gray-50 aria-disabled:cursor-progress'
+      }`}
+    >
+      {isRunning ? <Spinner /> : <SyncIcon />}
+      {isRunning ? 'Sincronizando…' : 'Sincronizar WhatsApp'}
+    </button>
+  );
 
   return (
     <div className={`flex min-w-0 flex-col gap-1.5 ${className}`}>
       <div className="flex flex-wrap items-center gap-2">
-        <button
-          ref={button}
-          type="button"
-          onClick={() => void sync()}
-          aria-disabled={isRunning}
-          aria-busy={isRunning}
-          aria-describedby={state.kind === 'done' ? outcomeId : state.kind === 'error' ? errorId : undefined}
-          className="inline-flex min-h-10 items-center justify-center gap-2 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 shadow-sm transition-colors hover:bg-gray-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-600 aria-disabled:cursor-not-allowed aria-disabled:opacity-60"
-        >
-          {isRunning ? <Spinner /> : <SyncIcon />}
-          {isRunning ? 'Sincronizando…' : 'Sincronizar WhatsApp'}
-        </button>
+        {disabledReason ? <Tooltip text={disabledReason}>{syncButton}</Tooltip> : syncButton}
         {children}
       </div>
       <div id={outcomeId} role="status" aria-live="polite" className="text-xs">
@@ -126,7 +139,7 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
             <span className="font-medium text-emerald-700">{syncOutcomeText(state.result)}</span>
             {state.result.summaryGenerated && <span> · Resumen actualizado</span>}
             {!state.result.summaryGenerated && state.result.summaryError && (
-              <span className="block text-gray-500">Resumen no generado: {state.result.summaryError}</span>
+              <span className="block text-gray-600">Resumen no generado: {state.result.summaryError}</span>
             )}
           </span>
         )}
@@ -134,19 +147,21 @@ export function SyncButton({ orderId, service, onSynced, className = '', childre
       {state.kind === 'error' && (
         <div id={errorId} role="alert" className="flex flex-wrap items-center gap-x-2 gap-y-1 rounded-md bg-red-50 px-2 py-1.5 text-xs text-red-800">
           <span className="min-w-0 [overflow-wrap:anywhere]">
-            No se pudo sincronizar: {state.error.detail}
+            No se pudo sincronizar: {humanizeFieldNames(state.error.detail)}
             {state.error.retryAfter !== null && ` Podés reintentar en ${state.error.retryAfter} s.`}
           </span>
-          <button
-            type="button"
-            onClick={() => {
-              button.current?.focus(); // this button goes away with the error: keep the keyboard's place
-              void sync();
-            }}
-            className="rounded px-1.5 py-0.5 font-medium text-red-900 underline underline-offset-2 hover:bg-red-100 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-red-700"
-          >
-            Reintentar
-          </button>
+          {canRetry && (
+            <button
+              type="button"
+              onClick={() => {
+                button.current?.focus(); // this button goes away with the error: keep the keyboard's place
+                void sync();
+              }}
+              className="inline-flex min-h-6 items-center rounded px-1.5 py-0.5 font-medium text-red-900 underline underline-offset-2 hover:bg-red-100 focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-red-700"
+            >
+              Reintentar
+            </button>
+          )}
         </div>
       )}
     </div>

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { WhatsAppApiError } from '../../services/whatsappService';
 import { deferred, fakeService, makeMessage, makeOrder, makePage, makeSyncResult } from '../../test/fixtures';
 import type { MessagePage, OrderWhatsApp } from '../../types/whatsapp';
-import { EMPTY_CONVERSATION_TEXT, WhatsAppPanel } from './WhatsAppPanel';
+import { EMPTY_CONVERSATION_TEXT, WhatsAppPanelView as WhatsAppPanel } from './WhatsAppPanelView';
 
 const juanConversation = [
   makeMessage({ id: 4, text: 'Hola, les dejé un Samsung A52', timestamp: '2026-11-22T07:04:42Z' }),
@@ -104,7 +104,7 @@ describe('WhatsAppPanel', () => {
     expect(within(bubbles[2] as HTMLElement).getByRole('img', { name: /^Leído/ })).toBeInTheDocument();
     expect(within(bubbles[2] as HTMLElement).getByText('Juan Pérez reaccionó 👍')).toBeInTheDocument();
     expect(within(bubbles[3] as HTMLElement).getByLabelText('En respuesta a Taller')).toHaveTextContent('El presupuesto es $85.000');
-    expect(within(log).getByText('domingo, 22 de noviembre de 2026')).toBeInTheDocument();
+    expect(within(log).getByText(/^domingo, 22 de noviembre/)).toBeInTheDocument();
     expect(within(log).getByText('04:04')).toBeInTheDocument();
   });
 
@@ -116,10 +116,10 @@ describe('WhatsAppPanel', () => {
   it('shows a load error with a retry', async () => {
     const user = userEvent.setup();
     const service = fakeService(makeOrder(), { '': makePage(juanConversation) });
-    service.getOrder.mockRejectedValueOnce(new WhatsAppApiError(404, 'No existe la orden 999. Revisá el número de ticket.'));
+    service.getOrder.mockRejectedValueOnce(new WhatsAppApiError(503, 'La base de datos no responde en este momento.'));
     render(<WhatsAppPanel orderId={999} service={service} pollIntervalMs={0} />);
     const alert = await screen.findByRole('alert');
-    expect(alert).toHaveTextContent('No se pudo cargar la conversación. No existe la orden 999. Revisá el número de ticket.');
+    expect(alert).toHaveTextContent('No se pudo cargar la conversación. La base de datos no responde en este momento.');
     await user.click(within(alert).getByRole('button', { name: 'Reintentar' }));
     expect(screen.getByRole('region', { name: 'WhatsApp' })).toHaveFocus(); // not dropped to <body>
     expect(await screen.findByRole('log')).toHaveTextContent('Dale, avancen');
@@ -145,7 +145,7 @@ describe('WhatsAppPanel', () => {
 
   it('opens WhatsApp in a new tab, safely', async () => {
     await renderPanel();
-    const link = screen.getByRole('link', { name: /Abrir en WhatsApp/ });
+    const link = screen.getByRole('link', { name: /Abrir en mi WhatsApp/ });
     expect(link).toHaveAttribute('href', 'https://wa.me/5491155551234');
     expect(link).toHaveAttribute('target', '_blank');
     expect(link).toHaveAttribute('rel', 'noopener noreferrer');
@@ -153,13 +153,13 @@ describe('WhatsAppPanel', () => {
 
   it('can open WhatsApp with the greeting pre-filled', async () => {
     render(<WhatsAppPanel orderId={1} service={fakeService(summarized)} pollIntervalMs={0} openWithGreeting />);
-    const link = await screen.findByRole('link', { name: /Abrir en WhatsApp/ });
+    const link = await screen.findByRole('link', { name: /Abrir en mi WhatsApp/ });
     expect(link).toHaveAttribute('href', 'https://wa.me/5491155551234?text=Hola%20Juan');
   });
 
-  it('disables "Abrir en WhatsApp" with a tooltip when there is no usable phone', async () => {
+  it('without a usable phone, says why and what to do on "Abrir en mi WhatsApp" and sync, and offers no retry', async () => {
     const user = userEvent.setup();
-    await renderPanel(
+    const { service } = await renderPanel(
       makeOrder({
         orderId: 11,
         customer: { id: 9, name: 'Javier Torres' },
@@ -170,15 +170,50 @@ describe('WhatsAppPanel', () => {
       }),
       { '': makePage([]) },
     );
-    expect(screen.queryByRole('link', { name: /Abrir en WhatsApp/ })).not.toBeInTheDocument();
-    const button = screen.getByRole('button', { name: 'Abrir en WhatsApp' });
-    expect(button).toHaveAttribute('aria-disabled', 'true');
-    expect(button).toHaveAccessibleDescription('Sin número de teléfono');
-    expect(screen.getByRole('tooltip')).toHaveTextContent('Sin número de teléfono');
-    expect(screen.getByText(/Telefono1: no contiene un número/)).toBeInTheDocument();
-    const open = vi.spyOn(window, 'open');
-    await user.click(button);
-    expect(open).not.toHaveBeenCalled();
+    expect(screen.queryByRole('link', { name: /Abrir en mi WhatsApp/ })).not.toBeInTheDocument();
+    const open = screen.getByRole('button', { name: 'Abrir en mi WhatsApp' });
+    expect(open).toHaveAttribute('aria-disabled', 'true');
+    expect(open).toHaveAccessibleDescription(/Cargá un celular en la ficha del cliente en FastService/);
+    const sync = screen.getByRole('button', { name: 'Sincronizar WhatsApp' });
+    expect(sync).toHaveAttribute('aria-disabled', 'true');
+    expect(sync).toHaveAccessibleDescription(/no tiene un celular que WhatsApp pueda usar .*Cargá un celular/);
+    // the field names staff know, not FastService's column names
+    expect(screen.getByText(/Teléfono 1: no contiene un número; Teléfono 2: vacío/, { selector: 'p' })).toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent('Telefono1');
+    // the empty conversation does not point at the disabled sync
+    expect(screen.getByText('No hay mensajes guardados con este cliente.')).toBeInTheDocument();
+    expect(screen.queryByText(/Usá «Sincronizar WhatsApp»/)).not.toBeInTheDocument();
+    const windowOpen = vi.spyOn(window, 'open');
+    await user.click(open);
+    await user.click(sync);
+    expect(windowOpen).not.toHaveBeenCalled();
+    expect(service.syncOrder).not.toHaveBeenCalled(); // a sync cannot help without a phone
+    expect(screen.queryByRole('button', { name: 'Reintentar' })).not.toBeInTheDocument();
+  });
+
+  it('offers no wa.me link for a landline, and says to load a mobile', async () => {
+    await renderPanel(
+      makeOrder({
+        phone: { e164: '+543514221234', whatsappId: '543514221234', source: 'Telefono1' },
+        phoneKind: 'landline',
+        waMeUrl: 'https://wa.me/543514221234',
+        waMeUrlWithGreeting: 'https://wa.me/543514221234?text=Hola',
+      }),
+    );
+    expect(screen.queryByRole('link', { name: /WhatsApp/ })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Abrir en mi WhatsApp' })).toHaveAttribute('aria-disabled', 'true');
+    expect(
+      screen.getByText(/El \+54 351 422-1234 es un teléfono fijo y WhatsApp necesita un celular\. Cargá un celular/, { selector: 'p' }),
+    ).toBeInTheDocument();
+    // a sync still makes sense: the customer may have written from a mobile
+    expect(screen.getByRole('button', { name: 'Sincronizar WhatsApp' })).not.toHaveAttribute('aria-disabled', 'true');
+  });
+
+  it("says the link opens the staff member's own WhatsApp, and shows the phone as Argentines write it", async () => {
+    await renderPanel();
+    const link = screen.getByRole('link', { name: /Abrir en mi WhatsApp/ });
+    expect(link).toHaveAccessibleDescription(/tu propio WhatsApp.*no desde el número del taller/);
+    expect(screen.getByText('+54 9 11 5555-1234')).toBeInTheDocument();
   });
 
   it('reloads order and messages after a sync', async () => {
@@ -197,13 +232,19 @@ describe('WhatsAppPanel', () => {
     expect(service.getOrder).toHaveBeenCalledTimes(2);
   });
 
-  it('shows the sync error of a customer without phone', async () => {
+  it('shows a sync refusal with its Spanish detail and no retry that cannot help', async () => {
     const user = userEvent.setup();
-    const { service } = await renderPanel(makeOrder({ phone: null, waMeUrl: null }), { '': makePage([]) });
-    service.syncOrder.mockRejectedValue(new WhatsAppApiError(422, 'El cliente no tiene un teléfono que WhatsApp pueda usar.'));
+    const { service } = await renderPanel(makeOrder(), { '': makePage([]) });
+    service.syncOrder.mockRejectedValue(
+      new WhatsAppApiError(422, 'El cliente no tiene un teléfono que WhatsApp pueda usar. Cargá un celular en Telefono1 o Telefono2.'),
+    );
     await user.click(screen.getByRole('button', { name: 'Sincronizar WhatsApp' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('El cliente no tiene un teléfono que WhatsApp pueda usar.');
-    expect(screen.getByRole('button', { name: 'Reintentar' })).toBeInTheDocument();
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('Cargá un celular en Teléfono 1 o Teléfono 2.');
+    expect(screen.queryByRole('button', { name: 'Reintentar' })).not.toBeInTheDocument();
+    service.syncOrder.mockRejectedValue(new WhatsAppApiError(503, 'El servicio no está disponible.'));
+    await user.click(screen.getByRole('button', { name: 'Sincronizar WhatsApp' }));
+    expect(await screen.findByRole('button', { name: 'Reintentar' })).toBeInTheDocument();
   });
 
   it('is reachable from the keyboard in a sensible order', async () => {
@@ -212,7 +253,7 @@ describe('WhatsAppPanel', () => {
     await user.tab();
     expect(screen.getByRole('button', { name: 'Sincronizar WhatsApp' })).toHaveFocus();
     await user.tab();
-    expect(screen.getByRole('link', { name: /Abrir en WhatsApp/ })).toHaveFocus();
+    expect(screen.getByRole('link', { name: /Abrir en mi WhatsApp/ })).toHaveFocus();
     await user.tab();
     expect(screen.getByRole('log')).toHaveFocus();
   });

@@ -8,13 +8,30 @@ describe('buildThread', () => {
       makeMessage({ id: 1, timestamp: '2026-11-22T15:00:00Z' }),
       makeMessage({ id: 2, timestamp: '2026-11-23T02:59:00Z' }), // 23:59 on the 22nd in Buenos Aires
       makeMessage({ id: 3, timestamp: '2026-11-23T03:00:00Z' }),
-    ]);
+    ], new Date('2027-01-10T12:00:00Z'));
     expect(items.map((i) => (i.kind === 'day' ? i.label : i.kind))).toEqual([
       'domingo, 22 de noviembre de 2026',
       'message',
       'message',
       'lunes, 23 de noviembre de 2026',
       'message',
+    ]);
+  });
+
+  it('says "Hoy" and "Ayer" on the Buenos Aires calendar, and leaves the year out this year', () => {
+    // 01:30 UTC on the 24th is still the 23rd (22:30) in Buenos Aires
+    const now = new Date('2026-11-24T01:30:00Z');
+    const items = buildThread([
+      makeMessage({ id: 1, timestamp: '2026-11-20T15:00:00Z' }),
+      makeMessage({ id: 2, timestamp: '2026-11-22T02:59:00Z' }), // 21st, 23:59
+      makeMessage({ id: 3, timestamp: '2026-11-22T03:00:00Z' }), // 22nd, 00:00: yesterday
+      makeMessage({ id: 4, timestamp: '2026-11-23T03:00:00Z' }), // 23rd, 00:00: today
+    ], now);
+    expect(items.filter((i) => i.kind === 'day').map((i) => i.kind === 'day' && i.label)).toEqual([
+      'viernes, 20 de noviembre',
+      'sábado, 21 de noviembre',
+      'Ayer',
+      'Hoy',
     ]);
   });
 

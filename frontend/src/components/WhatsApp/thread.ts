@@ -4,7 +4,7 @@
  * and reactions whose message is not loaded (older page) as their own line.
  */
 import type { Message, MessageDirection } from '../../types/whatsapp';
-import { dayKey, formatDay } from './format';
+import { dayKey, dayLabel } from './format';
 
 export interface AttachedReaction {
   emoji: string;
@@ -30,7 +30,8 @@ export function compareMessages(a: Message, b: Message): number {
   return diff !== 0 && !Number.isNaN(diff) ? diff : a.id - b.id;
 }
 
-export function buildThread(messages: readonly Message[]): ThreadItem[] {
+/** `now` decides which day is "Hoy" and "Ayer" (Buenos Aires calendar). */
+export function buildThread(messages: readonly Message[], now: Date = new Date()): ThreadItem[] {
   const byWhatsAppId = new Map<string, Message>();
   for (const m of messages) if (m.whatsappMessageId) byWhatsAppId.set(m.whatsappMessageId, m);
 
@@ -57,7 +58,7 @@ export function buildThread(messages: readonly Message[]): ThreadItem[] {
     if (isReaction && !orphans.has(m.id)) continue;
     const day = dayKey(m.timestamp);
     if (day !== lastDay) {
-      items.push({ kind: 'day', key: `day-${day}`, label: formatDay(m.timestamp) });
+      items.push({ kind: 'day', key: `day-${day}`, label: dayLabel(m.timestamp, now) });
       lastDay = day;
     }
     if (isReaction) {

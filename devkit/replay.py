@@ -21,8 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shared import acs_events, db, ingest, schema, store
-from shared.events import RECEIVED, STATUS_RANK, DeliveryStatus, parse
+from devkit import acs_events
+from shared import db, ingest, message_store, schema
+from shared.event_parsing import RECEIVED, STATUS_RANK, DeliveryStatus, parse
 
 STATUS_PATHS = (("Sent",), ("Sent", "Delivered"), ("Sent", "Delivered", "Read"), ("Sent", "Failed"),
                 ("Delivered", "Read"))
@@ -111,8 +112,8 @@ def scenario(total: int, *, duplicates: float = 0.3, malformed: float = 0.02, se
 def record_outbound(url: str, message_ids: list[str]) -> None:
     def write(conn: sa.Connection) -> None:
         for message_id in message_ids:
-            store.record_outbound(conn, message_id=message_id, phone_e164=None, phone_key=None, customer_id=None,
-                                  order_id=None, content=f"respuesta {message_id}")
+            message_store.record_outbound(conn, message_id=message_id, phone_e164=None, phone_key=None,
+                                          customer_id=None, order_id=None, content=f"respuesta {message_id}")
     db.write(write, url)
 
 
@@ -180,7 +181,7 @@ def verify(url: str, sc: Scenario) -> dict[str, int]:
     assert found["quarantined"] == sc.malformed, f"quarantined {found['quarantined']} of {sc.malformed}"
     sent = set(sc.outbound_before + sc.outbound_after)
     assert sent <= set(found["outbound"]), "a message of the shop's that its statuses speak of is missing"
-    assert store.UNRECORDED not in found["outbound"].values(), "a recorded message was left as unrecorded"
+    assert message_store.UNRECORDED not in found["outbound"].values(), "a recorded message was left as unrecorded"
     return {"messages": len(inbound), "outbound": found["rows"] - len(inbound),
             "statuses": len(found["statuses"]), "quarantined": found["quarantined"]}
 

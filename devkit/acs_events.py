@@ -12,7 +12,7 @@ from typing import Any
 
 from azure.eventgrid import EventGridEvent
 
-from shared.events import RECEIVED, STATUS_UPDATED
+from shared.event_parsing import RECEIVED, STATUS_UPDATED
 
 DEMO_CHANNEL_ID = "11111111-1111-1111-1111-111111111111"
 _TOPIC = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/fastservice-app/providers/"

@@ -14,16 +14,17 @@ from being merged into one.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from shared import config
+from shared.text import bounded_raw, canonical_json, clean_text
 
 # The event types as azure-eventgrid's ``SystemEventNames`` spells them (tests/test_ingest.py
-# checks they agree); written out because importing that SDK costs the worker's cold start
-# about 37 ms (python -X importtime), a tenth of it, for three strings.
+# checks they agree); written out because importing that SDK cost the worker's cold start
+# about 37 ms (python -X importtime), a tenth of it, for three strings. It is now a dev
+# dependency only (devkit/acs_events.py builds events with it), so it is not deployed at all.
 RECEIVED: Final = "Microsoft.Communication.AdvancedMessageReceived"
 STATUS_UPDATED: Final = "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated"
 SUBSCRIPTION_VALIDATION: Final = "Microsoft.EventGrid.SubscriptionValidationEvent"
@@ -84,15 +85,6 @@ class DeliveryStatus:
     timestamp: datetime
 
 
-def clean_text(value: str) -> str:
-    """The string with lone UTF-16 surrogates replaced, so every database accepts it."""
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 def _text(obj: Any, field: str) -> str | None:
     if not isinstance(obj, dict):
         return None
@@ -127,17 +119,6 @@ def _timestamp(*candidates: Any) -> datetime:
         except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: no such instant in UTC
             continue
     raise MalformedEvent("sin fecha válida (data.receivedTimestamp / eventTime)")
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
-
-
-def bounded_raw(envelope: dict[str, Any]) -> tuple[str, bool]:
-    """The envelope as JSON, cut to ``RAW_PAYLOAD_MAX_BYTES``; whether it was cut."""
-    limit = config.get_int("RAW_PAYLOAD_MAX_BYTES")
-    raw = json.dumps(envelope, ensure_ascii=True, default=str)  # ASCII: bytes == characters
-    return (raw, False) if len(raw) <= limit else (raw[:limit], True)
 
 
 def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:

@@ -1,22 +1,22 @@
-"""Writes of messages, delivery statuses and quarantined events.
+"""The message store: writes of WhatsApp messages (both sides) and their delivery statuses.
 
 Every write is idempotent: a unique index decides, and losing the race to an
-identical concurrent write counts as success. Strings are fitted to their column
-(SQL Server counts ``nvarchar`` length in UTF-16 units and rejects longer values).
+identical concurrent write counts as success (:func:`shared.state.upsert`). Strings are
+fitted to their column (SQL Server counts ``nvarchar`` length in UTF-16 units and rejects
+longer values). Events that cannot become a message live in :mod:`shared.quarantine`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, schema
-from shared.events import DeliveryStatus, bounded_raw, canonical_json, clean_text
+from shared.event_parsing import DeliveryStatus
+from shared.state import Written, fit, upsert
 
 if TYPE_CHECKING:
     from shared.identity import Match
@@ -24,47 +24,6 @@ if TYPE_CHECKING:
 
 _msg = schema.message
 _st = schema.message_status
-
-
-def clip(value: str, units: int) -> str:
-    """``value`` cut to at most ``units`` UTF-16 code units (how nvarchar counts)."""
-    if len(value) * 2 <= units:  # fast path: even all-astral text fits
-        return value
-    encoded = value.encode("utf-16-le")
-    if len(encoded) <= units * 2:
-        return value
-    cut = encoded[: (units - 1) * 2].decode("utf-16-le", "ignore")
-    return cut + "…"
-
-
-@cache
-def _lengths(table: sa.Table) -> dict[str, int | None]:
-    return {c.name: getattr(c.type, "length", None) for c in table.columns}
-
-
-def fit(table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
-    """The row with every string cleaned and clipped to its column's declared length."""
-    lengths = _lengths(table)
-    fitted = {}
-    for name, value in row.items():
-        if isinstance(value, str):
-            length = lengths[name]
-            text = clean_text(value)
-            fitted[name] = clip(text, length) if length else text
-        else:
-            fitted[name] = value
-    return fitted
-
-
-def insert_once(conn: Connection, table: sa.Table, row: dict[str, Any]) -> Any | None:
-    """Insert ``row``; its primary key (first column), or ``None`` when a unique index says it exists."""
-    try:
-        with conn.begin_nested():
-            result = conn.execute(table.insert(), fit(table, row))
-    except sa.exc.IntegrityError:
-        return None
-    key = result.inserted_primary_key
-    return key[0] if key else None
 
 
 _MESSAGE_BY_KEY = sa.select(_msg.c.Id).where(_msg.c.MessageKey == sa.bindparam("key"))
@@ -91,32 +50,8 @@ def apply_status(conn: Connection, status: DeliveryStatus) -> bool:
     values = {"Status": status.status, "StatusRank": status.rank, "ErrorCode": status.error_code,
               "ErrorMessage": status.error_message, "StatusAt": status.timestamp,
               "UpdatedAt": db.utcnow(), "EventId": status.event_id}
-    values = fit(_st, values)
-    forward = _st.update().where(_st.c.WhatsAppMessageId == status.message_id,
-                                 _st.c.StatusRank < status.rank).values(**values)
-    if conn.execute(forward).rowcount:
-        return True
-    exists = conn.execute(sa.select(_st.c.StatusRank).where(_st.c.WhatsAppMessageId == status.message_id))
-    if exists.first() is not None:
-        return False
-    if insert_once(conn, _st, {"WhatsAppMessageId": status.message_id, **values}) is not None:
-        return True
-    return bool(conn.execute(forward).rowcount)  # lost an insert race: compare with the winner
-
-
-def quarantine(conn: Connection, envelope: Any, reason: str) -> bool:
-    """Keep an event that can never be processed; ``False`` if it was already kept."""
-    payload_hash = hashlib.sha256(canonical_json(envelope).encode()).hexdigest()
-    raw, truncated = bounded_raw(envelope if isinstance(envelope, dict) else {"payload": envelope})
-    event = envelope if isinstance(envelope, dict) else {}
-    row = {"PayloadHash": payload_hash, "EventId": _str_or_none(event.get("id")),
-           "EventType": _str_or_none(event.get("eventType")), "Reason": reason, "Payload": raw,
-           "PayloadTruncated": truncated, "ReceivedAt": db.utcnow()}
-    return insert_once(conn, schema.quarantine, row) is not None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return upsert(conn, _st, {"WhatsAppMessageId": status.message_id}, values,
+                  when=_st.c.StatusRank < status.rank) != "kept"
 
 
 UNRECORDED: Final = "unrecorded"
@@ -134,10 +69,10 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
                     message_type: str = "text", sent_at: datetime | None = None,
                     media_file_name: str | None = None, media_mime_type: str | None = None,
                     sent_by_staff_id: str | None = None, sent_by_name: str | None = None,
-                    outbox_id: int | None = None) -> Any | None:
+                    outbox_id: int | None = None) -> Written:
     """Store a message the shop sent through ACS (keyed by the id ACS returned), with who sent it and
     its outbox row when it went out from the panel. When a delivery status got there first, its
-    :data:`UNRECORDED` row is completed instead."""
+    :data:`UNRECORDED` row is completed instead (``updated``); a message already recorded is ``kept``."""
     now = db.utcnow()
     row = {"MessageKey": outbound_key(message_id), "WhatsAppMessageId": message_id, "EventId": None,
            "ReparacionId": order_id, "ClienteId": customer_id, "PhoneNumber": phone_e164, "PhoneKey": phone_key,
@@ -146,18 +81,16 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
            "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
            "CreatedAt": now, "RawTruncated": False, "SentByStaffId": sent_by_staff_id, "SentByName": sent_by_name,
            "OutboxId": outbox_id}
-    pk = insert_once(conn, _msg, row)
-    if pk is None:  # what the sender knows (text, time, and whose it is when it says) beats the status's guess
-        fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType", "SentByStaffId", "SentByName",
-                  "OutboxId"]
-        if sent_at is not None:
-            fields.append("WhatsAppTimestamp")
-        if customer_id:
-            fields += ["ReparacionId", "ClienteId", "PhoneNumber", "PhoneKey", "MatchStatus"]
-        known = {field: row[field] for field in fields}
-        conn.execute(_msg.update().where(_msg.c.MessageKey == row["MessageKey"], _msg.c.MessageType == UNRECORDED)
-                     .values(**fit(_msg, known)))
-    return pk
+    # what the sender knows (text, time, author, and whose it is when it says) beats a status's guess
+    fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType", "SentByStaffId", "SentByName", "OutboxId"]
+    if sent_at is not None:
+        fields.append("WhatsAppTimestamp")
+    if customer_id:
+        fields += ["ReparacionId", "ClienteId", "PhoneNumber", "PhoneKey", "MatchStatus"]
+    known = {field: row[field] for field in fields}
+    return upsert(conn, _msg, {"MessageKey": row["MessageKey"]}, known,
+                  new={k: v for k, v in row.items() if k not in known and k != "MessageKey"},
+                  when=_msg.c.MessageType == UNRECORDED)
 
 
 def linked_to(phone: Phone | None, match: Match) -> dict[str, Any]:
@@ -186,11 +119,9 @@ def _keep_earliest(conn: Connection, key: str, at: datetime) -> None:
 def record_sent(conn: Connection, status: DeliveryStatus, phone: Phone | None, match: Match) -> None:
     """Keep the shop's message behind a delivery status, as :data:`UNRECORDED`."""
     now = db.utcnow()
-    key = outbound_key(status.message_id)
-    added = insert_once(conn, _msg, {
-        "MessageKey": key, "WhatsAppMessageId": status.message_id,
-        "EventId": status.event_id, **linked_to(phone, match), "Bsuid": status.recipient_bsuid,
-        "Direction": "outbound", "MessageType": UNRECORDED, "WhatsAppTimestamp": status.timestamp,
-        "ReceivedAt": now, "CreatedAt": now, "RawTruncated": False})
-    if added is None:  # another status of the same message stored it meanwhile: keep the earlier time
-        _keep_earliest(conn, key, status.timestamp)
+    # another status of the same message may store it meanwhile: then the earlier time is kept
+    upsert(conn, _msg, {"MessageKey": outbound_key(status.message_id)}, {"WhatsAppTimestamp": status.timestamp},
+           new={"WhatsAppMessageId": status.message_id, "EventId": status.event_id, **linked_to(phone, match),
+                "Bsuid": status.recipient_bsuid, "Direction": "outbound", "MessageType": UNRECORDED,
+                "ReceivedAt": now, "CreatedAt": now, "RawTruncated": False},
+           when=(_msg.c.MessageType == UNRECORDED) & (_msg.c.WhatsAppTimestamp > status.timestamp))

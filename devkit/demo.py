@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import acs_events, db, ingest, schema, store
+from devkit import acs_events
+from shared import db, ingest, message_store, schema
 from shared.identity import customer_phones
 
 ESTADOS = ("Ingresado", "Presupuestado", "En reparación", "Reparado", "Entregado", "Rechazado")
@@ -102,7 +103,7 @@ def _outbound(conn: Connection, now: datetime, ids: list[int]) -> None:
                            .where(schema.cliente.c.ClienteId == cliente)).one()
         phones = customer_phones(row.Telefono1, row.Telefono2)
         phone = phones[0][1] if phones else None
-        store.record_outbound(conn, message_id=message_id, phone_e164=phone.e164 if phone else None,
+        message_store.record_outbound(conn, message_id=message_id, phone_e164=phone.e164 if phone else None,
                               phone_key=phone.key if phone else None, customer_id=cliente,
                               order_id=_order_of(conn, cliente), content=text,
                               sent_at=_ago(now, days=days, hours=hours))
