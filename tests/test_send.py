@@ -344,10 +344,12 @@ def test_a_delivery_failure_shows_its_spanish_reason_in_the_conversation(url: st
 # --- proposals --------------------------------------------------------------------------------------
 
 def test_the_agent_proposes_and_a_person_sends_once(url: str) -> None:
+    before = [p["id"] for p in proposals.pending(MARIA_ORDER, url)["proposals"]]  # the demo's draft
+    assert len(before) == 1
     made = proposals.propose_from_agent(MARIA_ORDER, text="Hola María, la notebook sale el lunes.", url=url)
     assert made["state"] == "proposed" and made["kind"] == "text"
     assert rows(url, schema.outbox) == []  # nothing sent by proposing
-    assert [p["id"] for p in proposals.pending(MARIA_ORDER, url)["proposals"]] == [made["id"]]
+    assert [p["id"] for p in proposals.pending(MARIA_ORDER, url)["proposals"]] == [*before, made["id"]]
     acs = ScriptedAcs(acs_client.Accepted("w-prop"))
     answer, created = proposals.send(MARIA_ORDER, made["id"], {"clientRequestId": "p1", "text": "Editado"}, ANA,
                                      url, sender=acs)
@@ -358,7 +360,7 @@ def test_the_agent_proposes_and_a_person_sends_once(url: str) -> None:
     again, created_again = proposals.send(MARIA_ORDER, made["id"], {"clientRequestId": "p1", "text": "Editado"},
                                           ANA, url, sender=acs)
     assert not created_again and again["id"] == answer["id"] and len(acs.calls) == 1
-    assert proposals.pending(MARIA_ORDER, url)["proposals"] == []
+    assert [p["id"] for p in proposals.pending(MARIA_ORDER, url)["proposals"]] == before
 
 
 def test_proposals_are_discarded_and_checked(url: str) -> None:
