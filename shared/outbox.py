@@ -29,7 +29,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import SimpleNamespace
 from typing import Any, Final, TypeVar
@@ -63,8 +63,6 @@ def request_hash(payload: dict[str, Any]) -> str:
 
 def first_sent_header(at: datetime) -> str:
     """``Repeatability-First-Sent`` (RFC 1123, GMT) for a naive UTC time."""
-    from datetime import UTC
-
     return format_datetime(at.replace(tzinfo=UTC), usegmt=True)
 
 
@@ -126,11 +124,11 @@ def mark_sent(conn: Connection, outbox_id: int, message_id: str, now: datetime, 
     if not changed:
         return False
     row = row if row is not None else get(conn, outbox_id)
-    message_store.record_outbound(conn, message_id=message_id, phone_e164=row.PhoneNumber, phone_key=row.PhoneKey,
-                          customer_id=row.ClienteId, order_id=row.ReparacionId, content=row.Content,
-                          message_type="text" if row.Kind == "text" else "template", sent_at=row.LastAttemptAt,
-                          sent_by_staff_id=row.RequestedByStaffId, sent_by_name=row.RequestedByName,
-                          outbox_id=outbox_id)
+    message_store.record_outbound(
+        conn, message_id=message_id, phone_e164=row.PhoneNumber, phone_key=row.PhoneKey, customer_id=row.ClienteId,
+        order_id=row.ReparacionId, content=row.Content, message_type="text" if row.Kind == "text" else "template",
+        sent_at=row.LastAttemptAt, sent_by_staff_id=row.RequestedByStaffId, sent_by_name=row.RequestedByName,
+        outbox_id=outbox_id)
     return True
 
 
@@ -235,8 +233,8 @@ def settle(outbox_id: int, outcome: acs_client.Outcome, url: str | None = None, 
         if isinstance(outcome, acs_client.Accepted):
             mark_sent(conn, outbox_id, outcome.message_id, now, row)
             state = SENT
-        elif isinstance(outcome, acs_client.Rejected):
-            mark_failed(conn, outbox_id, outcome.code, now)
+        elif isinstance(outcome, acs_client.Rejected):  # ACS's word, even if the lease ran out meanwhile
+            mark_failed(conn, outbox_id, outcome.code, now, states=(SENDING, UNKNOWN))
             state = FAILED
         elif isinstance(outcome, acs_client.RetryLater):
             wait = outcome.retry_after if outcome.retry_after is not None else backoff(get(conn, outbox_id).Attempts)
