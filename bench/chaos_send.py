@@ -35,7 +35,28 @@ CUSTOMERS = {"Juan": 1, "María": 2, "Lucía": 6, "Sofía": 8, "Camila": 12}
 """Demo customers who write just before the run (their windows open), and the order each is answered on."""
 
 
-def run(sends: int = 300, fault_rate: float = 0.2, seed: int = 15) -> dict[str, object]:  # noqa: PLR0915
+_SETTINGS = ("DATABASE_URL", "DB_RETRY_SECONDS", "ACS_SEND_TIMEOUT_SECONDS", "ACS_CONNECTION_STRING", "ACS_CA_BUNDLE",
+             "WHATSAPP_CHANNEL_ID", "SEND_RECONCILE_MINUTES")
+
+
+def run(sends: int = 300, fault_rate: float = 0.2, seed: int = 15) -> dict[str, object]:
+    """The scenario (see the module's docstring); the settings it changes are put back afterwards (the test
+    suite runs it in process)."""
+    saved = {name: os.environ.get(name) for name in _SETTINGS}
+    try:
+        return _run(sends, fault_rate, seed)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        from shared import acs_client
+
+        acs_client.reset()
+
+
+def _run(sends: int, fault_rate: float, seed: int) -> dict[str, object]:  # noqa: PLR0915
     from devkit.fake_acs import running_fake
     from devkit.replay import injected_faults
     from devkit.webhook import Webhook

@@ -131,7 +131,7 @@ def sync_now(url: str | None = None) -> dict[str, int]:
         return sync(url)
     except acs_client.NotConfigured as exc:
         raise MessagingNotConfigured() from exc
-    except AzureError as exc:
+    except (AzureError, OSError) as exc:  # OSError: TLS or CA file trouble before any answer
         log.warning("template sync failed: %s", type(exc).__name__)
         raise MessagingUnavailable() from exc
 
