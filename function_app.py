@@ -17,6 +17,7 @@ import azure.functions as func
 
 from shared import (
     agent_tools,
+    conditional,
     conversation,
     event_parsing,
     health,
@@ -55,13 +56,24 @@ def _reported(exc: Exception, where: str) -> ApiError:
     return error
 
 
-def _answer(req: func.HttpRequest, handler: Callable[[], Any]) -> func.HttpResponse:
-    """Run ``handler``; its result as JSON, or its error as RFC 9457 problem details."""
+def _answer(req: func.HttpRequest, handler: Callable[[], Any], *, cacheable: bool = False) -> func.HttpResponse:
+    """Run ``handler``; its result as JSON (``cacheable``: with an ETag, 304 when the poll has it), or its error
+    as RFC 9457 problem details."""
     try:
-        return _json(handler())
+        response = _json(handler())
+        if cacheable:
+            tag = conditional.etag(response.get_body())
+            headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+            if conditional.not_modified(req.headers.get("if-none-match"), tag):
+                return func.HttpResponse(status_code=304, headers=headers)
+            response.headers.update(headers)
+        return response
     except Exception as exc:
         error = _reported(exc, f"{req.method} {req.url.split('?')[0]}")
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
+        if isinstance(error, staff.SignInRequired):
+            headers["WWW-Authenticate"] = 'Bearer realm="fastservice-whatsapp"'
+
         return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
                                  status_code=error.status, headers=headers,
                                  mimetype="application/problem+json", charset="utf-8")
@@ -80,26 +92,39 @@ def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(OPENAPI.read_bytes(), mimetype="application/json", charset="utf-8")
 
 
-@app.route(route="whatsapp/sync", methods=["POST"])
+# Staff routes: the front end calls them with the staff member's Entra token, which App Service
+# Authentication validates (infra/); no function key in browser code, so their auth level is
+# ANONYMOUS and staff.signed_in answers 401 without a signed-in staff member (STAFF_SIGN_IN).
+STAFF_ROUTE = func.AuthLevel.ANONYMOUS
+
+
+def _for_staff(req: func.HttpRequest, handler: Callable[[staff.Staff | None], Any], *,
+               cacheable: bool = False) -> func.HttpResponse:
+    """``_answer`` for a staff route: 401 first when no staff member is signed in and sign-in is required."""
+    return _answer(req, lambda: handler(staff.signed_in(req.headers)), cacheable=cacheable)
+
+
+@app.route(route="whatsapp/sync", methods=["POST"], auth_level=STAFF_ROUTE)
 def sync_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Link the order's customer's stored messages to the order; summarize when anything is new."""
-    return _answer(req, lambda: sync.sync_order(parse_order_id(req.params.get("orderId")),
-                                                request_summary=summaries.request_summary))
+    return _for_staff(req, lambda who: sync.sync_order(parse_order_id(req.params.get("orderId")),
+                                                       request_summary=summaries.request_summary, staff=who))
 
 
-@app.route(route="whatsapp/messages/{orderId}", methods=["GET"])
+@app.route(route="whatsapp/messages/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
-    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor)."""
-    return _answer(req, lambda: conversation.order_messages(
+    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor); ETag / 304."""
+    return _for_staff(req, lambda _who: conversation.order_messages(
         parse_order_id(req.route_params.get("orderId")),
         parse_limit(req.params.get("limit"), conversation.DEFAULT_LIMIT, conversation.MAX_LIMIT),
-        req.params.get("before") or None))
+        req.params.get("before") or None), cacheable=True)
 
 
-@app.route(route="whatsapp/orders/{orderId}", methods=["GET"])
+@app.route(route="whatsapp/orders/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
-    """Customer, phone, wa.me link, latest summary and 24-hour window of an order."""
-    return _answer(req, lambda: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))))
+    """Customer, phone, wa.me link, latest summary and 24-hour window of an order; ETag / 304."""
+    return _for_staff(req, lambda _who: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))),
+                      cacheable=True)
 
 
 @app.route(route="whatsapp/quarantine/reprocess", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
@@ -195,63 +220,65 @@ async def list_orders_awaiting_reply(limit: int = 20) -> str:
 
 # --- Staff replies through ACS (issue 15): send, templates, agent proposals, the outbox timer ---
 
-def _answer_send(req: func.HttpRequest, handler: Callable[[], tuple[Any, bool]]) -> func.HttpResponse:
-    """Like :func:`_answer` for a send: 201 when it created the send, 200 when it is a repeat."""
+def _send_for_staff(req: func.HttpRequest,
+                    handler: Callable[[staff.Staff | None], tuple[Any, bool]]) -> func.HttpResponse:
+    """``_for_staff`` for a send: 201 when it created the send, 200 when it is a repeat of one."""
     outcome: dict[str, bool] = {}
 
-    def run() -> Any:
-        body, outcome["created"] = handler()
+    def run(who: staff.Staff | None) -> Any:
+        body, outcome["created"] = handler(who)
         return body
 
-    response = _answer(req, run)
+    response = _for_staff(req, run)
     if response.status_code == 200 and outcome.get("created"):
         response = func.HttpResponse(response.get_body(), status_code=201, mimetype="application/json",
                                      charset="utf-8")
     return response
 
 
-@app.route(route="whatsapp/orders/{orderId}/messages", methods=["POST"])
+def _proposal_id(req: func.HttpRequest) -> int:
+    return parse_order_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta")
+
+
+@app.route(route="whatsapp/orders/{orderId}/messages", methods=["POST"], auth_level=STAFF_ROUTE)
 def send_whatsapp_reply(req: func.HttpRequest) -> func.HttpResponse:
     """Send a text (window open) or an approved template to the order's customer, exactly once."""
-    return _answer_send(req, lambda: replies.send(
-        parse_order_id(req.route_params.get("orderId")), replies.parse_send_body(req.get_body()),
-        staff.from_headers(req.headers)))
+    return _send_for_staff(req, lambda who: replies.send(
+        parse_order_id(req.route_params.get("orderId")), replies.parse_send_body(req.get_body()), who))
 
 
-@app.route(route="whatsapp/orders/{orderId}/outbox", methods=["GET"])
+@app.route(route="whatsapp/orders/{orderId}/outbox", methods=["GET"], auth_level=STAFF_ROUTE)
 def list_whatsapp_outbox(req: func.HttpRequest) -> func.HttpResponse:
     """The order's sends not yet in the conversation (sending, unknown, failed with their reason)."""
-    return _answer(req, lambda: replies.order_outbox(parse_order_id(req.route_params.get("orderId"))))
+    return _for_staff(req, lambda _who: replies.order_outbox(parse_order_id(req.route_params.get("orderId"))))
 
 
-@app.route(route="whatsapp/orders/{orderId}/templates", methods=["GET"])
+@app.route(route="whatsapp/orders/{orderId}/templates", methods=["GET"], auth_level=STAFF_ROUTE)
 def list_whatsapp_templates(req: func.HttpRequest) -> func.HttpResponse:
     """Approved templates filled for the order (preview, missing values) and the 24-hour window."""
-    return _answer(req, lambda: replies.order_templates(parse_order_id(req.route_params.get("orderId"))))
+    return _for_staff(req, lambda _who: replies.order_templates(parse_order_id(req.route_params.get("orderId"))))
 
 
-@app.route(route="whatsapp/orders/{orderId}/proposals", methods=["GET"])
+@app.route(route="whatsapp/orders/{orderId}/proposals", methods=["GET"], auth_level=STAFF_ROUTE)
 def list_whatsapp_proposals(req: func.HttpRequest) -> func.HttpResponse:
     """Replies the agent proposed for the order that nobody sent or discarded yet."""
-    return _answer(req, lambda: proposals.pending(parse_order_id(req.route_params.get("orderId"))))
+    return _for_staff(req, lambda _who: proposals.pending(parse_order_id(req.route_params.get("orderId"))))
 
 
-@app.route(route="whatsapp/orders/{orderId}/proposals/{proposalId}/send", methods=["POST"])
+@app.route(route="whatsapp/orders/{orderId}/proposals/{proposalId}/send", methods=["POST"], auth_level=STAFF_ROUTE)
 def send_whatsapp_proposal(req: func.HttpRequest) -> func.HttpResponse:
     """Send a proposal (optionally edited) through the same outbox path as a typed reply."""
-    return _answer_send(req, lambda: proposals.send(
-        parse_order_id(req.route_params.get("orderId")),
-        parse_order_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"),
-        proposals.parse_body(req.get_body()), staff.from_headers(req.headers)))
+    return _send_for_staff(req, lambda who: proposals.send(
+        parse_order_id(req.route_params.get("orderId")), _proposal_id(req), proposals.parse_body(req.get_body()),
+        who))
 
 
-@app.route(route="whatsapp/orders/{orderId}/proposals/{proposalId}/discard", methods=["POST"])
+@app.route(route="whatsapp/orders/{orderId}/proposals/{proposalId}/discard", methods=["POST"],
+           auth_level=STAFF_ROUTE)
 def discard_whatsapp_proposal(req: func.HttpRequest) -> func.HttpResponse:
     """Discard a proposal: it is kept, marked, and never sent."""
-    return _answer(req, lambda: proposals.discard(
-        parse_order_id(req.route_params.get("orderId")),
-        parse_order_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"),
-        staff.from_headers(req.headers)))
+    return _for_staff(req, lambda who: proposals.discard(
+        parse_order_id(req.route_params.get("orderId")), _proposal_id(req), who))
 
 
 @app.route(route="whatsapp/templates/sync", methods=["POST"], auth_level=func.AuthLevel.ADMIN)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
@@ -200,3 +201,26 @@ def parse_whatsapp_id(digits: str | None) -> Phone | None:
         return None
     return Phone(e164="+" + raw, key=matching_key(country_code, nsn))
 
+
+
+LineKind = Literal["mobile", "landline", "unknown"]
+
+
+def line_kind(phone: Phone) -> LineKind:
+    """``"mobile"``, ``"landline"`` or ``"unknown"``: libphonenumber's number type of the line.
+
+    Argentina is the exception: its mobiles are written with or without the mobile ``9``
+    (or ``15``), and without it libphonenumber calls any number a fixed line, so an
+    Argentine number without the ``9`` is ``"unknown"``, not a landline. Types that cover
+    both (Mexico, the United States: ``FIXED_LINE_OR_MOBILE``) are ``"unknown"`` too.
+    """
+    try:
+        number = phonenumbers.parse(phone.e164)
+    except phonenumbers.NumberParseException:
+        return "unknown"
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return "mobile"
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE and number.country_code != 54:
+        return "landline"
+    return "unknown"

@@ -16,7 +16,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 4  # 1: sql/001; 3: sql/004 (staff on WhatsAppSyncLog); 4: sql/005 (sending)
 
 Direction = Literal["inbound", "outbound"]
 """``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
@@ -178,6 +178,9 @@ sync_log = sa.Table(
     sa.Column("LastMessageId", sa.BigInteger, nullable=True),
     sa.Column("Status", sa.Unicode(20), nullable=False),
     sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    # the signed-in staff member who ran the sync (sql/004; NULL for syncs by the agent or without sign-in)
+    sa.Column("StaffId", sa.Unicode(64), nullable=True),
+    sa.Column("StaffName", sa.Unicode(200), nullable=True),
     sa.Index("IX_WhatsAppSyncLog_ReparacionId_LastSyncAt", "ReparacionId", "LastSyncAt"),
     sa.Index("IX_WhatsAppSyncLog_ClienteId_LastSyncAt", "ClienteId", "LastSyncAt"),
 )

@@ -397,9 +397,11 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
                                                          "content": "x", "receivedTimestamp": "2026-01-01T00:00:00Z"}},
      "sin remitente"),
     ("no identity", {**example("text-received"), "id": None}, "sin identidad"),
-    ("no timestamp", {**example("text-received"), "eventTime": "ayer",
+    # (an eventTime that is text but no time never reaches the function: the worker's converter
+    # refuses it and the invocation fails, see tests/test_runner.py; a missing one reaches it as None)
+    ("no timestamp", {**example("text-received"), "eventTime": None,
                       "data": {**example("text-received")["data"], "receivedTimestamp": "nunca"}}, "sin fecha"),
-    ("timestamps out of range", {**example("text-received"), "eventTime": "9999-12-31T23:59:59-03:00",
+    ("timestamps out of range", {**example("text-received"), "eventTime": None,
                                  "data": {**example("text-received")["data"],
                                           "receivedTimestamp": "0001-01-01T00:00:00+01:00"}}, "sin fecha"),
     ("unknown event type", {**example("text-received"), "eventType": "Microsoft.Storage.BlobCreated"},
@@ -604,7 +606,9 @@ _fields = ["channelType", "messageType", "from", "fromBSUID", "to", "content", "
 @given(event_type=st.sampled_from([event_parsing.RECEIVED, event_parsing.STATUS_UPDATED, "Other.Type", None, 7]),
        data=st.one_of(_json_values, st.dictionaries(st.sampled_from(_fields), _json_values, max_size=10)),
        event_id=st.one_of(st.none(), st.text(max_size=300), st.integers()),
-       event_time=st.one_of(st.none(), st.text(max_size=40), st.just("2026-03-01T10:00:00Z")))
+       # an eventTime the worker's converter cannot read never reaches the function (tests/test_runner.py)
+       event_time=st.one_of(st.none(), st.just("2026-03-01T10:00:00Z"),
+                            st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat())))
 def test_no_envelope_crashes_the_function(db_url: str, event_type: Any, data: Any, event_id: Any,
                                           event_time: Any) -> None:
     envelope = {"id": event_id, "eventType": event_type, "eventTime": event_time, "subject": "s", "data": data}

@@ -198,8 +198,22 @@ def test_the_grant_script_covers_every_table_the_app_touches_and_nothing_more() 
     assert "sid <> CAST(CAST(N'$(IdentityClientId)' AS uniqueidentifier) AS varbinary(16))" in text
 
 
-def test_the_newest_script_records_the_schema_version_the_app_expects() -> None:
-    """The app (health, the embedded migration) expects ``SCHEMA_VERSION``; some script must record it."""
-    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SQL.glob("0*.sql")))
-    recorded = {int(v) for v in re.findall(r"WHERE \[Version\] = (\d+)\)", text)}
-    assert max(recorded) == schema.SCHEMA_VERSION
+def test_the_grant_script_refuses_to_run_while_a_migration_is_missing() -> None:
+    """900 checks every version the numbered scripts insert; the highest is the app's SCHEMA_VERSION."""
+    inserted = [int(v) for script in sorted(SQL.glob("0*.sql")) for v in re.findall(
+        r"INSERT INTO \[dbo\]\.\[WhatsAppSchemaVersion\][^;]*?VALUES \((\d+),", script.read_text(encoding="utf-8"),
+        re.S)]
+    assert len(inserted) == len(set(inserted)), "two scripts insert the same version"
+    assert max(inserted) == schema.SCHEMA_VERSION
+    text = (SQL / "900_grant_managed_identity.sql").read_text(encoding="utf-8")
+    listed = re.search(r"FROM \(VALUES\s*([\d(), \n]+?)\s*\) AS v\(Version\)", text)
+    assert listed, "900 must list the schema versions it requires"
+    assert sorted(int(v) for v in re.findall(r"\d+", listed.group(1))) == sorted(inserted)
+    assert "THROW 50002" in text
+
+
+def test_staff_columns_come_with_migration_004() -> None:
+    text = (SQL / "004_whatsapp_synclog_staff.sql").read_text(encoding="utf-8")
+    for column in ("StaffId", "StaffName"):
+        assert f"IF COL_LENGTH(N'dbo.WhatsAppSyncLog', N'{column}') IS NULL" in text
+        assert column in schema.sync_log.c
