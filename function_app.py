@@ -19,7 +19,7 @@ from shared import (
     agent_tools,
     conditional,
     conversation,
-    event_parsing,
+    envelopes,
     health,
     identity,
     ingest,
@@ -120,6 +120,16 @@ def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
         req.params.get("before") or None), cacheable=True)
 
 
+# --- issue 13: a long message read whole (a page shortens texts past conversation.PREVIEW_CHARS) ----
+
+@app.route(route="whatsapp/messages/{orderId}/{messageId}", methods=["GET"], auth_level=STAFF_ROUTE)
+def read_whatsapp_message(req: func.HttpRequest) -> func.HttpResponse:
+    """One message of the order with its whole text."""
+    return _for_staff(req, lambda _who: conversation.message_whole(
+        parse_order_id(req.route_params.get("messageId"), "messageId", "id de mensaje"),
+        parse_order_id(req.route_params.get("orderId"))))
+
+
 @app.route(route="whatsapp/orders/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Customer, phone, wa.me link, latest summary and 24-hour window of an order; ETag / 304."""
@@ -158,7 +168,10 @@ async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
     An error is *returned* as ``{"error": {"status", "detail"}}``, never raised: the host
     answers a raised exception with a generic "An error occurred invoking ..." that hides
     the reason, and the agent needs the Spanish ``detail`` to act (fix the ticket number,
-    retry later...).
+    retry later...). That includes a missing argument: azure-functions' MCP wrapper passes
+    only the arguments the call carries, as the model wrote them, so every tool parameter
+    has a default (``None`` where the schema says required) and ``shared/`` answers "Falta
+    el parámetro ..." instead of Python raising before this runs.
     """
     try:
         body = await asyncio.to_thread(fn, **arguments)
@@ -178,8 +191,8 @@ async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
                        is_required=False)
 @app.mcp_tool_property(arg_name="limit", description="Cuántos mensajes, los más recientes (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
-async def get_whatsapp_messages(phoneNumber: str = "", orderId: int = 0, customerId: int = 0,
-                                limit: int = 20) -> str:
+async def get_whatsapp_messages(phoneNumber: str | None = None, orderId: int | None = None,
+                                customerId: int | None = None, limit: int | None = None) -> str:
     """Read the stored WhatsApp messages of a customer: by phone number (any format staff type), by order id or
     by customer id. Returns {messages: [{id, at (UTC), from: "cliente"|"taller", type, text, media, replyTo,
     reaction, choice, delivery}], olderMessages}, oldest first. Use it to see what was actually said; for a
@@ -190,8 +203,8 @@ async def get_whatsapp_messages(phoneNumber: str = "", orderId: int = 0, custome
 
 @app.mcp_tool()
 @app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
-                       property_type=INTEGER)
-async def sync_whatsapp_messages(orderId: int) -> str:
+                       property_type=INTEGER, is_required=True)
+async def sync_whatsapp_messages(orderId: int | None = None) -> str:
     """Bring an order's WhatsApp conversation up to date: links the customer's stored messages to the order
     and writes a fresh summary when something is new. Returns {messagesReceived, lastSyncAt, summaryGenerated,
     summaryError, status}. Use it before get_whatsapp_summary when the summary may be stale."""
@@ -200,8 +213,8 @@ async def sync_whatsapp_messages(orderId: int) -> str:
 
 @app.mcp_tool()
 @app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
-                       property_type=INTEGER)
-async def get_whatsapp_summary(orderId: int) -> str:
+                       property_type=INTEGER, is_required=True)
+async def get_whatsapp_summary(orderId: int | None = None) -> str:
     """The latest AI summary of an order's WhatsApp conversation ('WhatsApp Resumen') and what happened since.
     Returns {customer, summary: {text, createdAt, messageCount}, hasNewMessages, unlinkedMessages (messages of
     the customer no order holds yet: sync_whatsapp_messages takes them), lastSyncAt, canReplyFreely (the 24-hour
@@ -210,9 +223,20 @@ async def get_whatsapp_summary(orderId: int) -> str:
 
 
 @app.mcp_tool()
+@app.mcp_tool_property(arg_name="messageId", description="El id del mensaje (el campo id de get_whatsapp_messages).",
+                       property_type=INTEGER, is_required=True)
+async def get_whatsapp_message(messageId: int | None = None) -> str:
+    """One stored WhatsApp message with its whole text. get_whatsapp_messages shows at most 500 characters of
+    each text; a shortened one ends in "[recortado: ...]": ask for it here by its id. Returns {id, at, from,
+    type, text, media, replyTo, reaction, choice, delivery, cutOnArrival (longer than WhatsApp allows: stored
+    cut to 4,096 characters)}."""
+    return await _tool(agent_tools.get_message, message_id=messageId)
+
+
+@app.mcp_tool()
 @app.mcp_tool_property(arg_name="limit", description="Cuántas órdenes como máximo (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
-async def list_orders_awaiting_reply(limit: int = 20) -> str:
+async def list_orders_awaiting_reply(limit: int | None = None) -> str:
     """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer, the longest
     waiting first. Returns {orders: [{orderId, customer, waitingSince (UTC), orderOpen, lastMessage}]}."""
     return await _tool(agent_tools.orders_awaiting_reply, limit=limit)
@@ -324,6 +348,10 @@ gc.freeze()
 
 @app.event_grid_trigger(arg_name="event")
 def ingest_whatsapp_event(event: func.EventGridEvent, context: func.Context) -> None:
-    """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver."""
+    """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver.
+
+    ``event`` is a ``func.CloudEvent`` when the subscription delivers CloudEvents 1.0 (the worker's
+    converter decides by the body, and the indexer accepts only one class as the annotation);
+    ``envelopes.envelope_of`` reads both."""
     observability.bind(context.invocation_id)
-    ingest.ingest_event(event_parsing.envelope_of(event))
+    ingest.ingest_event(envelopes.envelope_of(event))

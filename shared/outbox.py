@@ -340,6 +340,7 @@ def dto(row: Any, message: Mapping[str, Any] | None) -> dict[str, Any]:
         state = {PENDING: "sending", SENDING: "sending"}.get(row.State, row.State)
         bubble = {"id": None, "whatsappMessageId": row.MessageId, "direction": "outbound",
                   "type": "text" if row.Kind == "text" else "template", "text": row.Content,
+                  "textShortened": False, "textCutOnArrival": False,
                   "timestamp": iso(row.LastAttemptAt or row.CreatedAt), "receivedAt": None, "media": None,
                   "replyTo": None, "reaction": None, "choice": None,
                   "status": {"state": state, "at": iso(row.UpdatedAt), "errorCode": row.ErrorCode,

@@ -16,7 +16,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 4  # 1: sql/001; 3: sql/004 (staff on WhatsAppSyncLog); 4: sql/005 (sending)
+SCHEMA_VERSION = 4  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005
 
 Direction = Literal["inbound", "outbound"]
 """``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
@@ -30,12 +30,15 @@ DateTime2 = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")  # type: igno
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 LongText = sa.UnicodeText().with_variant(mssql.NVARCHAR(), "mssql")  # NVARCHAR(max), not NTEXT
 
+BINARY_COLLATION = "Latin1_General_100_BIN2"
+"""Identifiers compare exactly: FastService's database collation (``Modern_Spanish_CI_AS``) is
+case- and accent-insensitive, so ``wamid.ABC`` and ``wamid.abc`` would be one message key. SQLite
+compares strings byte for byte already (its BINARY collation)."""
 
-def BinaryId(length: int) -> sa.types.TypeEngine[str]:
-    """An identifier compared byte for byte: SQL Server's default collation is case-insensitive, so
-    ``abc`` and ``ABC`` (two client request ids, two ACS message ids) would otherwise be one key.
-    SQLite compares ``BINARY`` by default."""
-    return sa.Unicode(length).with_variant(mssql.NVARCHAR(length, collation="Latin1_General_100_BIN2"), "mssql")
+
+def Identifier(length: int) -> sa.types.TypeEngine[str]:
+    """An identifier column: ``nvarchar(length)`` with a binary collation on SQL Server (sql/003)."""
+    return sa.Unicode(length).with_variant(mssql.NVARCHAR(length, collation=BINARY_COLLATION), "mssql")
 
 # --- legacy FastService tables (never altered) ---------------------------------------
 
@@ -114,27 +117,27 @@ WHATSAPP_RESUMEN_DESCRIPCION = "Resumen de conversación de WhatsApp generado po
 message = sa.Table(
     "WhatsAppMessage", metadata,
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
-    # identity used for exactly-once storage; see shared/events.py for how it is derived
-    sa.Column("MessageKey", sa.Unicode(200), nullable=False),
-    sa.Column("WhatsAppMessageId", sa.Unicode(100), nullable=True),
-    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    # identity used for exactly-once storage; see shared/event_parsing.py for how it is derived
+    sa.Column("MessageKey", Identifier(200), nullable=False),
+    sa.Column("WhatsAppMessageId", Identifier(100), nullable=True),
+    sa.Column("EventId", Identifier(100), nullable=True),
     sa.Column("ReparacionId", sa.Integer, nullable=True),
     sa.Column("ClienteId", sa.Integer, nullable=True),
     sa.Column("PhoneNumber", sa.Unicode(20), nullable=True),
     sa.Column("PhoneKey", sa.Unicode(20), nullable=True),
-    sa.Column("Bsuid", sa.Unicode(100), nullable=True),
+    sa.Column("Bsuid", Identifier(100), nullable=True),
     sa.Column("MatchStatus", sa.Unicode(20), nullable=False),
     sa.Column("MatchCandidates", sa.Unicode(200), nullable=True),
     sa.Column("Direction", sa.Unicode(10), nullable=False),
     sa.Column("MessageType", sa.Unicode(50), nullable=False),
     sa.Column("Content", LongText, nullable=True),
-    sa.Column("MediaId", sa.Unicode(100), nullable=True),
+    sa.Column("MediaId", Identifier(100), nullable=True),
     sa.Column("MediaMimeType", sa.Unicode(100), nullable=True),
     sa.Column("MediaFileName", sa.Unicode(255), nullable=True),
     sa.Column("MediaCaption", LongText, nullable=True),
-    sa.Column("ReplyToMessageId", sa.Unicode(100), nullable=True),
+    sa.Column("ReplyToMessageId", Identifier(100), nullable=True),
     sa.Column("ReactionEmoji", sa.Unicode(20), nullable=True),
-    sa.Column("ReactionMessageId", sa.Unicode(100), nullable=True),
+    sa.Column("ReactionMessageId", Identifier(100), nullable=True),
     sa.Column("ChoiceTitle", sa.Unicode(255), nullable=True),
     sa.Column("ChoicePayload", sa.Unicode(1000), nullable=True),
     sa.Column("ChannelId", sa.Unicode(100), nullable=True),
@@ -143,6 +146,8 @@ message = sa.Table(
     sa.Column("CreatedAt", DateTime2, nullable=False),
     sa.Column("RawPayload", LongText, nullable=True),
     sa.Column("RawTruncated", sa.Boolean, nullable=False),
+    # sql/003: the text or caption was longer than WhatsApp allows (4,096 / 1,024) and was cut
+    sa.Column("TextTruncated", sa.Boolean, nullable=True),
     # the shop's messages sent from the panel (sql/005 adds them): who sent it, and its outbox row
     sa.Column("SentByStaffId", sa.Unicode(100), nullable=True),
     sa.Column("SentByName", sa.Unicode(200), nullable=True),
@@ -157,14 +162,14 @@ message = sa.Table(
 message_status = sa.Table(
     "WhatsAppMessageStatus", metadata,
     # one row per outbound message id, only ever moved forward; may precede its message
-    sa.Column("WhatsAppMessageId", sa.Unicode(100), primary_key=True),
+    sa.Column("WhatsAppMessageId", Identifier(100), primary_key=True),
     sa.Column("Status", sa.Unicode(20), nullable=False),
     sa.Column("StatusRank", sa.SmallInteger, nullable=False),
     sa.Column("ErrorCode", sa.Unicode(20), nullable=True),
     sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
     sa.Column("StatusAt", DateTime2, nullable=False),
     sa.Column("UpdatedAt", DateTime2, nullable=False),
-    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    sa.Column("EventId", Identifier(100), nullable=True),
 )
 
 sync_log = sa.Table(
@@ -201,7 +206,7 @@ customer_phone = sa.Table(
 bsuid = sa.Table(
     "WhatsAppBsuid", metadata,
     # business-scoped user id <-> phone, learned whenever an event carries both
-    sa.Column("Bsuid", sa.Unicode(100), primary_key=True),
+    sa.Column("Bsuid", Identifier(100), primary_key=True),
     sa.Column("PhoneKey", sa.Unicode(20), nullable=False),
     sa.Column("E164", sa.Unicode(20), nullable=False),
     sa.Column("FirstSeenAt", DateTime2, nullable=False),
@@ -226,7 +231,7 @@ quarantine = sa.Table(
     "WhatsAppQuarantine", metadata,
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
     sa.Column("PayloadHash", sa.Unicode(64), nullable=False),
-    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    sa.Column("EventId", Identifier(100), nullable=True),
     sa.Column("EventType", sa.Unicode(200), nullable=True),
     sa.Column("Reason", sa.Unicode(500), nullable=False),
     sa.Column("Payload", LongText, nullable=True),
@@ -256,7 +261,7 @@ outbox = sa.Table(
     # one row per requested send; the caller's ClientRequestId makes a repeated request the same row,
     # the conditional claim (State pending -> sending) makes one worker the only one to call ACS
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("ClientRequestId", BinaryId(100), nullable=False),
+    sa.Column("ClientRequestId", Identifier(100), nullable=False),
     sa.Column("RequestHash", sa.Unicode(64), nullable=False),
     sa.Column("ReparacionId", sa.Integer, nullable=False),
     sa.Column("ClienteId", sa.Integer, nullable=True),
@@ -278,7 +283,7 @@ outbox = sa.Table(
     sa.Column("NextAttemptAt", DateTime2, nullable=True),
     sa.Column("LeaseUntil", DateTime2, nullable=True),
     sa.Column("LastAttemptAt", DateTime2, nullable=True),
-    sa.Column("MessageId", BinaryId(100), nullable=True),
+    sa.Column("MessageId", Identifier(100), nullable=True),
     sa.Column("ErrorCode", sa.Unicode(50), nullable=True),
     sa.Column("Reason", sa.Unicode(500), nullable=True),
     sa.Column("CreatedAt", DateTime2, nullable=False),

@@ -18,6 +18,15 @@ def test_invariants_hold_under_injected_database_faults() -> None:
     assert counts["duplicate"] + counts["status_stale"] >= 900
 
 
+def test_the_hostile_phase_keeps_the_invariants() -> None:
+    from bench.chaos import run_hostile
+
+    counts = run_hostile()  # verify() inside raises on any broken invariant
+    assert counts["refused while the file was gone"] == 5
+    assert counts["cut and flagged"] >= 2
+    assert float(counts["longest request (s)"]) < 30  # inside Event Grid's delivery timeout  # type: ignore[arg-type]
+
+
 def test_sends_end_once_or_with_a_reason_under_acs_and_database_faults() -> None:
     from bench.chaos_send import run as run_sends
 

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 
 # (schemathesis leaves out the document's own URL; test_served_document_is_the_one_in_the_repo covers it)
 OPERATIONS = ["POST /api/whatsapp/sync", "GET /api/whatsapp/messages/{orderId}",
-              "GET /api/whatsapp/orders/{orderId}", "POST /api/whatsapp/quarantine/reprocess", "GET /api/health",
+              "GET /api/whatsapp/messages/{orderId}/{messageId}", "GET /api/whatsapp/orders/{orderId}",
+              "POST /api/whatsapp/quarantine/reprocess", "GET /api/health",
               # staff replies (issue 15)
               "POST /api/whatsapp/orders/{orderId}/messages", "GET /api/whatsapp/orders/{orderId}/outbox",
               "GET /api/whatsapp/orders/{orderId}/templates", "GET /api/whatsapp/orders/{orderId}/proposals",
@@ -87,7 +88,8 @@ def test_served_document_is_the_one_in_the_repo(runner: Runner) -> None:
     assert served == json.loads((ROOT / "shared" / "openapi.json").read_text(encoding="utf-8"))
     assert served["openapi"] == "3.1.0"
     assert set(served["paths"]) == {"/api/whatsapp/sync", "/api/whatsapp/messages/{orderId}",
-                                    "/api/whatsapp/orders/{orderId}", "/api/whatsapp/quarantine/reprocess",
+                                    "/api/whatsapp/messages/{orderId}/{messageId}", "/api/whatsapp/orders/{orderId}",
+                                    "/api/whatsapp/quarantine/reprocess",
                                     "/api/health", "/api/openapi.json",
                                     *(f"/api/whatsapp/orders/{{orderId}}/{tail}" for tail in (
                                         "messages", "outbox", "templates", "proposals",

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from devkit import acs_events
 from shared import acs_client, db, ingest, outbox, proposals, replies, schema, templates
 from shared.errors import InvalidParameter, NoUsablePhone, OrderNotFound
-from shared.staff import Staff, from_headers
+from shared.staff import Staff
 
 MARIA_ORDER = 2  # María wrote 5 hours ago: window open
 JUAN_ORDER = 1  # Juan last wrote 2 days ago: window closed
@@ -101,12 +101,6 @@ def test_media_is_refused_with_a_clear_422_until_the_media_issue() -> None:
     with pytest.raises(replies.MediaNotSupported) as caught:
         replies.parse_send_body(b'{"clientRequestId": "x", "media": {"url": "u"}}')
     assert caught.value.status == 422
-
-
-def test_staff_comes_from_easy_auth_headers() -> None:
-    assert from_headers({"X-MS-CLIENT-PRINCIPAL-ID": "abc", "X-MS-CLIENT-PRINCIPAL-NAME": "ana@x"}) == \
-        Staff("abc", "ana@x")
-    assert from_headers({}) is None
 
 
 # --- window and target -------------------------------------------------------------------------
@@ -394,20 +388,30 @@ def http(name: str, route: dict[str, str], body: Any = None, headers: dict[str, 
     return resp.status_code, json.loads(resp.get_body())
 
 
-def test_the_send_endpoint_answers_201_then_200_and_problems_in_spanish(url: str) -> None:
-    """Without ACS configured the send is recorded and fails with its reason (never a 500)."""
-    headers = {"x-ms-client-principal-id": "staff-9", "x-ms-client-principal-name": "Beto"}
+def test_the_send_endpoint_answers_201_then_200_and_problems_in_spanish(url: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ACS configured the send is recorded and fails with its reason (never a 500); the author is
+    the staff member App Service Authentication vouches for, and without one the route answers 401."""
+    from tests.test_auth import principal
+
+    monkeypatch.setenv("STAFF_SIGN_IN", "required")
+    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
+    headers = {"x-ms-client-principal": principal(oid="staff-9", name="Beto")}
+    status, problem = http("send_whatsapp_reply", {"orderId": str(MARIA_ORDER)},
+                           {"clientRequestId": "anon", "text": "Hola"})
+    assert status == 401 and problem["type"] == "/problems/sign-in-required"
     body = {"clientRequestId": "http-1", "text": "Hola"}
     status, first = http("send_whatsapp_reply", {"orderId": str(MARIA_ORDER)}, body, headers)
     assert status == 201 and first["state"] == "failed" and first["errorCode"] == "not_configured"
     assert first["message"]["sentBy"] == "Beto" and first["reason"]
     status, again = http("send_whatsapp_reply", {"orderId": str(MARIA_ORDER)}, body, headers)
     assert status == 200 and again == first
-    status, problem = http("send_whatsapp_reply", {"orderId": str(JUAN_ORDER)}, {**body, "clientRequestId": "h2"})
+    status, problem = http("send_whatsapp_reply", {"orderId": str(JUAN_ORDER)}, {**body, "clientRequestId": "h2"},
+                           headers)
     assert status == 409 and problem["type"] == "/problems/window-closed"
-    status, problem = http("send_whatsapp_reply", {"orderId": "x"}, body)
+    status, problem = http("send_whatsapp_reply", {"orderId": "x"}, body, headers)
     assert status == 400 and problem["parameter"] == "orderId"
-    status, problem = http("send_whatsapp_reply", {"orderId": "2"}, b"{")
+    status, problem = http("send_whatsapp_reply", {"orderId": "2"}, b"{", headers)
     assert status == 400 and problem["parameter"] == "body"
     status, problem = http("sync_whatsapp_templates", {}, None)
     assert status == 409 and problem["type"] == "/problems/messaging-not-configured"

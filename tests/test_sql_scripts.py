@@ -14,10 +14,12 @@ from tests.conftest import ROOT, example, example_names
 
 SQL = ROOT / "sql"
 _CREATE_TABLE = re.compile(r"CREATE TABLE \[dbo\]\.\[(\w+)\] \((.*?)\n    \);", re.S)
-_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(),_ ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
+_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9_(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
 _PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
 _ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD "
                          r"(\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
+_ALTER_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ALTER COLUMN "
+                           r"(\[\w+\] [A-Za-z0-9_(), ]+? (?:NOT NULL|NULL));")
 _INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\);")
 
 
@@ -38,6 +40,10 @@ def parse_scripts() -> dict[str, dict[str, Any]]:
     for table, definition in _ADD_COLUMN.findall(text):  # columns added by a later migration
         m = _COLUMN.match(re.sub(r" CONSTRAINT \[\w+\] DEFAULT .*$", "", definition))
         assert m, definition
+        tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
+    for table, definition in _ALTER_COLUMN.findall(text):  # a later migration's new type or collation
+        m = _COLUMN.match(definition)
+        assert m and m.group(1) in tables[table]["columns"], definition
         tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
     for unique, index, table, cols in _INDEX.findall(text):
         tables[table]["indexes"][index] = (bool(unique), _names(cols))
@@ -64,6 +70,9 @@ def test_columns_types_nullability_keys_and_indexes_agree(table: sa.Table) -> No
     assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns]) for i in table.indexes}
 
 
+_GUARDS = ("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH", "IF EXISTS (SELECT 1 FROM sys.")
+
+
 def test_scripts_are_idempotent_by_construction() -> None:
     """Every CREATE and INSERT is guarded by an existence check, so a second run changes nothing."""
     for script in SQL.glob("0*.sql"):
@@ -71,7 +80,7 @@ def test_scripts_are_idempotent_by_construction() -> None:
         for i, line in enumerate(lines):
             if re.match(r"\s*(CREATE|INSERT|ALTER TABLE)", line):
                 guard = lines[i - 1].strip()
-                assert guard.startswith(("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH")), f"{script.name}:{i + 1}"
+                assert guard.startswith(_GUARDS), f"{script.name}:{i + 1}"
 
 
 def test_the_embedded_migration_adds_columns_a_later_script_adds(db_url: str) -> None:
@@ -217,3 +226,25 @@ def test_staff_columns_come_with_migration_004() -> None:
     for column in ("StaffId", "StaffName"):
         assert f"IF COL_LENGTH(N'dbo.WhatsAppSyncLog', N'{column}') IS NULL" in text
         assert column in schema.sync_log.c
+
+
+def test_identifier_columns_compare_exactly_on_sql_server() -> None:
+    """Message keys, message ids, event ids and BSUIDs carry a binary collation in the DDL (sql/003 and
+    schema.py agree through the column test above); FastService's own collation is case-insensitive."""
+    identifiers = {("WhatsAppMessage", "MessageKey"), ("WhatsAppMessage", "WhatsAppMessageId"),
+                   ("WhatsAppMessage", "EventId"), ("WhatsAppMessage", "Bsuid"), ("WhatsAppMessage", "MediaId"),
+                   ("WhatsAppMessage", "ReplyToMessageId"), ("WhatsAppMessage", "ReactionMessageId"),
+                   ("WhatsAppMessageStatus", "WhatsAppMessageId"), ("WhatsAppMessageStatus", "EventId"),
+                   ("WhatsAppBsuid", "Bsuid"), ("WhatsAppQuarantine", "EventId")}
+    scripted = parse_scripts()
+    for table, column in identifiers:
+        assert scripted[table]["columns"][column][0].endswith(f"COLLATE {schema.BINARY_COLLATION}"), (table, column)
+    text = (SQL / "003_identifiers_binary_text_truncated.sql").read_text(encoding="utf-8")
+    for table, column in identifiers:  # statistics on each are dropped before its ALTER COLUMN
+        assert f"(N'{table}', N'{column}')" in text
+    # every index or key on a changed column is dropped first and made again after
+    for index in ("UX_WhatsAppMessage_MessageKey", "IX_WhatsAppMessage_WhatsAppMessageId", "IX_WhatsAppMessage_Bsuid"):
+        assert text.index(f"DROP INDEX [{index}]") < text.index(f"CREATE UNIQUE INDEX [{index}]" if index[0] == "U"
+                                                                 else f"CREATE INDEX [{index}]")
+    for key in ("PK_WhatsAppMessageStatus", "PK_WhatsAppBsuid"):
+        assert text.index(f"DROP CONSTRAINT [{key}]") < text.index(f"ADD CONSTRAINT [{key}] PRIMARY KEY")
