@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -388,15 +389,15 @@ def http(name: str, route: dict[str, str], body: Any = None, headers: dict[str, 
     return resp.status_code, json.loads(resp.get_body())
 
 
-def test_the_send_endpoint_answers_201_then_200_and_problems_in_spanish(url: str,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_send_endpoint_answers_201_then_200_and_problems_in_spanish(
+        url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without ACS configured the send is recorded and fails with its reason (never a 500); the author is
-    the staff member App Service Authentication vouches for, and without one the route answers 401."""
-    from tests.test_auth import principal
+    the staff member whose token the app validated, and without one the route answers 401."""
+    from tests.conftest import StaffIssuer
 
-    monkeypatch.setenv("STAFF_SIGN_IN", "required")
-    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
-    headers = {"x-ms-client-principal": principal(oid="staff-9", name="Beto")}
+    issuer = StaffIssuer(tmp_path)
+    issuer.sign_in(monkeypatch)
+    headers = {"Authorization": "Bearer " + issuer.token(oid="staff-9", name="Beto")}
     status, problem = http("send_whatsapp_reply", {"orderId": str(MARIA_ORDER)},
                            {"clientRequestId": "anon", "text": "Hola"})
     assert status == 401 and problem["type"] == "/problems/sign-in-required"

@@ -37,7 +37,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, Pat
 
 
 def signed_in() -> dict[str, str]:
-    return _ISSUER["issuer"].bearer()
+    return {"Authorization": "Bearer " + _ISSUER["issuer"].token()}
 
 
 def status_of(runner: Runner, order: int, message_id: int, wanted: str, timeout: float = 10) -> Any:
