@@ -49,7 +49,18 @@ def load(url: str | None = None, now: datetime | None = None) -> bool:
     if loaded:
         for event in conversations(now):
             ingest.ingest_event(event, url)
+        _proposals(url)
     return bool(loaded)
+
+
+def _proposals(url: str | None) -> None:
+    """Two replies the agent proposed (issue 15), so the panel shows Enviar / Editar / Descartar: a draft for
+    María (her window is open) and a template for Juan (his is closed)."""
+    from shared import proposals
+
+    proposals.propose(2, "Hola María, la notebook va a estar lista el lunes a la mañana. Te avisamos por acá.",
+                      None, url)
+    proposals.propose(1, None, "reparado", url)
 
 
 def _ago(now: datetime, **delta: float) -> datetime:
