@@ -572,6 +572,7 @@ WHATSAPP_TABLES = [
     "WhatsAppTemplate",
     "WhatsAppProposal",
     "WhatsAppSchemaVersion",
+    "WhatsAppImport",
 ]
 
 
