@@ -33,7 +33,8 @@ FROM (VALUES
     (N'Cliente'), (N'Reparacion'), (N'Novedad'), (N'TipoNovedad'), (N'EstadoReparacion'),
     (N'WhatsAppMessage'), (N'WhatsAppSyncLog'), (N'WhatsAppCustomerPhone'), (N'WhatsAppBsuid'),
     (N'WhatsAppMessageStatus'), (N'WhatsAppSummary'), (N'WhatsAppQuarantine'),
-    (N'WhatsAppState'), (N'WhatsAppSchemaVersion')
+    (N'WhatsAppState'), (N'WhatsAppSchemaVersion'),
+    (N'WhatsAppSenderAlias'), (N'WhatsAppTriageDecision'), (N'WhatsAppTriageLink'), (N'WhatsAppAssignmentProposal')
 ) AS t(TableName)
 WHERE OBJECT_ID(N'dbo.' + t.TableName, N'U') IS NULL;
 
@@ -81,6 +82,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSummary TO [$(Identi
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppQuarantine TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppState TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSchemaVersion TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSenderAlias TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageDecision TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageLink TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppAssignmentProposal TO [$(IdentityName)];
 
 COMMIT TRANSACTION;
 GO

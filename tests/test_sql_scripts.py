@@ -18,7 +18,7 @@ _COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(), ]+?)( IDENTITY\(1,1\))? (NOT
 _PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
 _ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD "
                          r"(\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
-_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\);")
+_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\)(?: WHERE ([^;]+))?;")
 
 
 def _names(text: str) -> list[str]:
@@ -39,8 +39,8 @@ def parse_scripts() -> dict[str, dict[str, Any]]:
         m = _COLUMN.match(re.sub(r" CONSTRAINT \[\w+\] DEFAULT .*$", "", definition))
         assert m, definition
         tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
-    for unique, index, table, cols in _INDEX.findall(text):
-        tables[table]["indexes"][index] = (bool(unique), _names(cols))
+    for unique, index, table, cols, where in _INDEX.findall(text):
+        tables[table]["indexes"][index] = (bool(unique), _names(cols), where or None)
     return tables
 
 
@@ -61,7 +61,18 @@ def test_columns_types_nullability_keys_and_indexes_agree(table: sa.Table) -> No
                          bool(c.primary_key and c.autoincrement is True)) for c in table.columns}
     assert scripted["columns"] == expected
     assert scripted["pk"] == [c.name for c in table.primary_key.columns]
-    assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns]) for i in table.indexes}
+    assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns], _where(i))
+                                   for i in table.indexes}
+
+
+def _where(index: sa.Index) -> str | None:
+    """A filtered index's condition as SQL Server reads it (the script must say the same; SQLite gets the
+    same condition from shared/schema.py)."""
+    where = index.dialect_options["mssql"]["where"]
+    if where is None:
+        return None
+    assert index.dialect_options["sqlite"]["where"] is where  # one condition for both engines
+    return str(where.compile(dialect=mssql.dialect(), compile_kwargs={"include_table": False}))
 
 
 def test_scripts_are_idempotent_by_construction() -> None:
