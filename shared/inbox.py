@@ -1,0 +1,334 @@
+"""The inbox: the conversations that need a person, by tab, and the counts for FastService's menu badge.
+
+Everything staff saw before was inside one order; what no order holds was visible nowhere. Tabs:
+
+* ``unassigned`` (*Sin asignar*): senders no customer matches (``unmatched``, or a hidden number
+  we know only by BSUID: ``no_phone``), grouped by sender;
+* ``ambiguous`` (*Ambiguos*): senders whose line several customers share, with the candidates;
+* ``multiple_orders`` (*Varias órdenes*): customers with messages no order holds (several open
+  orders, or none, when they wrote), with their open orders;
+* ``awaiting_reply`` (*Esperan respuesta*): orders whose customer wrote last and got no answer
+  (reactions aside; a reply that failed to reach them is no answer), over the last
+  ``INBOX_AWAITING_DAYS`` days, the 24-hour window's end first (closed ones, then soonest to close).
+  This is the one definition: the agent's ``list_orders_awaiting_reply`` reads it too.
+
+Each tab is one query over one filtered index of ``WhatsAppMessage`` (``shared/schema.py``): the
+conditions are written here with literals, never parameters, because neither SQLite nor SQL Server
+uses a partial/filtered index for a condition it cannot check when the statement is compiled.
+Pages go newest first (awaiting: window end first) with an opaque cursor. ``bench/bench_inbox.py``
+measures each tab and the counts at 1,000,000 messages.
+
+Logs at INFO carry the tab and counts only: a sender key holds a phone number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Final, Literal, TypedDict
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shared import config, conversation, db, observability, orders, params, schema, triage
+from shared.errors import InvalidParameter
+from shared.event_parsing import STATUS_RANK
+from shared.reply_context import WINDOW
+from shared.text import iso
+
+log = observability.logger(__name__)
+_m, _st, _cl, _rep = schema.message, schema.message_status, schema.cliente, schema.reparacion
+_al, _p = schema.sender_alias, schema.assignment_proposal
+
+Tab = Literal["unassigned", "ambiguous", "multiple_orders", "awaiting_reply"]
+TABS: Final[tuple[Tab, ...]] = ("unassigned", "ambiguous", "multiple_orders", "awaiting_reply")
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+PREVIEW_CHARS = 200
+
+
+def _lit(text: str) -> sa.ColumnElement[Any]:
+    """A string constant written into the statement (so a filtered index can be matched to it)."""
+    assert text.isidentifier()
+    return sa.literal_column(f"'{text}'")
+
+
+UNASSIGNED = _m.c.ClienteId.is_(None) & _m.c.ReparacionId.is_(None)
+"""No customer and no order: the rows of IX_WhatsAppMessage_Unassigned_Phone / _Bsuid."""
+_BY_PHONE = UNASSIGNED & _m.c.PhoneKey.is_not(None)
+_BY_BSUID = UNASSIGNED & _m.c.PhoneKey.is_(None) & _m.c.Bsuid.is_not(None)
+UNLINKED = _m.c.ReparacionId.is_(None) & _m.c.ClienteId.is_not(None)
+"""A customer's messages no order holds: the rows of IX_WhatsAppMessage_Unlinked_Customer."""
+_INBOUND_LINKED = (_m.c.Direction == _lit("inbound")) & _m.c.ReparacionId.is_not(None)
+"""The rows of IX_WhatsAppMessage_Inbound_Linked."""
+
+
+def parse_tab(raw: str | None) -> Tab:
+    for tab in TABS:
+        if raw == tab:
+            return tab
+    raise InvalidParameter("tab", "tab debe ser unassigned, ambiguous, multiple_orders o awaiting_reply.")
+
+
+def _cursor(raw: str | None) -> tuple[datetime, int] | None:
+    if not raw:
+        return None
+    try:
+        return conversation.decode_cursor(raw)
+    except InvalidParameter:
+        raise InvalidParameter("cursor", "El cursor no es válido: usá el nextCursor de la página anterior.") from None
+
+
+class MessagePreview(TypedDict):
+    id: int
+    direction: str
+    at: str | None
+    text: str
+
+
+def _preview(row: Any) -> MessagePreview:
+    text = conversation.message_text(row.MessageType, row.Content, file_name=row.MediaFileName,
+                                     caption=row.MediaCaption, choice=row.ChoiceTitle, emoji=row.ReactionEmoji)
+    return {"id": row.Id, "direction": row.Direction, "at": iso(row.WhatsAppTimestamp),
+            "text": text[:PREVIEW_CHARS]}
+
+
+def _messages(conn: Connection, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    rows = conn.execute(sa.select(_m.c.Id, _m.c.Direction, _m.c.WhatsAppTimestamp, _m.c.MessageType, _m.c.Content,
+                                  _m.c.MediaFileName, _m.c.MediaCaption, _m.c.ChoiceTitle, _m.c.ReactionEmoji,
+                                  _m.c.PhoneNumber, _m.c.MatchCandidates).where(_m.c.Id.in_(ids)))
+    return {row.Id: row for row in rows}
+
+
+def _names(conn: Connection, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = conn.execute(sa.select(_cl.c.ClienteId, _cl.c.Nombre, _cl.c.Apellido).where(_cl.c.ClienteId.in_(ids)))
+    return {r.ClienteId: orders.full_name(r.Nombre, r.Apellido) for r in rows}
+
+
+def _page_of(rows: Sequence[Any], limit: int) -> tuple[list[Any], str | None]:
+    page = list(rows[:limit])
+    more = len(rows) > limit
+    return page, (conversation.encode_cursor(page[-1].LastAt, page[-1].LastId) if more and page else None)
+
+
+# --- senders: unassigned and ambiguous --------------------------------------------------------
+
+def _sender_groups(where_phone: sa.ColumnElement[bool], where_bsuid: sa.ColumnElement[bool] | None) -> Any:
+    parts = [sa.select(sa.literal("phone").label("Kind"), _m.c.PhoneKey.label("Value"),
+                       sa.func.max(_m.c.WhatsAppTimestamp).label("LastAt"), sa.func.max(_m.c.Id).label("LastId"),
+                       sa.func.count().label("Messages"))
+             .where(where_phone).group_by(_m.c.PhoneKey)]
+    if where_bsuid is not None:
+        parts.append(sa.select(sa.literal("bsuid"), _m.c.Bsuid, sa.func.max(_m.c.WhatsAppTimestamp),
+                               sa.func.max(_m.c.Id), sa.func.count()).where(where_bsuid).group_by(_m.c.Bsuid))
+    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("senders")
+
+
+def _newest_first(groups: Any, cursor: tuple[datetime, int] | None, limit: int) -> Any:
+    query = sa.select(groups)
+    if cursor is not None:
+        at, last = cursor
+        query = query.where(sa.or_(groups.c.LastAt < at, sa.and_(groups.c.LastAt == at, groups.c.LastId < last)))
+    return query.order_by(groups.c.LastAt.desc(), groups.c.LastId.desc()).limit(limit + 1)
+
+
+def _sender_extras(conn: Connection, senders: list[str]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Each sender's alias whose customer FastService deleted (the inbox says so), and pending proposals."""
+    if not senders:
+        return {}, {}
+    inert = {r.SenderKey: r for r in conn.execute(
+        sa.select(_al.c.SenderKey, _al.c.ClienteId, _al.c.DecisionId)
+        .where(_al.c.SenderKey.in_(senders), _al.c.UndoneAt.is_(None),
+               ~sa.exists().where(_cl.c.ClienteId == _al.c.ClienteId)))}
+    proposals: dict[str, list[Any]] = {}
+    for r in conn.execute(sa.select(_p.c.Id, _p.c.SenderKey, _p.c.ClienteId, _p.c.ReparacionId, _p.c.Reason,
+                                    _p.c.ProposedAt)
+                          .where(_p.c.SenderKey.in_(senders), _p.c.Status == _lit("pending"))
+                          .order_by(_p.c.Id)):
+        proposals.setdefault(r.SenderKey, []).append(r)
+    return inert, proposals
+
+
+def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
+    if tab == "unassigned":
+        groups = _sender_groups(_BY_PHONE & (_m.c.MatchStatus == _lit("unmatched")), _BY_BSUID)
+    else:
+        groups = _sender_groups(_BY_PHONE & (_m.c.MatchStatus == _lit("ambiguous")), None)
+    rows, next_cursor = _page_of(conn.execute(_newest_first(groups, cursor, limit)).all(), limit)
+    last = _messages(conn, [r.LastId for r in rows])
+    keys = [f"{r.Kind}:{r.Value}" for r in rows]
+    inert, proposals = _sender_extras(conn, keys)
+    candidates = {r.LastId: [int(c) for c in (last[r.LastId].MatchCandidates or "").split(",") if c.isdigit()]
+                  for r in rows}
+    names = _names(conn, {c for ids in candidates.values() for c in ids}
+                   | {p.ClienteId for ps in proposals.values() for p in ps})
+    items = []
+    for row, key in zip(rows, keys, strict=True):
+        message = last[row.LastId]
+        item: dict[str, Any] = {
+            "sender": key, "phone": message.PhoneNumber if row.Kind == "phone" else None,
+            "bsuid": row.Value if row.Kind == "bsuid" else None, "messageCount": row.Messages,
+            "lastMessage": _preview(message),
+            "deletedCustomerId": inert[key].ClienteId if key in inert else None,
+            "proposals": [{"id": p.Id, "customerId": p.ClienteId, "customerName": names.get(p.ClienteId),
+                           "orderId": p.ReparacionId, "reason": p.Reason, "proposedAt": iso(p.ProposedAt)}
+                          for p in proposals.get(key, [])]}
+        if tab == "ambiguous":
+            item["candidates"] = [{"customerId": c, "name": names.get(c), "exists": c in names}
+                                  for c in candidates[row.LastId]]
+        items.append(item)
+    return {"tab": tab, "items": items, "nextCursor": next_cursor}
+
+
+# --- customers with messages no order holds ------------------------------------------------------
+
+def _customers(conn: Connection, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
+    groups = (sa.select(_m.c.ClienteId, sa.func.max(_m.c.WhatsAppTimestamp).label("LastAt"),
+                        sa.func.max(_m.c.Id).label("LastId"), sa.func.count().label("Messages"))
+              .where(UNLINKED).group_by(_m.c.ClienteId).subquery("customers"))
+    rows, next_cursor = _page_of(conn.execute(_newest_first(groups, cursor, limit)).all(), limit)
+    ids = [r.ClienteId for r in rows]
+    last = _messages(conn, [r.LastId for r in rows])
+    names = _names(conn, set(ids))
+    open_orders: dict[int, list[dict[str, Any]]] = {}
+    if ids:
+        for r in conn.execute(sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.CreadoEn)
+                              .where(_rep.c.ClienteId.in_(ids), _rep.c.FechaEntrega.is_(None))
+                              .order_by(_rep.c.CreadoEn.desc(), _rep.c.ReparacionId.desc())):
+            open_orders.setdefault(r.ClienteId, []).append({"orderId": r.ReparacionId, "createdAt": iso(r.CreadoEn)})
+    items = [{"customerId": r.ClienteId, "customerName": names.get(r.ClienteId),
+              "customerExists": r.ClienteId in names, "messageCount": r.Messages,
+              "lastMessage": _preview(last[r.LastId]), "openOrders": open_orders.get(r.ClienteId, [])}
+             for r in rows]
+    return {"tab": "multiple_orders", "items": items, "nextCursor": next_cursor}
+
+
+# --- orders whose customer wrote last --------------------------------------------------------------
+
+def _answered_later() -> sa.Exists:
+    """A later message in the same order that counts: not a reaction, not a reply that failed."""
+    later = _m.alias("later")
+    failed = (later.c.Direction == _lit("outbound")) & sa.exists().where(
+        _st.c.WhatsAppMessageId == later.c.WhatsAppMessageId, _st.c.StatusRank == STATUS_RANK["failed"])
+    return sa.exists().where(
+        later.c.ReparacionId == _m.c.ReparacionId,
+        sa.or_(later.c.WhatsAppTimestamp > _m.c.WhatsAppTimestamp,
+               sa.and_(later.c.WhatsAppTimestamp == _m.c.WhatsAppTimestamp, later.c.Id > _m.c.Id)),
+        later.c.MessageType != _lit("reaction"), ~failed)
+
+
+def awaiting_where(since: datetime) -> sa.ColumnElement[bool]:
+    """Each order's last message, when the customer wrote it (since ``since``) and nothing answered it."""
+    return sa.and_(_INBOUND_LINKED, _m.c.WhatsAppTimestamp >= since, _m.c.MessageType != _lit("reaction"),
+                   ~_answered_later())
+
+
+def awaiting(conn: Connection, limit: int, cursor: tuple[datetime, int] | None = None,
+             now: datetime | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Orders waiting for the shop's answer, the 24-hour window's end first (closed ones first, then
+    soonest to close): the inbox's tab and the agent's tool."""
+    now = now or db.utcnow()
+    query = (sa.select(_m.c.Id, _m.c.ReparacionId, _m.c.WhatsAppTimestamp, _m.c.MessageType, _m.c.Content,
+                       _m.c.MediaFileName, _m.c.MediaCaption, _m.c.ChoiceTitle, _m.c.ReactionEmoji, _m.c.Direction,
+                       _cl.c.Nombre, _cl.c.Apellido, _rep.c.FechaEntrega, _rep.c.ClienteId)
+             .select_from(_m.join(_rep, _rep.c.ReparacionId == _m.c.ReparacionId)
+                          .outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
+             .where(awaiting_where(now - timedelta(days=config.get_int("INBOX_AWAITING_DAYS")))))
+    if cursor is not None:
+        at, last = cursor
+        query = query.where(sa.or_(_m.c.WhatsAppTimestamp > at,
+                                   sa.and_(_m.c.WhatsAppTimestamp == at, _m.c.Id > last)))
+    rows = conn.execute(query.order_by(_m.c.WhatsAppTimestamp, _m.c.Id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = []
+    for r in rows:
+        closes = r.WhatsAppTimestamp + WINDOW
+        items.append({"orderId": r.ReparacionId, "customerId": r.ClienteId,
+                      "customer": orders.full_name(r.Nombre, r.Apellido), "waitingSince": iso(r.WhatsAppTimestamp),
+                      "windowClosesAt": iso(closes), "windowOpen": now < closes,
+                      "secondsLeft": max(0, int((closes - now).total_seconds())), "orderOpen": r.FechaEntrega is None,
+                      "lastMessage": _preview(r)})
+    return items, (conversation.encode_cursor(rows[-1].WhatsAppTimestamp, rows[-1].Id) if more and rows else None)
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+def listing(tab: Tab, cursor: str | None = None, limit: int = DEFAULT_LIMIT, url: str | None = None,
+            now: datetime | None = None) -> dict[str, Any]:
+    """``GET /api/whatsapp/inbox``: one page of a tab."""
+    params.in_range(limit, "limit", 1, MAX_LIMIT)
+    position = _cursor(cursor)
+
+    def read(conn: Connection) -> dict[str, Any]:
+        if tab in ("unassigned", "ambiguous"):
+            return _senders(conn, tab, position, limit)
+        if tab == "multiple_orders":
+            return _customers(conn, position, limit)
+        items, next_cursor = awaiting(conn, limit, position, now)
+        return {"tab": tab, "items": items, "nextCursor": next_cursor}
+
+    page = db.read(read, url)
+    log.info("inbox %s: %d items", tab, len(page["items"]))
+    return page
+
+
+def _distinct(column: sa.ColumnElement[Any], where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    return sa.select(sa.func.count(sa.distinct(column))).where(where).scalar_subquery()
+
+
+class Counts(TypedDict):
+    unassigned: int
+    ambiguous: int
+    multipleOrders: int
+    awaitingReply: int
+    proposals: int
+
+
+def counts_query(now: datetime) -> sa.Select[Any]:
+    """The badge counts in one statement: senders, customers and orders, each from its filtered index.
+    ``awaitingReply`` counts the orders whose window is still open (those staff can answer freely now)."""
+    awaiting_open = (sa.select(sa.func.count()).select_from(_m).where(awaiting_where(now - WINDOW))
+                     .scalar_subquery())
+    return sa.select(
+        (_distinct(_m.c.PhoneKey, _BY_PHONE & (_m.c.MatchStatus == _lit("unmatched")))
+         + _distinct(_m.c.Bsuid, _BY_BSUID)).label("unassigned"),
+        _distinct(_m.c.PhoneKey, _BY_PHONE & (_m.c.MatchStatus == _lit("ambiguous"))).label("ambiguous"),
+        _distinct(_m.c.ClienteId, UNLINKED).label("multipleOrders"),
+        awaiting_open.label("awaitingReply"),
+        sa.select(sa.func.count()).select_from(_p).where(_p.c.Status == _lit("pending")).scalar_subquery()
+        .label("proposals"))
+
+
+def counts(url: str | None = None, now: datetime | None = None) -> Counts:
+    """``GET /api/whatsapp/inbox/counts``: how many need a person per tab (FastService's menu badge)."""
+    row = db.read(lambda conn: conn.execute(counts_query(now or db.utcnow())).one(), url)
+    found: Counts = {"unassigned": int(row.unassigned), "ambiguous": int(row.ambiguous),
+                     "multipleOrders": int(row.multipleOrders), "awaitingReply": int(row.awaitingReply),
+                     "proposals": int(row.proposals)}
+    log.info("inbox counts: %s", found)
+    return found
+
+
+# --- a sender's or a customer's messages that wait for a decision ------------------------------------
+
+def messages(sender: str | None = None, customer_id: int | None = None, limit: int = conversation.DEFAULT_LIMIT,
+             before: str | None = None, url: str | None = None) -> conversation.Page:
+    """``GET /api/whatsapp/inbox/messages``: a sender's messages no customer holds, or a customer's no
+    order holds, newest page first (what staff read before deciding)."""
+    params.in_range(limit, "limit", 1, conversation.MAX_LIMIT)
+    if (sender is None) == (customer_id is None):
+        raise InvalidParameter("sender", "Indicá exactamente uno: sender o customerId.")
+
+    def read(conn: Connection) -> conversation.Page:
+        if sender is not None:
+            where = triage.sender_messages(conn, sender) & UNASSIGNED
+        else:
+            where = (_m.c.ClienteId == customer_id) & _m.c.ReparacionId.is_(None)
+        return conversation.page(conn, where, limit, before)
+
+    return db.read(read, url)
+
