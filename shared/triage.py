@@ -30,6 +30,7 @@ Logs carry decision ids and counts only: a sender key holds a phone number.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal, TypedDict
 
@@ -49,6 +50,9 @@ _cl, _rep = schema.cliente, schema.reparacion
 
 DecisionKind = Literal["assign", "pick_candidate", "move"]
 MAX_SENDER = 120
+SENDER = re.compile(r"phone:[0-9]{6,20}|bsuid:[!-~]{1,114}")
+"""A sender as the inbox names it (the OpenAPI document's pattern): a phone's matching key, or a BSUID
+(printable ASCII, as WhatsApp issues them)."""
 MAX_REASON = 500
 
 
@@ -103,11 +107,8 @@ class DecisionJson(TypedDict):
 
 def parse_sender(raw: Any, parameter: str = "sender") -> str:
     """A sender as the inbox names it (``phone:<digits>`` or ``bsuid:<id>``), or :class:`InvalidParameter`."""
-    text = str(raw).strip() if raw is not None else ""
-    kind, _, value = text.partition(":")
-    if kind == "phone" and value.isascii() and value.isdigit() and 6 <= len(value) <= 20:
-        return text
-    if kind == "bsuid" and value and len(text) <= MAX_SENDER and value.isprintable() and value.strip() == value:
+    text = raw if isinstance(raw, str) else ""
+    if SENDER.fullmatch(text):
         return text
     raise InvalidParameter(parameter, f"{parameter} debe ser «phone:<número>» o «bsuid:<id>», como lo da la bandeja.")
 
