@@ -14,7 +14,8 @@ from mcp.client.streamable_http import streamable_http_client
 from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
-TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply"}
+TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply",
+         "list_whatsapp_triage", "propose_whatsapp_assignment"}
 
 
 def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]) -> Any:
@@ -53,6 +54,25 @@ def test_tools_are_listed_with_descriptions_and_input_schemas(runner: Runner) ->
     assert set(tools["get_whatsapp_messages"].input_schema["properties"]) == {
         "phoneNumber", "orderId", "customerId", "limit"}
     assert tools["list_orders_awaiting_reply"].input_schema["required"] == []
+    assert tools["list_whatsapp_triage"].input_schema["required"] == []
+    assert tools["propose_whatsapp_assignment"].input_schema["required"] == ["sender"]
+
+
+def test_triage_then_a_proposal_that_links_nothing_until_a_person_confirms(runner: Runner) -> None:
+    error, body = call(runner, "list_whatsapp_triage", {"tab": "ambiguous"})
+    assert not error and body["counts"]["ambiguous"] == len(body["items"]) >= 1
+    (item,) = [i for i in body["items"] if "Ruiz" in i["lastMessage"]["text"]]
+    first, _second = (c["customerId"] for c in item["candidates"])
+    arguments = {"sender": item["sender"], "customerId": first, "reason": "Firma como Camila en otro chat"}
+    error, proposed = call(runner, "propose_whatsapp_assignment", arguments)
+    assert not error and proposed["proposal"]["status"] == "pending"
+    error, again = call(runner, "propose_whatsapp_assignment", arguments)  # the same proposal, not a second
+    assert not error and again["proposal"]["id"] == proposed["proposal"]["id"]
+    error, after = call(runner, "list_whatsapp_triage", {"tab": "ambiguous"})
+    (still,) = [i for i in after["items"] if i["sender"] == item["sender"]]  # nothing was linked
+    assert [p["id"] for p in still["proposals"]] == [proposed["proposal"]["id"]]
+    error, text = call(runner, "propose_whatsapp_assignment", {"sender": "+54 11 5555", "customerId": first})
+    assert error and "phone:<número>" in text
 
 
 @pytest.mark.parametrize("selector", [{"phoneNumber": "11-5555-1234"}, {"phoneNumber": "+54 9 11 5555 1234"},

@@ -145,6 +145,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         db.write(lambda c: message_store.record_outbound(c, message_id="wamid.compile", phone_e164=None, phone_key=None,
                                                          customer_id=None, order_id=None, content="listo"), db_url)
         ingest.reprocess_quarantined(url=db_url)
+        _inbox_statements(db_url)
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
     statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]
@@ -157,6 +158,33 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         assert "LIMIT" not in compiled  # SQL Server has TOP / OFFSET FETCH, not LIMIT
     assert {"SELECT", "INSERT", "UPDATE", "DELETE"} <= kinds
 
+
+
+def _inbox_statements(url: str) -> None:
+    """Every statement of the inbox and its decisions (issue 17), on the demo data."""
+    from devkit import acs_events
+    from shared import inbox, ingest, triage
+
+    for tab in inbox.TABS:
+        first = inbox.listing(tab, None, 1, url)
+        if first["nextCursor"]:
+            inbox.listing(tab, first["nextCursor"], 1, url)
+    inbox.counts(url)
+    (ambiguous,) = inbox.listing("ambiguous", url=url)["items"]
+    decision = triage.assign(ambiguous["sender"], customer_id=ambiguous["candidates"][0]["customerId"], url=url)
+    ingest.ingest_event(acs_events.received("5491122223333", content="de nuevo"), url)
+    inbox.messages(customer_id=decision["customerId"], url=url)
+    triage.history(sender=ambiguous["sender"], url=url)
+    triage.undo(decision["id"], None, url)
+    unassigned = inbox.listing("unassigned", url=url)["items"][0]
+    inbox.messages(sender=unassigned["sender"], url=url)
+    proposal = triage.propose(unassigned["sender"], 1, None, "x", url)
+    triage.confirm_proposal(proposal["id"], None, url)
+    ingest.ingest_event(acs_events.received("5491133332222", content="¿y la tablet?"), url)  # two open orders
+    customer = next(i for i in inbox.listing("multiple_orders", url=url)["items"] if i["openOrders"])
+    orders = [o["orderId"] for o in customer["openOrders"]]
+    moved = triage.move(customer["customerId"], orders[0], customer["lastMessage"]["id"], url=url)
+    triage.undo(moved["id"], None, url)
 
 
 def test_the_grant_script_covers_every_table_the_app_touches_and_nothing_more() -> None:
