@@ -36,7 +36,7 @@ def serve() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "7071"))
     base = f"http://{host}:{port}"
-    print(f"\n  Front end:        {base}/\n  Health:           {base}/api/health\n"
+    print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n  Health:           {base}/api/health\n"
           f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
           f"  Event Grid:       {base}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event\n"
           f"  MCP:              {base}/runtime/webhooks/mcp\n"

@@ -29,6 +29,8 @@ from typing import Any, Final, Literal, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import Alias
 
 from shared import config, conversation, db, observability, orders, params, schema, triage
 from shared.errors import InvalidParameter
@@ -52,11 +54,45 @@ def _lit(text: str) -> sa.ColumnElement[Any]:
     return sa.literal_column(f"'{text}'")
 
 
-UNASSIGNED = _m.c.ClienteId.is_(None) & _m.c.ReparacionId.is_(None)
-"""No customer and no order: the rows of IX_WhatsAppMessage_Unassigned_Phone / _Bsuid."""
-_BY_PHONE = UNASSIGNED & _m.c.PhoneKey.is_not(None)
-_BY_BSUID = UNASSIGNED & _m.c.PhoneKey.is_(None) & _m.c.Bsuid.is_not(None)
-UNLINKED = _m.c.ReparacionId.is_(None) & _m.c.ClienteId.is_not(None)
+class IndexedBy(Alias):
+    """``WhatsAppMessage`` read through one named (filtered) index.
+
+    SQLite's planner estimates ``ReparacionId IS NULL`` or ``PhoneKey IS NULL`` from its average rows per
+    key (about 67 and 11 here), not knowing that NULL is the most common value, and then prefers those
+    full indexes to the small filtered one: 700 ms instead of 2 on the 1,000,000-message data set. So on
+    SQLite the tab names its index (``INDEXED BY``, which also fails loudly should the query ever stop
+    matching the index's condition). SQL Server's histograms count NULLs; it chooses on its own.
+    """
+
+    inherit_cache = True
+
+
+@compiles(IndexedBy, "sqlite")
+def _indexed_by_sqlite(element: IndexedBy, compiler: Any, **kw: Any) -> str:
+    text: str = compiler.visit_alias(element, **kw)
+    return f'{text} INDEXED BY "{element.name}"' if kw.get("asfrom") else text
+
+
+def _via(index: str) -> sa.Alias:
+    return IndexedBy._construct(_m, name=index)
+
+
+def unassigned(t: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
+    """No customer and no order: the rows of IX_WhatsAppMessage_Unassigned_Phone / _Bsuid."""
+    return t.c.ClienteId.is_(None) & t.c.ReparacionId.is_(None)
+
+
+UNASSIGNED = unassigned(_m)
+_PHONE, _BSUID, _UNLINKED = (_via("IX_WhatsAppMessage_Unassigned_Phone"), _via("IX_WhatsAppMessage_Unassigned_Bsuid"),
+                             _via("IX_WhatsAppMessage_Unlinked_Customer"))
+
+
+def _by_phone(status: str) -> sa.ColumnElement[bool]:
+    return unassigned(_PHONE) & _PHONE.c.PhoneKey.is_not(None) & (_PHONE.c.MatchStatus == _lit(status))
+
+
+_BY_BSUID = unassigned(_BSUID) & _BSUID.c.PhoneKey.is_(None) & _BSUID.c.Bsuid.is_not(None)
+_IS_UNLINKED = _UNLINKED.c.ReparacionId.is_(None) & _UNLINKED.c.ClienteId.is_not(None)
 """A customer's messages no order holds: the rows of IX_WhatsAppMessage_Unlinked_Customer."""
 _INBOUND_LINKED = (_m.c.Direction == _lit("inbound")) & _m.c.ReparacionId.is_not(None)
 """The rows of IX_WhatsAppMessage_Inbound_Linked."""
@@ -116,14 +152,16 @@ def _page_of(rows: Sequence[Any], limit: int) -> tuple[list[Any], str | None]:
 
 # --- senders: unassigned and ambiguous --------------------------------------------------------
 
-def _sender_groups(where_phone: sa.ColumnElement[bool], where_bsuid: sa.ColumnElement[bool] | None) -> Any:
-    parts = [sa.select(sa.literal("phone").label("Kind"), _m.c.PhoneKey.label("Value"),
-                       sa.func.max(_m.c.WhatsAppTimestamp).label("LastAt"), sa.func.max(_m.c.Id).label("LastId"),
+def _sender_groups(status: str, with_bsuids: bool) -> Any:
+    t = _PHONE
+    parts = [sa.select(sa.literal("phone").label("Kind"), t.c.PhoneKey.label("Value"),
+                       sa.func.max(t.c.WhatsAppTimestamp).label("LastAt"), sa.func.max(t.c.Id).label("LastId"),
                        sa.func.count().label("Messages"))
-             .where(where_phone).group_by(_m.c.PhoneKey)]
-    if where_bsuid is not None:
-        parts.append(sa.select(sa.literal("bsuid"), _m.c.Bsuid, sa.func.max(_m.c.WhatsAppTimestamp),
-                               sa.func.max(_m.c.Id), sa.func.count()).where(where_bsuid).group_by(_m.c.Bsuid))
+             .where(_by_phone(status)).group_by(t.c.PhoneKey)]
+    if with_bsuids:
+        b = _BSUID
+        parts.append(sa.select(sa.literal("bsuid"), b.c.Bsuid, sa.func.max(b.c.WhatsAppTimestamp),
+                               sa.func.max(b.c.Id), sa.func.count()).where(_BY_BSUID).group_by(b.c.Bsuid))
     return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("senders")
 
 
@@ -153,10 +191,7 @@ def _sender_extras(conn: Connection, senders: list[str]) -> tuple[dict[str, Any]
 
 
 def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
-    if tab == "unassigned":
-        groups = _sender_groups(_BY_PHONE & (_m.c.MatchStatus == _lit("unmatched")), _BY_BSUID)
-    else:
-        groups = _sender_groups(_BY_PHONE & (_m.c.MatchStatus == _lit("ambiguous")), None)
+    groups = _sender_groups("unmatched", True) if tab == "unassigned" else _sender_groups("ambiguous", False)
     rows, next_cursor = _page_of(conn.execute(_newest_first(groups, cursor, limit)).all(), limit)
     last = _messages(conn, [r.LastId for r in rows])
     keys = [f"{r.Kind}:{r.Value}" for r in rows]
@@ -186,9 +221,10 @@ def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, li
 # --- customers with messages no order holds ------------------------------------------------------
 
 def _customers(conn: Connection, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
-    groups = (sa.select(_m.c.ClienteId, sa.func.max(_m.c.WhatsAppTimestamp).label("LastAt"),
-                        sa.func.max(_m.c.Id).label("LastId"), sa.func.count().label("Messages"))
-              .where(UNLINKED).group_by(_m.c.ClienteId).subquery("customers"))
+    t = _UNLINKED
+    groups = (sa.select(t.c.ClienteId, sa.func.max(t.c.WhatsAppTimestamp).label("LastAt"),
+                        sa.func.max(t.c.Id).label("LastId"), sa.func.count().label("Messages"))
+              .where(_IS_UNLINKED).group_by(t.c.ClienteId).subquery("customers"))
     rows, next_cursor = _page_of(conn.execute(_newest_first(groups, cursor, limit)).all(), limit)
     ids = [r.ClienteId for r in rows]
     last = _messages(conn, [r.LastId for r in rows])
@@ -294,10 +330,10 @@ def counts_query(now: datetime) -> sa.Select[Any]:
     awaiting_open = (sa.select(sa.func.count()).select_from(_m).where(awaiting_where(now - WINDOW))
                      .scalar_subquery())
     return sa.select(
-        (_distinct(_m.c.PhoneKey, _BY_PHONE & (_m.c.MatchStatus == _lit("unmatched")))
-         + _distinct(_m.c.Bsuid, _BY_BSUID)).label("unassigned"),
-        _distinct(_m.c.PhoneKey, _BY_PHONE & (_m.c.MatchStatus == _lit("ambiguous"))).label("ambiguous"),
-        _distinct(_m.c.ClienteId, UNLINKED).label("multipleOrders"),
+        (_distinct(_PHONE.c.PhoneKey, _by_phone("unmatched"))
+         + _distinct(_BSUID.c.Bsuid, _BY_BSUID)).label("unassigned"),
+        _distinct(_PHONE.c.PhoneKey, _by_phone("ambiguous")).label("ambiguous"),
+        _distinct(_UNLINKED.c.ClienteId, _IS_UNLINKED).label("multipleOrders"),
         awaiting_open.label("awaitingReply"),
         sa.select(sa.func.count()).select_from(_p).where(_p.c.Status == _lit("pending")).scalar_subquery()
         .label("proposals"))

@@ -156,13 +156,15 @@ def _filtered(name: str, *columns: sa.Column[object], where: sa.ColumnElement[bo
 
 _mc = message.c
 # The inbox's tabs (shared/inbox.py): each reads one of these and nothing else of the big table.
-_filtered("IX_WhatsAppMessage_Unassigned_Phone", _mc.MatchStatus, _mc.PhoneKey, _mc.WhatsAppTimestamp,
-          where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
-_filtered("IX_WhatsAppMessage_Unassigned_Bsuid", _mc.Bsuid, _mc.WhatsAppTimestamp,
-          where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None) & _mc.PhoneKey.is_(None))
-_filtered("IX_WhatsAppMessage_Unlinked_Customer", _mc.ClienteId, _mc.WhatsAppTimestamp,
+# (the columns of the condition are in the key too: SQLite re-checks them, and reading each row for that
+# would cost a lookup per entry)
+_filtered("IX_WhatsAppMessage_Unassigned_Phone", _mc.MatchStatus, _mc.PhoneKey, _mc.WhatsAppTimestamp, _mc.ClienteId,
+          _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
+_filtered("IX_WhatsAppMessage_Unassigned_Bsuid", _mc.Bsuid, _mc.WhatsAppTimestamp, _mc.PhoneKey, _mc.ClienteId,
+          _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None) & _mc.PhoneKey.is_(None))
+_filtered("IX_WhatsAppMessage_Unlinked_Customer", _mc.ClienteId, _mc.WhatsAppTimestamp, _mc.ReparacionId,
           where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None))
-_filtered("IX_WhatsAppMessage_Inbound_Linked", _mc.WhatsAppTimestamp, _mc.ReparacionId,
+_filtered("IX_WhatsAppMessage_Inbound_Linked", _mc.WhatsAppTimestamp, _mc.ReparacionId, _mc.Direction, _mc.MessageType,
           where=(_mc.Direction == sa.literal_column("'inbound'")) & _mc.ReparacionId.is_not(None))
 _filtered("IX_WhatsAppMessage_TriageDecisionId", _mc.TriageDecisionId, where=_mc.TriageDecisionId.is_not(None))
 

@@ -14,13 +14,13 @@ GO
 
 -- Filtered indexes, one per tab (shared/inbox.py states the same conditions as literals).
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unassigned_Phone' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
-    CREATE INDEX [IX_WhatsAppMessage_Unassigned_Phone] ON [dbo].[WhatsAppMessage] ([MatchStatus], [PhoneKey], [WhatsAppTimestamp]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL;
+    CREATE INDEX [IX_WhatsAppMessage_Unassigned_Phone] ON [dbo].[WhatsAppMessage] ([MatchStatus], [PhoneKey], [WhatsAppTimestamp], [ClienteId], [ReparacionId]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unassigned_Bsuid' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
-    CREATE INDEX [IX_WhatsAppMessage_Unassigned_Bsuid] ON [dbo].[WhatsAppMessage] ([Bsuid], [WhatsAppTimestamp]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL AND [PhoneKey] IS NULL;
+    CREATE INDEX [IX_WhatsAppMessage_Unassigned_Bsuid] ON [dbo].[WhatsAppMessage] ([Bsuid], [WhatsAppTimestamp], [PhoneKey], [ClienteId], [ReparacionId]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL AND [PhoneKey] IS NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Customer' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
-    CREATE INDEX [IX_WhatsAppMessage_Unlinked_Customer] ON [dbo].[WhatsAppMessage] ([ClienteId], [WhatsAppTimestamp]) WHERE [ReparacionId] IS NULL AND [ClienteId] IS NOT NULL;
+    CREATE INDEX [IX_WhatsAppMessage_Unlinked_Customer] ON [dbo].[WhatsAppMessage] ([ClienteId], [WhatsAppTimestamp], [ReparacionId]) WHERE [ReparacionId] IS NULL AND [ClienteId] IS NOT NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Inbound_Linked' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
-    CREATE INDEX [IX_WhatsAppMessage_Inbound_Linked] ON [dbo].[WhatsAppMessage] ([WhatsAppTimestamp], [ReparacionId]) WHERE [Direction] = 'inbound' AND [ReparacionId] IS NOT NULL;
+    CREATE INDEX [IX_WhatsAppMessage_Inbound_Linked] ON [dbo].[WhatsAppMessage] ([WhatsAppTimestamp], [ReparacionId], [Direction], [MessageType]) WHERE [Direction] = 'inbound' AND [ReparacionId] IS NOT NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_TriageDecisionId' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
     CREATE INDEX [IX_WhatsAppMessage_TriageDecisionId] ON [dbo].[WhatsAppMessage] ([TriageDecisionId]) WHERE [TriageDecisionId] IS NOT NULL;
 GO

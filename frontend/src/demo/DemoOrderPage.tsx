@@ -48,6 +48,32 @@ function writeParams(orderId: number, functionKey: string): void {
   window.history.replaceState(null, '', url);
 }
 
+/** The demo's header: FastService's name and its two WhatsApp pages (order screen, inbox). */
+export function DemoHeader({ current }: { current: 'orders' | 'inbox' }) {
+  const link = (active: boolean) =>
+    `rounded px-2 py-1 text-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-white ${
+      active ? 'bg-slate-700 font-medium text-white' : 'text-slate-200 underline hover:text-white'
+    }`;
+  return (
+    <header className="bg-slate-900 text-white">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
+        <p className="text-lg font-semibold tracking-tight">
+          FastService <span className="font-normal text-slate-300">· Órdenes de reparación</span>
+        </p>
+        <nav aria-label="Demo" className="flex flex-wrap items-center gap-2">
+          <a href="/" className={link(current === 'orders')} aria-current={current === 'orders' ? 'page' : undefined}>
+            Órdenes
+          </a>
+          <a href="/inbox" className={link(current === 'inbox')} aria-current={current === 'inbox' ? 'page' : undefined}>
+            Bandeja de WhatsApp
+          </a>
+          <span className="rounded bg-slate-700 px-2 py-0.5 text-xs text-slate-200">Demo</span>
+        </nav>
+      </div>
+    </header>
+  );
+}
+
 const field =
   'min-h-10 w-full rounded-md border border-gray-300 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-emerald-600';
 
@@ -66,14 +92,7 @@ export function DemoOrderPage() {
 
   return (
     <div className="min-h-screen bg-gray-100 text-gray-900">
-      <header className="bg-slate-900 text-white">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
-          <p className="text-lg font-semibold tracking-tight">
-            FastService <span className="font-normal text-slate-300">· Órdenes de reparación</span>
-          </p>
-          <span className="rounded bg-slate-700 px-2 py-0.5 text-xs text-slate-200">Demo</span>
-        </div>
-      </header>
+      <DemoHeader current="orders" />
 
       <main className="mx-auto flex max-w-6xl flex-col gap-4 px-3 py-4 sm:px-4">
         <form

@@ -1,0 +1,33 @@
+/**
+ * A stand-in for a FastService page holding the WhatsApp inbox (`/inbox` on the local runner). Same
+ * URL parameters as the order page for the API and the demo sign-in (`key`, `token`, `signin=demo`,
+ * `staff`, `api`), plus `tab` (unassigned, ambiguous, multiple_orders, awaiting_reply).
+ */
+import { useMemo, useState } from 'react';
+import { WhatsAppInbox } from '../components/WhatsApp/WhatsAppInbox';
+import type { InboxTab } from '../types/whatsapp';
+import { demoTokenSource } from './demoAuth';
+import { DemoHeader, readParams } from './DemoOrderPage';
+
+const TABS: readonly InboxTab[] = ['unassigned', 'ambiguous', 'multiple_orders', 'awaiting_reply'];
+
+export function DemoInboxPage() {
+  const [initial] = useState(() => readParams(window.location.search));
+  const tab = new URLSearchParams(window.location.search).get('tab');
+  const getAccessToken = useMemo(() => demoTokenSource(initial), [initial]);
+  return (
+    <div className="min-h-screen bg-gray-100 text-gray-900">
+      <DemoHeader current="inbox" />
+      <main className="mx-auto flex max-w-4xl flex-col gap-4 px-3 py-4 sm:px-4">
+        <h1 className="text-xl font-semibold">Bandeja de WhatsApp</h1>
+        <WhatsAppInbox
+          baseUrl={initial.baseUrl}
+          getAccessToken={getAccessToken}
+          functionKey={initial.functionKey || null /* DEMO ONLY */}
+          initialTab={TABS.find((t) => t === tab) ?? 'unassigned'}
+          orderHref={(orderId) => `/?order=${orderId}`}
+        />
+      </main>
+    </div>
+  );
+}
