@@ -19,7 +19,7 @@ export function DemoInboxPage() {
     <div className="min-h-screen bg-gray-100 text-gray-900">
       <DemoHeader current="inbox" />
       <main className="mx-auto flex max-w-4xl flex-col gap-4 px-3 py-4 sm:px-4">
-        <h1 className="text-xl font-semibold">Bandeja de WhatsApp</h1>
+        <h1 className="sr-only">FastService: bandeja de WhatsApp</h1>
         <WhatsAppInbox
           baseUrl={initial.baseUrl}
           getAccessToken={getAccessToken}

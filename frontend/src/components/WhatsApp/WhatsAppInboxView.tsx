@@ -349,7 +349,7 @@ function CustomerDetail({ item, service, busy, decide, version }: DecideProps & 
               Hasta
             </label>
             <select id={ids.to} className={field} value={to} onChange={(e) => setTo(e.target.value)}>
-              <option value="">El último (y los que sigan)</option>
+              <option value="">Hasta el último</option>
               {messages.map((m) => (
                 <option key={m.id} value={m.id}>
                   {option(m)}
@@ -406,6 +406,8 @@ function Row({ title, meta, preview, children }: { title: ReactNode; meta: React
 }
 
 interface TabState<T extends InboxTab> {
+  /** The tab these items belong to (a switch renders nothing of the previous tab's items). */
+  tab: T;
   items: InboxItems[T][];
   nextCursor: string | null;
   loading: boolean;
@@ -428,7 +430,7 @@ export function WhatsAppInboxView({
   );
   const [tab, setTab] = useState<InboxTab>(initialTab);
   const [counts, setCounts] = useState<InboxCounts | null>(null);
-  const [list, setList] = useState<TabState<InboxTab>>({ items: [], nextCursor: null, loading: true, error: null });
+  const [list, setList] = useState<TabState<InboxTab>>({ tab: initialTab, items: [], nextCursor: null, loading: true, error: null });
   const [open, setOpen] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -442,7 +444,7 @@ export function WhatsAppInboxView({
       setList((s) => ({ ...s, loading: true, error: null }));
       service.listInbox(tab, { cursor, limit: pageSize, signal }).then(
         (page) =>
-          setList((s) => ({ items: cursor ? [...s.items, ...page.items] : page.items, nextCursor: page.nextCursor, loading: false, error: null })),
+          setList((s) => ({ tab, items: cursor ? [...s.items, ...page.items] : page.items, nextCursor: page.nextCursor, loading: false, error: null })),
         (error: unknown) => {
           if (!isAbortError(error)) setList((s) => ({ ...s, loading: false, error: errorText(error) }));
         },
@@ -454,10 +456,10 @@ export function WhatsAppInboxView({
 
   useEffect(() => {
     const abort = new AbortController();
-    setList({ items: [], nextCursor: null, loading: true, error: null });
+    setList({ tab, items: [], nextCursor: null, loading: true, error: null });
     load(null, abort.signal);
     return () => abort.abort();
-  }, [load, version]);
+  }, [load, version, tab]);
 
   const decide = useCallback(async (action: () => Promise<unknown>, success: string) => {
     setBusy(true);
@@ -465,6 +467,7 @@ export function WhatsAppInboxView({
     try {
       await action();
       setNotice({ kind: 'ok', text: success });
+      setOpen(null); // what was decided leaves the list
     } catch (error) {
       setNotice({ kind: 'error', text: errorText(error), decision: conflictDecision(error) });
     } finally {
@@ -491,6 +494,7 @@ export function WhatsAppInboxView({
   }
 
   const decideProps = { service, busy, decide, version };
+  const items = list.tab === tab ? list.items : [];
 
   function renderItem(item: InboxItems[InboxTab]): ReactNode {
     if (tab === 'awaiting_reply') {
@@ -560,7 +564,16 @@ export function WhatsAppInboxView({
         <h2 id={headingId} className="text-lg font-semibold">
           Bandeja de WhatsApp
         </h2>
-        <button type="button" className={secondary} onClick={() => setVersion((v) => v + 1)} disabled={list.loading}>
+        <button
+          type="button"
+          className={secondary}
+          onClick={() => {
+            setOpen(null);
+            setNotice(null);
+            setVersion((v) => v + 1);
+          }}
+          disabled={list.loading}
+        >
           Actualizar
         </button>
       </div>
@@ -609,10 +622,10 @@ export function WhatsAppInboxView({
             </button>
           </div>
         )}
-        {!list.error && !list.loading && !list.items.length && <p className="rounded-lg bg-white p-3 text-sm text-gray-700 ring-1 ring-gray-200">{EMPTY_TAB_TEXT[tab]}</p>}
-        {list.loading && !list.items.length && !list.error && <p className="text-sm text-gray-700">Cargando…</p>}
-        {list.items.length > 0 && <ul className="flex flex-col gap-2">{list.items.map(renderItem)}</ul>}
-        {list.nextCursor && (
+        {!list.error && !list.loading && !items.length && <p className="rounded-lg bg-white p-3 text-sm text-gray-700 ring-1 ring-gray-200">{EMPTY_TAB_TEXT[tab]}</p>}
+        {list.loading && !items.length && !list.error && <p className="text-sm text-gray-700">Cargando…</p>}
+        {items.length > 0 && <ul className="flex flex-col gap-2">{items.map(renderItem)}</ul>}
+        {list.nextCursor && list.tab === tab && (
           <button type="button" className={`${secondary} self-center`} disabled={list.loading} onClick={() => load(list.nextCursor)}>
             {list.loading ? 'Cargando…' : 'Ver más'}
           </button>
