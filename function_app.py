@@ -277,8 +277,10 @@ async def get_whatsapp_summary(orderId: int) -> str:
 @app.mcp_tool_property(arg_name="limit", description="Cuántas órdenes como máximo (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
 async def list_orders_awaiting_reply(limit: int = 20) -> str:
-    """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer, the longest
-    waiting first. Returns {orders: [{orderId, customer, waitingSince (UTC), orderOpen, lastMessage}]}."""
+    """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer: first those whose
+    24-hour window is open (canReplyFreely), soonest to close first, then those whose window closed (only
+    templates), the most recent first, over the last 7 days. Returns {orders: [{orderId, customer,
+    waitingSince (UTC), canReplyFreely, orderOpen, lastMessage}]}."""
     return await _tool(agent_tools.orders_awaiting_reply, limit=limit)
 
 

@@ -99,8 +99,8 @@ def get_summary(order_id: Any, url: str | None = None) -> dict[str, Any]:
 
 
 def orders_awaiting_reply(limit: Any = None, url: str | None = None) -> dict[str, Any]:
-    """Orders whose customer wrote last (reactions aside) and got no answer, longest waiting first: the
-    inbox's "Esperan respuesta" (one definition, :func:`shared.inbox.awaiting`)."""
+    """Orders whose customer wrote last (reactions aside) and got no answer, open windows first: the inbox's
+    "Esperan respuesta" (one definition, :func:`shared.inbox.awaiting`)."""
     count = _limit(limit)
     found, _cursor = db.read(lambda conn: inbox.awaiting(conn, count), url)
     return {"orders": [compact({"orderId": o["orderId"], "customer": o["customer"], "waitingSince": o["waitingSince"],

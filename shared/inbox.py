@@ -152,25 +152,50 @@ def _page_of(rows: Sequence[Any], limit: int) -> tuple[list[Any], str | None]:
 
 # --- senders: unassigned and ambiguous --------------------------------------------------------
 
-def _sender_groups(status: str, with_bsuids: bool) -> Any:
-    t = _PHONE
-    parts = [sa.select(sa.literal("phone").label("Kind"), t.c.PhoneKey.label("Value"),
-                       sa.func.max(t.c.WhatsAppTimestamp).label("LastAt"), sa.func.max(t.c.Id).label("LastId"),
-                       sa.func.count().label("Messages"))
-             .where(_by_phone(status)).group_by(t.c.PhoneKey)]
-    if with_bsuids:
-        b = _BSUID
-        parts.append(sa.select(sa.literal("bsuid"), b.c.Bsuid, sa.func.max(b.c.WhatsAppTimestamp),
-                               sa.func.max(b.c.Id), sa.func.count()).where(_BY_BSUID).group_by(b.c.Bsuid))
-    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("senders")
+_TIME = _via("IX_WhatsAppMessage_Unassigned_Time")
+STATUSES: Final[dict[str, tuple[str, ...]]] = {"unassigned": ("unmatched", "no_phone"), "ambiguous": ("ambiguous",)}
 
 
-def _newest_first(groups: Any, cursor: tuple[datetime, int] | None, limit: int) -> Any:
-    query = sa.select(groups)
+def _newer(t: sa.Alias, same_sender: sa.ColumnElement[bool]) -> sa.Exists:
+    """A newer unassigned message of the same sender than the row of ``_TIME`` being read."""
+    return sa.exists().where(unassigned(t), same_sender, t.c.WhatsAppTimestamp >= _TIME.c.WhatsAppTimestamp,
+                             sa.or_(t.c.WhatsAppTimestamp > _TIME.c.WhatsAppTimestamp, t.c.Id > _TIME.c.Id))
+
+
+def _latest_per_sender(statuses: tuple[str, ...], cursor: tuple[datetime, int] | None, limit: int) -> Any:
+    """Each sender's newest unassigned message, newest first: the walk down the time index stops after
+    ``limit`` + 1 senders (each row costs one probe for a newer message of its sender), instead of
+    grouping every unassigned message to sort the groups."""
+    u, p, b = _TIME, _PHONE, _BSUID
+    newest_of_phone = ~_newer(p, (p.c.MatchStatus == u.c.MatchStatus) & (p.c.PhoneKey == u.c.PhoneKey))
+    newest_of_bsuid = ~_newer(b, b.c.PhoneKey.is_(None) & (b.c.Bsuid == u.c.Bsuid))
+    query = (sa.select(u.c.Id, u.c.WhatsAppTimestamp, u.c.MatchStatus, u.c.PhoneKey, u.c.Bsuid)
+             .where(unassigned(u), u.c.MatchStatus.in_([_lit(x) for x in statuses]),
+                    sa.or_(u.c.PhoneKey.is_not(None) & newest_of_phone,
+                           u.c.PhoneKey.is_(None) & u.c.Bsuid.is_not(None) & newest_of_bsuid)))
     if cursor is not None:
         at, last = cursor
-        query = query.where(sa.or_(groups.c.LastAt < at, sa.and_(groups.c.LastAt == at, groups.c.LastId < last)))
-    return query.order_by(groups.c.LastAt.desc(), groups.c.LastId.desc()).limit(limit + 1)
+        query = query.where(sa.or_(u.c.WhatsAppTimestamp < at, sa.and_(u.c.WhatsAppTimestamp == at, u.c.Id < last)))
+    return query.order_by(u.c.WhatsAppTimestamp.desc(), u.c.Id.desc()).limit(limit + 1)
+
+
+def _message_counts(conn: Connection, statuses: tuple[str, ...], keys: list[str]) -> dict[str, int]:
+    """How many unassigned messages each sender of the page has: one count per sender over its own range
+    of the index, all in one statement (a grouped count over an IN list sorts every entry first)."""
+    if not keys:
+        return {}
+    p, b = _PHONE, _BSUID
+    counts = []
+    for key in keys:
+        kind, _, value = key.partition(":")
+        if kind == "phone":
+            where = unassigned(p) & p.c.MatchStatus.in_(statuses) & (p.c.PhoneKey == value)
+            counts.append(sa.select(sa.func.count()).select_from(p).where(where).scalar_subquery())
+        else:
+            where = unassigned(b) & b.c.PhoneKey.is_(None) & (b.c.Bsuid == value)
+            counts.append(sa.select(sa.func.count()).select_from(b).where(where).scalar_subquery())
+    row = conn.execute(sa.select(*counts)).one()
+    return {key: int(count) for key, count in zip(keys, row, strict=True)}
 
 
 def _sender_extras(conn: Connection, senders: list[str]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
@@ -191,21 +216,25 @@ def _sender_extras(conn: Connection, senders: list[str]) -> tuple[dict[str, Any]
 
 
 def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
-    groups = _sender_groups("unmatched", True) if tab == "unassigned" else _sender_groups("ambiguous", False)
-    rows, next_cursor = _page_of(conn.execute(_newest_first(groups, cursor, limit)).all(), limit)
-    last = _messages(conn, [r.LastId for r in rows])
-    keys = [f"{r.Kind}:{r.Value}" for r in rows]
+    statuses = STATUSES[tab]
+    found = conn.execute(_latest_per_sender(statuses, cursor, limit)).all()
+    rows = list(found[:limit])
+    next_cursor = (conversation.encode_cursor(rows[-1].WhatsAppTimestamp, rows[-1].Id)
+                   if len(found) > limit and rows else None)
+    last = _messages(conn, [r.Id for r in rows])
+    keys = [f"phone:{r.PhoneKey}" if r.PhoneKey else f"bsuid:{r.Bsuid}" for r in rows]
+    counts = _message_counts(conn, statuses, keys)
     inert, proposals = _sender_extras(conn, keys)
-    candidates = {r.LastId: [int(c) for c in (last[r.LastId].MatchCandidates or "").split(",") if c.isdigit()]
+    candidates = {r.Id: [int(c) for c in (last[r.Id].MatchCandidates or "").split(",") if c.isdigit()]
                   for r in rows}
     names = _names(conn, {c for ids in candidates.values() for c in ids}
                    | {p.ClienteId for ps in proposals.values() for p in ps})
     items = []
     for row, key in zip(rows, keys, strict=True):
-        message = last[row.LastId]
+        message = last[row.Id]
         item: dict[str, Any] = {
-            "sender": key, "phone": message.PhoneNumber if row.Kind == "phone" else None,
-            "bsuid": row.Value if row.Kind == "bsuid" else None, "messageCount": row.Messages,
+            "sender": key, "phone": message.PhoneNumber if row.PhoneKey else None,
+            "bsuid": None if row.PhoneKey else row.Bsuid, "messageCount": counts.get(key, 0),
             "lastMessage": _preview(message),
             "deletedCustomerId": inert[key].ClienteId if key in inert else None,
             "proposals": [{"id": p.Id, "customerId": p.ClienteId, "customerName": names.get(p.ClienteId),
@@ -213,12 +242,20 @@ def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, li
                           for p in proposals.get(key, [])]}
         if tab == "ambiguous":
             item["candidates"] = [{"customerId": c, "name": names.get(c), "exists": c in names}
-                                  for c in candidates[row.LastId]]
+                                  for c in candidates[row.Id]]
         items.append(item)
     return {"tab": tab, "items": items, "nextCursor": next_cursor}
 
 
 # --- customers with messages no order holds ------------------------------------------------------
+
+def _newest_first(groups: Any, cursor: tuple[datetime, int] | None, limit: int) -> Any:
+    query = sa.select(groups)
+    if cursor is not None:
+        at, last = cursor
+        query = query.where(sa.or_(groups.c.LastAt < at, sa.and_(groups.c.LastAt == at, groups.c.LastId < last)))
+    return query.order_by(groups.c.LastAt.desc(), groups.c.LastId.desc()).limit(limit + 1)
+
 
 def _customers(conn: Connection, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
     t = _UNLINKED
@@ -250,9 +287,8 @@ def _answered_later() -> sa.Exists:
     failed = (later.c.Direction == _lit("outbound")) & sa.exists().where(
         _st.c.WhatsAppMessageId == later.c.WhatsAppMessageId, _st.c.StatusRank == STATUS_RANK["failed"])
     return sa.exists().where(
-        later.c.ReparacionId == _m.c.ReparacionId,
-        sa.or_(later.c.WhatsAppTimestamp > _m.c.WhatsAppTimestamp,
-               sa.and_(later.c.WhatsAppTimestamp == _m.c.WhatsAppTimestamp, later.c.Id > _m.c.Id)),
+        later.c.ReparacionId == _m.c.ReparacionId, later.c.WhatsAppTimestamp >= _m.c.WhatsAppTimestamp,
+        sa.or_(later.c.WhatsAppTimestamp > _m.c.WhatsAppTimestamp, later.c.Id > _m.c.Id),  # one range, not two
         later.c.MessageType != _lit("reaction"), ~failed)
 
 
@@ -262,33 +298,76 @@ def awaiting_where(since: datetime) -> sa.ColumnElement[bool]:
                    ~_answered_later())
 
 
-def awaiting(conn: Connection, limit: int, cursor: tuple[datetime, int] | None = None,
-             now: datetime | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """Orders waiting for the shop's answer, the 24-hour window's end first (closed ones first, then
-    soonest to close): the inbox's tab and the agent's tool."""
-    now = now or db.utcnow()
-    query = (sa.select(_m.c.Id, _m.c.ReparacionId, _m.c.WhatsAppTimestamp, _m.c.MessageType, _m.c.Content,
-                       _m.c.MediaFileName, _m.c.MediaCaption, _m.c.ChoiceTitle, _m.c.ReactionEmoji, _m.c.Direction,
-                       _cl.c.Nombre, _cl.c.Apellido, _rep.c.FechaEntrega, _rep.c.ClienteId)
+def _awaiting_cursor(raw: str | None) -> tuple[str, datetime, int] | None:
+    """``o.<cursor>`` while in the open windows, ``c.<cursor>`` in the closed ones."""
+    if not raw:
+        return None
+    phase, _, rest = raw.partition(".")
+    if phase not in ("o", "c"):
+        raise InvalidParameter("cursor", "El cursor no es válido: usá el nextCursor de la página anterior.")
+    position = _cursor(rest)
+    assert position is not None
+    return phase, *position
+
+
+_AWAITING_COLUMNS = (_m.c.Id, _m.c.ReparacionId, _m.c.WhatsAppTimestamp, _m.c.MessageType, _m.c.Content,
+                     _m.c.MediaFileName, _m.c.MediaCaption, _m.c.ChoiceTitle, _m.c.ReactionEmoji, _m.c.Direction,
+                     _cl.c.Nombre, _cl.c.Apellido, _rep.c.FechaEntrega, _rep.c.ClienteId)
+
+
+def _awaiting_phase(conn: Connection, phase: str, since: datetime, until: datetime | None, *,
+                    after: tuple[datetime, int] | None, count: int) -> list[Any]:
+    query = (sa.select(*_AWAITING_COLUMNS)
              .select_from(_m.join(_rep, _rep.c.ReparacionId == _m.c.ReparacionId)
                           .outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-             .where(awaiting_where(now - timedelta(days=config.get_int("INBOX_AWAITING_DAYS")))))
-    if cursor is not None:
-        at, last = cursor
-        query = query.where(sa.or_(_m.c.WhatsAppTimestamp > at,
-                                   sa.and_(_m.c.WhatsAppTimestamp == at, _m.c.Id > last)))
-    rows = conn.execute(query.order_by(_m.c.WhatsAppTimestamp, _m.c.Id).limit(limit + 1)).all()
+             .where(awaiting_where(since), *([] if until is None else [_m.c.WhatsAppTimestamp < until])))
+    ts, ident = _m.c.WhatsAppTimestamp, _m.c.Id
+    if phase == "o":  # soonest to close first
+        if after is not None:
+            query = query.where(sa.or_(ts > after[0], sa.and_(ts == after[0], ident > after[1])))
+        query = query.order_by(ts, ident)
+    else:  # closed: the most recent first
+        if after is not None:
+            query = query.where(sa.or_(ts < after[0], sa.and_(ts == after[0], ident < after[1])))
+        query = query.order_by(ts.desc(), ident.desc())
+    return list(conn.execute(query.limit(count)).all())
+
+
+def awaiting(conn: Connection, limit: int, cursor: str | None = None,
+             now: datetime | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    """Orders waiting for the shop's answer: those whose 24-hour window is open, soonest to close first,
+    then those whose window closed (only templates now), the most recent first, back to
+    ``INBOX_AWAITING_DAYS``. The inbox's tab and the agent's tool.
+
+    Two walks down one index: the open windows are the last 24 hours' inbound messages (each checked
+    for a later answer), so the first page costs that day, never the whole look-back."""
+    now = now or db.utcnow()
+    opened = now - WINDOW
+    horizon = now - timedelta(days=config.get_int("INBOX_AWAITING_DAYS"))
+    position = _awaiting_cursor(cursor)
+    rows: list[tuple[str, Any]] = []
+    if position is None or position[0] == "o":
+        after = None if position is None else position[1:]
+        rows += [("o", r) for r in _awaiting_phase(conn, "o", opened, None, after=after, count=limit + 1)]
+    if len(rows) <= limit and horizon < opened:
+        after = position[1:] if position is not None and position[0] == "c" else None
+        rows += [("c", r) for r in _awaiting_phase(conn, "c", horizon, opened, after=after,
+                                                         count=limit + 1 - len(rows))]
     more = len(rows) > limit
     rows = rows[:limit]
     items = []
-    for r in rows:
+    for _phase, r in rows:
         closes = r.WhatsAppTimestamp + WINDOW
         items.append({"orderId": r.ReparacionId, "customerId": r.ClienteId,
                       "customer": orders.full_name(r.Nombre, r.Apellido), "waitingSince": iso(r.WhatsAppTimestamp),
                       "windowClosesAt": iso(closes), "windowOpen": now < closes,
                       "secondsLeft": max(0, int((closes - now).total_seconds())), "orderOpen": r.FechaEntrega is None,
                       "lastMessage": _preview(r)})
-    return items, (conversation.encode_cursor(rows[-1].WhatsAppTimestamp, rows[-1].Id) if more and rows else None)
+    next_cursor = None
+    if more and rows:
+        phase, last = rows[-1]
+        next_cursor = f"{phase}.{conversation.encode_cursor(last.WhatsAppTimestamp, last.Id)}"
+    return items, next_cursor
 
 
 # --- the API ---------------------------------------------------------------------------------
@@ -297,14 +376,18 @@ def listing(tab: Tab, cursor: str | None = None, limit: int = DEFAULT_LIMIT, url
             now: datetime | None = None) -> dict[str, Any]:
     """``GET /api/whatsapp/inbox``: one page of a tab."""
     params.in_range(limit, "limit", 1, MAX_LIMIT)
-    position = _cursor(cursor)
+    if tab == "awaiting_reply":
+        _awaiting_cursor(cursor)  # a bad cursor is a 400 before the database is asked
+        position = None
+    else:
+        position = _cursor(cursor)
 
     def read(conn: Connection) -> dict[str, Any]:
         if tab in ("unassigned", "ambiguous"):
             return _senders(conn, tab, position, limit)
         if tab == "multiple_orders":
             return _customers(conn, position, limit)
-        items, next_cursor = awaiting(conn, limit, position, now)
+        items, next_cursor = awaiting(conn, limit, cursor, now)
         return {"tab": tab, "items": items, "nextCursor": next_cursor}
 
     page = db.read(read, url)

@@ -160,6 +160,8 @@ _mc = message.c
 # would cost a lookup per entry)
 _filtered("IX_WhatsAppMessage_Unassigned_Phone", _mc.MatchStatus, _mc.PhoneKey, _mc.WhatsAppTimestamp, _mc.ClienteId,
           _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
+_filtered("IX_WhatsAppMessage_Unassigned_Time", _mc.WhatsAppTimestamp, _mc.MatchStatus, _mc.PhoneKey, _mc.Bsuid,
+          _mc.ClienteId, _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
 _filtered("IX_WhatsAppMessage_Unassigned_Bsuid", _mc.Bsuid, _mc.WhatsAppTimestamp, _mc.PhoneKey, _mc.ClienteId,
           _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None) & _mc.PhoneKey.is_(None))
 _filtered("IX_WhatsAppMessage_Unlinked_Customer", _mc.ClienteId, _mc.WhatsAppTimestamp, _mc.ReparacionId,

@@ -229,10 +229,17 @@ def _assign(conn: Connection, sender: str, customer_id: int | None, order_id: in
         sa.select(identity.only_open_order(sa.literal(customer, sa.Integer)))).scalar()
     dangling = (_m.c.MatchStatus == sa.literal_column("'assigned'")) & ~sa.exists().where(
         _cl.c.ClienteId == _m.c.ClienteId)
+    # only the columns that change are set (each set column rewrites its indexes' entries: at 10,000
+    # messages, setting ReparacionId to the NULL it already was doubled the time); the candidates of a
+    # shared line stay on the message for the record
+    values: dict[str, Any] = {"ClienteId": customer, "MatchStatus": "assigned"}
+    if target is not None:
+        values["ReparacionId"] = target
     count = _relink(conn, decision_id, mine & sa.or_(_m.c.ClienteId.is_(None) & _m.c.ReparacionId.is_(None),
-                                                     dangling),
-                    {"ClienteId": customer, "ReparacionId": target, "MatchStatus": "assigned",
-                     "MatchCandidates": None})
+                                                     dangling), values)
+    if target is None:  # messages of a deleted customer's order come along without it
+        conn.execute(_m.update().where(_m.c.TriageDecisionId == decision_id, _m.c.ReparacionId.is_not(None))
+                     .values(ReparacionId=None))
     conn.execute(_d.update().where(_d.c.Id == decision_id).values(MessageCount=count))
     found = _decision(conn, decision_id)
     assert found is not None
@@ -311,6 +318,35 @@ def move(customer_id: int, order_id: int, from_message_id: int, to_message_id: i
 
 # --- undo -----------------------------------------------------------------------------------
 
+_PREV = ("PrevClienteId", "PrevReparacionId", "PrevMatchStatus", "PrevMatchCandidates", "PrevDecisionId")
+_RESTORES = ("ClienteId", "ReparacionId", "MatchStatus", "MatchCandidates", "TriageDecisionId")
+_MAX_STATES = 50
+
+
+def _restore(conn: Connection, decision_id: int, still_mine: sa.ColumnElement[bool]) -> int:
+    """Put back what the decision's link rows say each message was, on the messages it still holds.
+
+    The messages of one decision were in a handful of states before it (unmatched, ambiguous with these
+    candidates...): one set-based update per state. Only past that many states, one correlated update
+    reads each message's own link row (five lookups per message, several times slower)."""
+    states = conn.execute(sa.select(*(_l.c[c] for c in _PREV)).where(_l.c.DecisionId == decision_id)
+                          .distinct().limit(_MAX_STATES + 1)).all()
+    linked = sa.select(_l.c.MessageId).where(_l.c.DecisionId == decision_id)
+    if len(states) > _MAX_STATES:
+        def prev(column: str) -> Any:
+            return (sa.select(_l.c[column]).where(_l.c.DecisionId == decision_id, _l.c.MessageId == _m.c.Id)
+                    .correlate(_m).scalar_subquery())
+
+        return int(conn.execute(_m.update().where(still_mine, _m.c.Id.in_(linked)).values(
+            **{column: prev(p) for column, p in zip(_RESTORES, _PREV, strict=True)})).rowcount)
+    restored = 0
+    for was in states:
+        same = [_l.c[p].is_(None) if v is None else _l.c[p] == v for p, v in zip(_PREV, was, strict=True)]
+        restored += int(conn.execute(_m.update().where(still_mine, _m.c.Id.in_(linked.where(*same))).values(
+            **dict(zip(_RESTORES, was, strict=True)))).rowcount)
+    return restored
+
+
 def undo(decision_id: int, staff: Staff | None = None, url: str | None = None) -> DecisionJson:
     """Undo a decision: exactly the messages it set and no later decision moved are put back as they
     were; an assignment's alias stops applying. Raises ``DecisionNotFound``, ``DecisionConflict``
@@ -326,16 +362,8 @@ def undo(decision_id: int, staff: Staff | None = None, url: str | None = None) -
         row = conn.execute(sa.select(_d).where(_d.c.Id == decision_id)).one()  # as it is once we hold the lock
         if row.UndoneAt is not None:
             raise DecisionConflict("Esta decisión ya se deshizo.", _decision(conn, decision_id))
-        def prev(column: str) -> Any:
-            return (sa.select(_l.c[column]).where(_l.c.DecisionId == decision_id, _l.c.MessageId == _m.c.Id)
-                    .correlate(_m).scalar_subquery())
-
         still_mine = _m.c.TriageDecisionId == decision_id
-        restored = int(conn.execute(_m.update().where(still_mine, _m.c.Id.in_(
-            sa.select(_l.c.MessageId).where(_l.c.DecisionId == decision_id))).values(
-            ClienteId=prev("PrevClienteId"), ReparacionId=prev("PrevReparacionId"),
-            MatchStatus=prev("PrevMatchStatus"), MatchCandidates=prev("PrevMatchCandidates"),
-            TriageDecisionId=prev("PrevDecisionId"))).rowcount)
+        restored = _restore(conn, decision_id, still_mine)
         who_id, who_name = _who(staff)
         if row.Kind != "move":
             conn.execute(_al.update().where(_al.c.DecisionId == decision_id, _al.c.UndoneAt.is_(None)).values(

@@ -15,6 +15,8 @@ GO
 -- Filtered indexes, one per tab (shared/inbox.py states the same conditions as literals).
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unassigned_Phone' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
     CREATE INDEX [IX_WhatsAppMessage_Unassigned_Phone] ON [dbo].[WhatsAppMessage] ([MatchStatus], [PhoneKey], [WhatsAppTimestamp], [ClienteId], [ReparacionId]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL;
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unassigned_Time' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
+    CREATE INDEX [IX_WhatsAppMessage_Unassigned_Time] ON [dbo].[WhatsAppMessage] ([WhatsAppTimestamp], [MatchStatus], [PhoneKey], [Bsuid], [ClienteId], [ReparacionId]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unassigned_Bsuid' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
     CREATE INDEX [IX_WhatsAppMessage_Unassigned_Bsuid] ON [dbo].[WhatsAppMessage] ([Bsuid], [WhatsAppTimestamp], [PhoneKey], [ClienteId], [ReparacionId]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL AND [PhoneKey] IS NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Customer' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))

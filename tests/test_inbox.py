@@ -285,7 +285,7 @@ def test_tabs_page_with_a_cursor_newest_first(db_url: str) -> None:
         inbox.parse_tab("todo")
 
 
-def test_awaiting_reply_window_end_first_and_counts_the_open_ones(db_url: str) -> None:
+def test_awaiting_reply_open_windows_soonest_first_then_closed_and_counts_the_open_ones(db_url: str) -> None:
     now = db.utcnow()
     late = add_customer(db_url, "11 4000-1000", open_orders=1)
     soon = add_customer(db_url, "11 4000-2000", open_orders=1)
@@ -300,11 +300,29 @@ def test_awaiting_reply_window_end_first_and_counts_the_open_ones(db_url: str) -
     ingest.ingest_event(acs_events.received("5491140003000", message_type="reaction", when=now - timedelta(hours=1),
                                             reaction={"messageId": "wamid.ans", "emoji": "👍"}), db_url)
     items = inbox.listing("awaiting_reply", url=db_url)["items"]
-    assert [i["customerId"] for i in items] == [late, soon]  # the reaction after the answer is no question
-    assert [i["windowOpen"] for i in items] == [False, True]
-    assert 3.9 * 3600 < items[1]["secondsLeft"] <= 4 * 3600
+    assert [i["customerId"] for i in items] == [soon, late]  # the reaction after the answer is no question
+    assert [i["windowOpen"] for i in items] == [True, False]
+    assert 3.9 * 3600 < items[0]["secondsLeft"] <= 4 * 3600 and items[1]["secondsLeft"] == 0
     assert inbox.counts(db_url)["awaitingReply"] == 1
     assert answered not in [i["customerId"] for i in items]
+
+
+def test_awaiting_reply_pages_through_open_then_closed_windows(db_url: str) -> None:
+    now = db.utcnow()
+    hours = [1, 5, 9, 30, 50, 70, 24 * 8]  # the last is past INBOX_AWAITING_DAYS (7)
+    for i, h in enumerate(hours):
+        add_customer(db_url, f"11 4100-1{i:03d}", open_orders=1)
+        ingest.ingest_event(acs_events.received(f"5491141001{i:03d}", content=f"hace {h} h",
+                                                when=now - timedelta(hours=h)), db_url)
+    seen, cursor = [], None
+    while True:
+        page = inbox.listing("awaiting_reply", cursor, 2, db_url, now)
+        seen += [i["lastMessage"]["text"] for i in page["items"]]
+        if not (cursor := page["nextCursor"]):
+            break
+    assert seen == ["hace 9 h", "hace 5 h", "hace 1 h", "hace 30 h", "hace 50 h", "hace 70 h"]
+    with pytest.raises(InvalidParameter, match="cursor"):
+        inbox.listing("awaiting_reply", "x.nope", url=db_url)
 
 
 # --- privacy and the HTTP API -----------------------------------------------------------------------

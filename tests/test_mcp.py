@@ -94,14 +94,16 @@ def test_sync_then_summary(runner: Runner) -> None:
     assert summary["hasNewMessages"] is False
 
 
-def test_orders_awaiting_reply_oldest_first(runner: Runner) -> None:
+def test_orders_awaiting_reply_open_windows_first(runner: Runner) -> None:
     error, body = call(runner, "list_orders_awaiting_reply", {"limit": 10})
     assert not error
     waiting = [o["orderId"] for o in body["orders"]]
     assert 15 in waiting and 2 in waiting and 1 in waiting  # their customers wrote last
     assert 10 in waiting  # the shop wrote last to Valentina, but it failed (131047): she got no answer
-    stamps = [o["waitingSince"] for o in body["orders"]]
-    assert stamps == sorted(stamps)
+    free = [o["waitingSince"] for o in body["orders"] if o["canReplyFreely"]]
+    closed = [o["waitingSince"] for o in body["orders"] if not o["canReplyFreely"]]
+    assert [o["canReplyFreely"] for o in body["orders"]] == [True] * len(free) + [False] * len(closed)
+    assert free == sorted(free) and closed == sorted(closed, reverse=True)  # soonest to close; then freshest
 
 
 @pytest.mark.parametrize(("tool", "arguments", "message"), [
