@@ -17,8 +17,9 @@ import azure.functions as func
 
 from shared import (
     agent_tools,
+    conditional,
     conversation,
-    event_parsing,
+    envelopes,
     health,
     identity,
     inbox,
@@ -60,13 +61,24 @@ def _reported(exc: Exception, where: str) -> ApiError:
     return error
 
 
-def _answer(req: func.HttpRequest, handler: Callable[[], Any]) -> func.HttpResponse:
-    """Run ``handler``; its result as JSON, or its error as RFC 9457 problem details."""
+def _answer(req: func.HttpRequest, handler: Callable[[], Any], *, cacheable: bool = False) -> func.HttpResponse:
+    """Run ``handler``; its result as JSON (``cacheable``: with an ETag, 304 when the poll has it), or its error
+    as RFC 9457 problem details."""
     try:
-        return _json(handler())
+        response = _json(handler())
+        if cacheable:
+            tag = conditional.etag(response.get_body())
+            headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+            if conditional.not_modified(req.headers.get("if-none-match"), tag):
+                return func.HttpResponse(status_code=304, headers=headers)
+            response.headers.update(headers)
+        return response
     except Exception as exc:
         error = _reported(exc, f"{req.method} {req.url.split('?')[0]}")
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Unavailable) else {}
+        if isinstance(error, staff.SignInRequired):
+            headers["WWW-Authenticate"] = 'Bearer realm="fastservice-whatsapp"'
+
         return func.HttpResponse(json.dumps(error.problem(req.url.split("?")[0]), ensure_ascii=False),
                                  status_code=error.status, headers=headers,
                                  mimetype="application/problem+json", charset="utf-8")
@@ -85,26 +97,49 @@ def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(OPENAPI.read_bytes(), mimetype="application/json", charset="utf-8")
 
 
-@app.route(route="whatsapp/sync", methods=["POST"])
+# Staff routes: the front end calls them with the staff member's Entra token, which App Service
+# Authentication validates (infra/); no function key in browser code, so their auth level is
+# ANONYMOUS and staff.signed_in answers 401 without a signed-in staff member (STAFF_SIGN_IN).
+STAFF_ROUTE = func.AuthLevel.ANONYMOUS
+
+
+def _for_staff(req: func.HttpRequest, handler: Callable[[staff.Staff | None], Any], *,
+               cacheable: bool = False) -> func.HttpResponse:
+    """``_answer`` for a staff route: 401 first when no staff member is signed in and sign-in is required."""
+    return _answer(req, lambda: handler(staff.signed_in(req.headers)), cacheable=cacheable)
+
+
+@app.route(route="whatsapp/sync", methods=["POST"], auth_level=STAFF_ROUTE)
 def sync_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Link the order's customer's stored messages to the order; summarize when anything is new."""
-    return _answer(req, lambda: sync.sync_order(parse_order_id(req.params.get("orderId")),
-                                                request_summary=summaries.request_summary))
+    return _for_staff(req, lambda who: sync.sync_order(parse_order_id(req.params.get("orderId")),
+                                                       request_summary=summaries.request_summary, staff=who))
 
 
-@app.route(route="whatsapp/messages/{orderId}", methods=["GET"])
+@app.route(route="whatsapp/messages/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
-    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor)."""
-    return _answer(req, lambda: conversation.order_messages(
+    """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor); ETag / 304."""
+    return _for_staff(req, lambda _who: conversation.order_messages(
         parse_order_id(req.route_params.get("orderId")),
         parse_limit(req.params.get("limit"), conversation.DEFAULT_LIMIT, conversation.MAX_LIMIT),
-        req.params.get("before") or None))
+        req.params.get("before") or None), cacheable=True)
 
 
-@app.route(route="whatsapp/orders/{orderId}", methods=["GET"])
+# --- issue 13: a long message read whole (a page shortens texts past conversation.PREVIEW_CHARS) ----
+
+@app.route(route="whatsapp/messages/{orderId}/{messageId}", methods=["GET"], auth_level=STAFF_ROUTE)
+def read_whatsapp_message(req: func.HttpRequest) -> func.HttpResponse:
+    """One message of the order with its whole text."""
+    return _for_staff(req, lambda _who: conversation.message_whole(
+        parse_order_id(req.route_params.get("messageId"), "messageId", "id de mensaje"),
+        parse_order_id(req.route_params.get("orderId"))))
+
+
+@app.route(route="whatsapp/orders/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
-    """Customer, phone, wa.me link, latest summary and 24-hour window of an order."""
-    return _answer(req, lambda: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))))
+    """Customer, phone, wa.me link, latest summary and 24-hour window of an order; ETag / 304."""
+    return _for_staff(req, lambda _who: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))),
+                      cacheable=True)
 
 
 @app.route(route="whatsapp/quarantine/reprocess", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
@@ -126,77 +161,72 @@ def _customer(req: func.HttpRequest) -> int | None:
     return optional_order_id(req.params.get("customerId"), "customerId", "número de cliente")
 
 
-@app.route(route="whatsapp/inbox", methods=["GET"])
+@app.route(route="whatsapp/inbox", methods=["GET"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox(req: func.HttpRequest) -> func.HttpResponse:
     """One page of an inbox tab (``tab``, ``cursor``, ``limit`` 1-100)."""
-    return _answer(req, lambda: inbox.listing(
+    return _for_staff(req, lambda _who: inbox.listing(
         inbox.parse_tab(req.params.get("tab")), req.params.get("cursor") or None,
         parse_limit(req.params.get("limit"), inbox.DEFAULT_LIMIT, inbox.MAX_LIMIT)))
 
 
-@app.route(route="whatsapp/inbox/counts", methods=["GET"])
+@app.route(route="whatsapp/inbox/counts", methods=["GET"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_counts(req: func.HttpRequest) -> func.HttpResponse:
-    """How many need a person, per tab (FastService's menu badge)."""
-    return _answer(req, inbox.counts)
+    """How many need a person, per tab (FastService's menu badge); ETag / 304."""
+    return _for_staff(req, lambda _who: inbox.counts(), cacheable=True)
 
 
-@app.route(route="whatsapp/inbox/messages", methods=["GET"])
+@app.route(route="whatsapp/inbox/messages", methods=["GET"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_messages(req: func.HttpRequest) -> func.HttpResponse:
     """A sender's unassigned messages, or a customer's no order holds (``limit``, ``before``)."""
-    return _answer(req, lambda: inbox.messages(
+    return _for_staff(req, lambda _who: inbox.messages(
         _sender(req), _customer(req),
         parse_limit(req.params.get("limit"), conversation.DEFAULT_LIMIT, conversation.MAX_LIMIT),
         req.params.get("before") or None))
 
 
-@app.route(route="whatsapp/inbox/decisions", methods=["GET"])
+@app.route(route="whatsapp/inbox/decisions", methods=["GET"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_decisions(req: func.HttpRequest) -> func.HttpResponse:
     """The decisions about a sender or a customer, newest first."""
-    return _answer(req, lambda: triage.history(_sender(req), _customer(req)))
+    return _for_staff(req, lambda _who: triage.history(_sender(req), _customer(req)))
 
 
-@app.route(route="whatsapp/inbox/assign", methods=["POST"])
+@app.route(route="whatsapp/inbox/assign", methods=["POST"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_assign(req: func.HttpRequest) -> func.HttpResponse:
     """Assign a sender to a customer (``customerId``) or an order of theirs (``orderId``); 409 if decided."""
-    return _answer(req, lambda: triage.assign(
+    return _for_staff(req, lambda who: triage.assign(
         triage.parse_sender(req.params.get("sender")), _customer(req),
-        optional_order_id(req.params.get("orderId"), "orderId", "número de ticket"),
-        staff.from_headers(req.headers)))
+        optional_order_id(req.params.get("orderId"), "orderId", "número de ticket"), who))
 
 
-@app.route(route="whatsapp/inbox/move", methods=["POST"])
+@app.route(route="whatsapp/inbox/move", methods=["POST"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_move(req: func.HttpRequest) -> func.HttpResponse:
     """Move a customer's messages (``fromMessageId`` [to ``toMessageId``]) to one of their orders."""
-    return _answer(req, lambda: triage.move(
+    return _for_staff(req, lambda who: triage.move(
         parse_order_id(req.params.get("customerId"), "customerId", "número de cliente"),
         parse_order_id(req.params.get("orderId")),
         parse_big_id(req.params.get("fromMessageId"), "fromMessageId", "número de mensaje"),
-        optional_big_id(req.params.get("toMessageId"), "toMessageId", "número de mensaje"),
-        staff=staff.from_headers(req.headers)))
+        optional_big_id(req.params.get("toMessageId"), "toMessageId", "número de mensaje"), staff=who))
 
 
-@app.route(route="whatsapp/inbox/decisions/{decisionId}/undo", methods=["POST"])
+@app.route(route="whatsapp/inbox/decisions/{decisionId}/undo", methods=["POST"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_undo(req: func.HttpRequest) -> func.HttpResponse:
     """Undo a decision: exactly what it linked and nothing later moved goes back."""
-    return _answer(req, lambda: triage.undo(
-        parse_big_id(req.route_params.get("decisionId"), "decisionId", "número de decisión"),
-        staff.from_headers(req.headers)))
+    return _for_staff(req, lambda who: triage.undo(
+        parse_big_id(req.route_params.get("decisionId"), "decisionId", "número de decisión"), who))
 
 
-@app.route(route="whatsapp/inbox/proposals/{proposalId}/confirm", methods=["POST"])
+@app.route(route="whatsapp/inbox/proposals/{proposalId}/confirm", methods=["POST"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_confirm(req: func.HttpRequest) -> func.HttpResponse:
     """Confirm the agent's assignment proposal (the same as assigning)."""
-    return _answer(req, lambda: triage.confirm_proposal(
-        parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"),
-        staff.from_headers(req.headers)))
+    return _for_staff(req, lambda who: triage.confirm_proposal(
+        parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"), who))
 
 
-@app.route(route="whatsapp/inbox/proposals/{proposalId}/discard", methods=["POST"])
+@app.route(route="whatsapp/inbox/proposals/{proposalId}/discard", methods=["POST"], auth_level=STAFF_ROUTE)
 def whatsapp_inbox_discard(req: func.HttpRequest) -> func.HttpResponse:
     """Discard the agent's assignment proposal; nothing is linked."""
-    return _answer(req, lambda: triage.discard_proposal(
-        parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"),
-        staff.from_headers(req.headers)))
+    return _for_staff(req, lambda who: triage.discard_proposal(
+        parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"), who))
 
 
 @app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
@@ -222,7 +252,10 @@ async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
     An error is *returned* as ``{"error": {"status", "detail"}}``, never raised: the host
     answers a raised exception with a generic "An error occurred invoking ..." that hides
     the reason, and the agent needs the Spanish ``detail`` to act (fix the ticket number,
-    retry later...).
+    retry later...). That includes a missing argument: azure-functions' MCP wrapper passes
+    only the arguments the call carries, as the model wrote them, so every tool parameter
+    has a default (``None`` where the schema says required) and ``shared/`` answers "Falta
+    el parámetro ..." instead of Python raising before this runs.
     """
     try:
         body = await asyncio.to_thread(fn, **arguments)
@@ -242,8 +275,8 @@ async def _tool(fn: Callable[..., Any], /, **arguments: Any) -> str:
                        is_required=False)
 @app.mcp_tool_property(arg_name="limit", description="Cuántos mensajes, los más recientes (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
-async def get_whatsapp_messages(phoneNumber: str = "", orderId: int = 0, customerId: int = 0,
-                                limit: int = 20) -> str:
+async def get_whatsapp_messages(phoneNumber: str | None = None, orderId: int | None = None,
+                                customerId: int | None = None, limit: int | None = None) -> str:
     """Read the stored WhatsApp messages of a customer: by phone number (any format staff type), by order id or
     by customer id. Returns {messages: [{id, at (UTC), from: "cliente"|"taller", type, text, media, replyTo,
     reaction, choice, delivery}], olderMessages}, oldest first. Use it to see what was actually said; for a
@@ -254,8 +287,8 @@ async def get_whatsapp_messages(phoneNumber: str = "", orderId: int = 0, custome
 
 @app.mcp_tool()
 @app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
-                       property_type=INTEGER)
-async def sync_whatsapp_messages(orderId: int) -> str:
+                       property_type=INTEGER, is_required=True)
+async def sync_whatsapp_messages(orderId: int | None = None) -> str:
     """Bring an order's WhatsApp conversation up to date: links the customer's stored messages to the order
     and writes a fresh summary when something is new. Returns {messagesReceived, lastSyncAt, summaryGenerated,
     summaryError, status}. Use it before get_whatsapp_summary when the summary may be stale."""
@@ -264,8 +297,8 @@ async def sync_whatsapp_messages(orderId: int) -> str:
 
 @app.mcp_tool()
 @app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
-                       property_type=INTEGER)
-async def get_whatsapp_summary(orderId: int) -> str:
+                       property_type=INTEGER, is_required=True)
+async def get_whatsapp_summary(orderId: int | None = None) -> str:
     """The latest AI summary of an order's WhatsApp conversation ('WhatsApp Resumen') and what happened since.
     Returns {customer, summary: {text, createdAt, messageCount}, hasNewMessages, unlinkedMessages (messages of
     the customer no order holds yet: sync_whatsapp_messages takes them), lastSyncAt, canReplyFreely (the 24-hour
@@ -274,9 +307,20 @@ async def get_whatsapp_summary(orderId: int) -> str:
 
 
 @app.mcp_tool()
+@app.mcp_tool_property(arg_name="messageId", description="El id del mensaje (el campo id de get_whatsapp_messages).",
+                       property_type=INTEGER, is_required=True)
+async def get_whatsapp_message(messageId: int | None = None) -> str:
+    """One stored WhatsApp message with its whole text. get_whatsapp_messages shows at most 500 characters of
+    each text; a shortened one ends in "[recortado: ...]": ask for it here by its id. Returns {id, at, from,
+    type, text, media, replyTo, reaction, choice, delivery, cutOnArrival (longer than WhatsApp allows: stored
+    cut to 4,096 characters)}."""
+    return await _tool(agent_tools.get_message, message_id=messageId)
+
+
+@app.mcp_tool()
 @app.mcp_tool_property(arg_name="limit", description="Cuántas órdenes como máximo (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
-async def list_orders_awaiting_reply(limit: int = 20) -> str:
+async def list_orders_awaiting_reply(limit: int | None = None) -> str:
     """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer: first those whose
     24-hour window is open (canReplyFreely), soonest to close first, then those whose window closed (only
     templates), the most recent first, over the last 7 days. Returns {orders: [{orderId, customer,
@@ -291,7 +335,7 @@ async def list_orders_awaiting_reply(limit: int = 20) -> str:
     "que esperan respuesta). Por defecto unassigned."), is_required=False)
 @app.mcp_tool_property(arg_name="limit", description="Cuántos elementos como máximo (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
-async def list_whatsapp_triage(tab: str = "", limit: int = 20) -> str:
+async def list_whatsapp_triage(tab: str | None = None, limit: int | None = None) -> str:
     """What needs a person in the WhatsApp inbox: {counts: {unassigned, ambiguous, multipleOrders, awaitingReply,
     proposals}, tab, items, more}. Unassigned/ambiguous items carry a `sender` ("phone:..." or "bsuid:...") to use
     with propose_whatsapp_assignment; ambiguous ones list their candidate customers."""
@@ -307,7 +351,8 @@ async def list_whatsapp_triage(tab: str = "", limit: int = 20) -> str:
                        property_type=INTEGER, is_required=False)
 @app.mcp_tool_property(arg_name="reason", description="Por qué lo proponés, en una frase para quien lo revise.",
                        is_required=False)
-async def propose_whatsapp_assignment(sender: str, customerId: int = 0, orderId: int = 0, reason: str = "") -> str:
+async def propose_whatsapp_assignment(sender: str | None = None, customerId: int | None = None,
+                                      orderId: int | None = None, reason: str | None = None) -> str:
     """Propose that an unassigned or ambiguous WhatsApp sender is a customer (give customerId or one of their
     orderId). Nothing is linked: staff confirm or discard the proposal in the inbox. Returns {proposal: {id,
     status: "pending", ...}}; 409 when a person already assigned that sender."""
@@ -323,6 +368,10 @@ gc.freeze()
 
 @app.event_grid_trigger(arg_name="event")
 def ingest_whatsapp_event(event: func.EventGridEvent, context: func.Context) -> None:
-    """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver."""
+    """Store one ACS Advanced Messaging event exactly once; raising asks Event Grid to redeliver.
+
+    ``event`` is a ``func.CloudEvent`` when the subscription delivers CloudEvents 1.0 (the worker's
+    converter decides by the body, and the indexer accepts only one class as the annotation);
+    ``envelopes.envelope_of`` reads both."""
     observability.bind(context.invocation_id)
-    ingest.ingest_event(event_parsing.envelope_of(event))
+    ingest.ingest_event(envelopes.envelope_of(event))

@@ -104,6 +104,20 @@ param openAiDeploymentCapacity int = 10
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+// Staff sign-in (App Service Authentication with Microsoft Entra ID) and the front end's origins.
+
+@description('STAFF_AUTH_CLIENT_ID: application (client) id of the Entra app registration of this API (the staff tokens\' audience). Empty: no App Service Authentication, and the staff routes answer 401.')
+param staffAuthClientId string = ''
+
+@description('STAFF_AUTH_TENANT_ID: Entra tenant of the staff accounts; empty means this deployment\'s tenant.')
+param staffAuthTenantId string = ''
+
+@description('FRONTEND_CLIENT_ID: client id of FastService\'s front-end app registration; when set, only tokens issued to it are accepted.')
+param frontendClientId string = ''
+
+@description('FRONTEND_ORIGINS: comma-separated origins of the FastService front end allowed by CORS (e.g. https://fastservice.example.com). None by default.')
+param frontendOrigins string = ''
+
 // Application settings (shared/config.py). Defaults are the app's own defaults.
 
 @description('WHATSAPP_CHANNEL_ID: ACS channel registration id of the shop\'s WhatsApp number (empty: accept every channel).')
@@ -347,6 +361,8 @@ var appSettings = {
   SUMMARY_CONCURRENCY: summaryConcurrency
   SUMMARY_TIMEOUT_SECONDS: summaryTimeoutSeconds
   LOG_LEVEL: logLevel
+  // Staff routes need a signed-in staff member, always: App Service Authentication signs them in.
+  STAFF_SIGN_IN: 'required'
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -363,6 +379,10 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     maximumInstanceCount: maximumInstanceCount
     appSettings: appSettings
+    staffAuthClientId: staffAuthClientId
+    staffAuthTenantId: staffAuthTenantId
+    frontendClientId: frontendClientId
+    corsAllowedOrigins: empty(frontendOrigins) ? [] : split(replace(frontendOrigins, ' ', ''), ',')
   }
 }
 

@@ -1,9 +1,13 @@
-"""``python -m localrunner [serve|setup|simulate]``.
+"""``python -m localrunner [serve|setup|simulate|token]``.
 
-* ``setup``: create or migrate the database, load demo data into an empty one.
+* ``setup``: create or migrate the database, load demo data into an empty one, and write
+  the runner's keys (``keys.json``) and the demo issuer's signing key beside the database
+  (``.data/``) when missing.
 * ``serve`` (default): ``setup``, then serve the function app on ``HOST:PORT``.
 * ``simulate NAME_OR_DIGITS TEXT``: post an incoming WhatsApp text, as Event Grid
-  would, to a running runner.
+  would (with the ``eventgrid_extension`` key), to a running runner.
+* ``token [USER]``: print a bearer token of the demo issuer for a demo staff member
+  (``ana``, ``bruno``), e.g. ``curl -H "Authorization: Bearer $(python -m localrunner token)"``.
 """
 
 from __future__ import annotations
@@ -20,29 +24,53 @@ from shared import config, identity, migrate
 
 
 def setup() -> None:
+    from localrunner import easyauth, keys
+
     url = config.get("DATABASE_URL")
     version = migrate.migrate(url)
     loaded = demo.load(url)
-    print(f"database {url} at schema version {version}; demo data {'loaded' if loaded else 'kept as is'}")
+    keys.stored_keys(create=True)
+    easyauth.demo_private_key(create=True)
+    print(f"database {url} at schema version {version}; demo data {'loaded' if loaded else 'kept as is'}; "
+          f"keys and demo issuer in {keys.data_dir()}")
 
 
 def serve() -> None:
     import uvicorn
 
     import function_app
+    from localrunner import easyauth, keys
     from localrunner.host import build
 
     setup()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "7071"))
     base = f"http://{host}:{port}"
+    host_keys = keys.load()
+    asgi = build(function_app.app, timers=os.environ.get("TIMERS", "on") != "off", host_keys=host_keys)
+    if host_keys.enforced:
+        code = host_keys["eventgrid_extension"]
+        keys_text = (f"  Keys (x-functions-key or ?code=), from the settings or {keys.data_dir() / 'keys.json'}:\n"
+                     f"    function key  {host_keys['default']}\n    master key    {host_keys['master']}\n"
+                     f"    mcp_extension {host_keys['mcp_extension']}\n")
+    else:
+        code, keys_text = "", "  Keys:             off (FUNCTIONS_KEYS=off)\n"
+    if not easyauth.sign_in_required():
+        sign_in = "off (STAFF_SIGN_IN=off): staff routes answer without a token"
+    elif os.environ.get("AUTH_ISSUER", "").strip():
+        sign_in = f"bearer tokens of {os.environ['AUTH_ISSUER']}"
+    else:
+        sign_in = (f"demo issuer; a token: GET {base}{easyauth.TOKEN_ROUTE}?user=ana|bruno "
+                   "or `python -m localrunner token ana`")
     print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n  Health:           {base}/api/health\n"
           f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
-          f"  Event Grid:       {base}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event\n"
-          f"  MCP:              {base}/runtime/webhooks/mcp\n"
-          f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations\n", flush=True)
-    uvicorn.run(build(function_app.app, timers=os.environ.get("TIMERS", "on") != "off"),
-                host=host, port=port, log_level="warning")
+          f"  Staff sign-in:    {sign_in}\n"
+          f"  Event Grid:       {base}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event"
+          f"{'&code=' + code if code else ''}\n"
+          f"  MCP:              {base}/runtime/webhooks/mcp  (header x-functions-key: the mcp_extension key)\n"
+          f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations  (the master key)\n"
+          f"{keys_text}", flush=True)
+    uvicorn.run(asgi, host=host, port=port, log_level="warning")
 
 
 def simulate(who: str, text: str) -> int:
@@ -56,21 +84,42 @@ def simulate(who: str, text: str) -> int:
             print(f"'{who}' is not a demo customer with a phone; use one of {names}, or WhatsApp digits",
                   file=sys.stderr)
             return 2
+    from localrunner import keys
+
     event = acs_events.received(sender, content=text)
     port = int(os.environ.get("PORT", "7071"))
+    host_keys = keys.load(create=False)
+    code = f"&code={host_keys['eventgrid_extension']}" if host_keys.enforced else ""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event",
+        f"http://127.0.0.1:{port}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event{code}",
         data=json.dumps([event]).encode(), method="POST",
         headers={"Content-Type": "application/json", "aeg-event-type": "Notification"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a fixed http://127.0.0.1 URL
             print(f"HTTP {response.status}: event {event['id']} delivered")
     except urllib.error.HTTPError as exc:
-        print(f"the runner answered HTTP {exc.code} for event {event['id']}", file=sys.stderr)
+        hint = " (wrong key: is the runner using other keys than this shell's settings?)" if exc.code == 401 else ""
+        print(f"the runner answered HTTP {exc.code} for event {event['id']}{hint}", file=sys.stderr)
         return 1
     except urllib.error.URLError:
         print(f"no local runner answers on port {port}: start it with `make run` (PORT={port})", file=sys.stderr)
         return 1
+    return 0
+
+
+def token(user: str) -> int:
+    from localrunner import easyauth
+
+    if os.environ.get("AUTH_ISSUER", "").strip():
+        print("AUTH_ISSUER is set: tokens come from that issuer, not from the runner's demo issuer", file=sys.stderr)
+        return 2
+    try:
+        text, _staff, _expires = easyauth.issue_demo_token(user)
+    except KeyError:
+        users = ", ".join(s.user for s in easyauth.DEMO_STAFF)
+        print(f"'{user}' is not a demo staff member; use one of {users}", file=sys.stderr)
+        return 2
+    print(text)
     return 0
 
 
@@ -82,11 +131,15 @@ def main(argv: list[str]) -> int:
     sim = sub.add_parser("simulate", help="post an incoming WhatsApp text to the running runner")
     sim.add_argument("who", help="demo customer first name (e.g. Juan) or WhatsApp digits")
     sim.add_argument("text")
+    tok = sub.add_parser("token", help="print a demo staff member's bearer token (demo issuer)")
+    tok.add_argument("user", nargs="?", default="ana", help="ana or bruno")
     args = parser.parse_args(argv)
     if args.command == "setup":
         setup()
     elif args.command == "simulate":
         return simulate(args.who, args.text)
+    elif args.command == "token":
+        return token(args.user)
     else:
         serve()
     return 0

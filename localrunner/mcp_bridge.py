@@ -18,10 +18,17 @@ from typing import Any
 from mcp import types
 from mcp.server.lowlevel.server import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
 
 from localrunner.functions import ROOT, FunctionInfo
 
 SERVER_NAME = "fastservice-whatsapp"
+# DNS-rebinding protection: only this machine's names as Host, and no foreign browser Origin.
+LOCAL_ONLY = TransportSecuritySettings(
+    enable_dns_rebinding_protection=True,
+    allowed_hosts=["127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*"],
+    allowed_origins=["http://127.0.0.1", "http://127.0.0.1:*", "http://localhost", "http://localhost:*",
+                     "http://[::1]", "http://[::1]:*"])
 
 
 def _host_mcp_settings() -> dict[str, Any]:
@@ -72,7 +79,8 @@ def mcp_app(tools: list[FunctionInfo],
     server: Server[Any] = Server(settings.get("serverName", SERVER_NAME), version=settings.get("serverVersion", ""),
                                  instructions=settings.get("instructions"),
                                  on_list_tools=list_tools, on_call_tool=call_tool)
-    manager = StreamableHTTPSessionManager(server, stateless=True, json_response=True)
+    manager = StreamableHTTPSessionManager(server, stateless=True, json_response=True,
+                                         security_settings=LOCAL_ONLY)
     return _Asgi(manager), manager
 
 

@@ -18,6 +18,11 @@ from shared.errors import CustomerNotFound, InvalidParameter, NoUsablePhone
 from shared.text import iso
 
 MAX_TOOL_LIMIT = 100
+TOOL_PREVIEW_CHARS = 500
+"""Longest text a tool's list shows of one message; ``get_whatsapp_message`` gives it whole."""
+TOOL_BUDGET_BYTES = 65_536
+"""Largest list of messages a tool answers, as UTF-8 JSON (fewer, newest kept, when more would not fit)."""
+SHORTENED = " [recortado: get_whatsapp_message con su id lo trae completo]"
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -35,11 +40,27 @@ def compact(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def _tool_message(message: MessageJson) -> dict[str, Any]:
     status = message["status"]
+    text = message["text"]
+    if text is not None and message["textShortened"]:
+        text += SHORTENED
     return compact({"id": message["id"], "at": message["timestamp"],
                     "from": "cliente" if message["direction"] == "inbound" else "taller",
-                    "type": message["type"], "text": message["text"], "media": message["media"],
+                    "type": message["type"], "text": text, "media": message["media"],
+                    "cutOnArrival": message["textCutOnArrival"] or None,
                     "replyTo": message["replyTo"], "reaction": message["reaction"], "choice": message["choice"],
                     "delivery": status and {"state": status["state"], "errorCode": status["errorCode"]}})
+
+
+def _phone_text(value: Any) -> str | None:
+    """The ``phoneNumber`` argument: text (or a whole number, as a model may write digits), else an error."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidParameter("phoneNumber", "phoneNumber no es un número de teléfono válido: mandalo como texto, "
+                                              "por ejemplo \"11 5555-1234\".")
+    return value.strip() or None
 
 
 def _limit(value: Any) -> int:
@@ -52,11 +73,12 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
     count = _limit(limit)
     order = params.optional_id(order_id, "orderId", "número de ticket")
     customer = params.optional_id(customer_id, "customerId", "número de cliente")
-    phone = str(phone_number).strip() if phone_number not in (None, "") else None
+    phone = _phone_text(phone_number)
     if sum(x is not None for x in (phone, order, customer)) != 1:
         raise InvalidParameter("phoneNumber", "Indicá exactamente uno: phoneNumber, orderId o customerId.")
     if order is not None:
-        page = conversation.order_messages(order, count, None, url)
+        page = conversation.order_messages(order, count, None, url, preview=TOOL_PREVIEW_CHARS,
+                                           budget=TOOL_BUDGET_BYTES)
         return {"orderId": order, "messages": [_tool_message(m) for m in page["messages"]],
                 "olderMessages": page["nextCursor"] is not None}
 
@@ -73,11 +95,19 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
             if not keys:
                 raise InvalidParameter("phoneNumber", "phoneNumber no es un número de teléfono válido; "
                                                       "incluí el código de área (por ejemplo 11 5555-1234).")
-        page = conversation.page(conn, identity.messages_of(conn, keys), count, None)
+        page = conversation.page(conn, identity.messages_of(conn, keys), count, None, preview=TOOL_PREVIEW_CHARS,
+                                 budget=TOOL_BUDGET_BYTES)
         return {"messages": [_tool_message(m) for m in page["messages"]],
                 "olderMessages": page["nextCursor"] is not None}
 
     return db.read(read, url)
+
+
+def get_message(message_id: Any, url: str | None = None) -> dict[str, Any]:
+    """One message with its whole text (a list shows at most ``TOOL_PREVIEW_CHARS`` of each)."""
+    number = params.parse_order_id(None if message_id is None else str(message_id), "messageId", "id de mensaje")
+    whole = conversation.message_whole(number, None, url)["message"]
+    return _tool_message(whole)
 
 
 def sync_order(order_id: Any, url: str | None = None) -> dict[str, Any]:

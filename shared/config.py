@@ -65,6 +65,10 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("SUMMARY_CONCURRENCY", "4", "Conversations summarized at once."),
     Setting("SUMMARY_TIMEOUT_SECONDS", "30", "Time budget for one summary, retries included."),
     Setting("LOG_LEVEL", "INFO", "Log level of the app's loggers. Personal data is logged only at DEBUG."),
+    Setting("STAFF_SIGN_IN", "required",
+            "`required`: the staff routes answer 401 without a staff member signed in through App Service "
+            "Authentication (read from its principal header only when `WEBSITE_AUTH_ENABLED` is `True`); the "
+            "local runner then stands in for it. `off`: no sign-in (tests, local experiments; never in Azure)."),
 )
 
 _DEFAULTS: Final[dict[str, str]] = {s.name: s.default for s in SETTINGS}

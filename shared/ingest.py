@@ -13,7 +13,6 @@ with the error's type as the reason, so it is neither retried forever nor lost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, identity, message_store, observability, quarantine
+from shared import db, envelopes, identity, message_store, observability, quarantine
 from shared.event_parsing import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.identity import MatchStatus
 from shared.phones import Phone, parse_whatsapp_id
@@ -43,7 +42,7 @@ class IngestResult:
 
 def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResult:
     """Store one Event Grid envelope (Event Grid schema)."""
-    event_id = str(envelope.get("id")) if isinstance(envelope, dict) else "-"
+    event_id = observability.safe_id(envelope.get("id")) if isinstance(envelope, dict) else "-"
     try:
         parsed = parse(envelope)
     except MalformedEvent as exc:
@@ -80,7 +79,7 @@ def _write_received(message: ReceivedMessage, url: str | None) -> IngestResult:
 
 def _quarantine(envelope: Any, reason: str, url: str | None) -> IngestResult:
     new = db.write(lambda conn: quarantine.keep(conn, envelope, reason), url)
-    event_id = envelope.get("id") if isinstance(envelope, dict) else None
+    event_id = observability.safe_id(envelope.get("id") if isinstance(envelope, dict) else None)
     log.warning("event %s quarantined%s: %s", event_id, "" if new else " (again)", reason)
     return IngestResult("quarantined", reason=reason)
 
@@ -119,7 +118,7 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
         "ReactionMessageId": message.reaction_message_id, "ChoiceTitle": message.choice_title,
         "ChoicePayload": message.choice_payload, "ChannelId": message.channel_id,
         "WhatsAppTimestamp": message.timestamp, "ReceivedAt": now, "CreatedAt": now,
-        "RawPayload": message.raw, "RawTruncated": message.raw_truncated,
+        "RawPayload": message.raw, "RawTruncated": message.raw_truncated, "TextTruncated": message.text_truncated,
     })
     return IngestResult("stored", pk, match.status, order_id)
 
@@ -155,8 +154,8 @@ def reprocess_quarantined(limit: int = MAX_REPROCESS, after_id: int = 0, url: st
     report: dict[str, Any] = {"examined": len(rows), "released": 0, "stillQuarantined": 0, "notReplayable": 0,
                               "nextAfterId": rows[-1].Id if len(rows) == limit else None}
     for row in rows:
-        envelope = json.loads(row.Payload) if row.Payload and not row.PayloadTruncated else None
-        if not isinstance(envelope, dict) or "eventType" not in envelope:  # cut, or never an Event Grid event
+        envelope = envelopes.loads(row.Payload) if row.Payload and not row.PayloadTruncated else None
+        if not envelopes.is_event(envelope):  # cut, or never an event of either schema
             report["notReplayable"] += 1
         elif ingest_event(envelope, url).outcome == "quarantined":
             report["stillQuarantined"] += 1

@@ -47,7 +47,9 @@ class OrderPanel:
 
     @property
     def wa_me_url(self) -> str | None:
-        return wa_me(self.reply.phone.whatsapp_id) if self.reply.phone else None
+        """The chat link, unless there is no phone or it is a landline from the customer record."""
+        phone = self.reply.phone
+        return wa_me(phone.whatsapp_id) if phone and phone.chat_possible else None
 
 
 def wa_me(whatsapp_id: str, text: str | None = None) -> str:
@@ -100,10 +102,11 @@ def as_json(panel: OrderPanel) -> dict[str, Any]:
         "customer": {"id": order.customer_id, "name": order.customer_name},
         "phone": None if phone is None else {"e164": phone.e164, "whatsappId": phone.whatsapp_id,
                                              "source": phone.source},
+        "phoneKind": None if phone is None else phone.kind,
         "phoneProblem": reply.phone_problem,
         "waMeUrl": panel.wa_me_url,
         "waMeUrlWithGreeting": wa_me(phone.whatsapp_id, greeting(order.first_name or "", order.order_id))
-        if phone else None,
+        if phone and phone.chat_possible else None,
         "summary": None if panel.summary is None else summary_json(panel.summary),
         "hasNewMessages": panel.has_new_messages,
         "messageCount": panel.message_count,

@@ -5,8 +5,11 @@ ask for, so they are decided here once:
 
 * **the phone**: the number the customer last wrote from (that line surely has WhatsApp),
   when it is one of the customer's current phones or the customer has none on file; else
-  ``Telefono1``, else ``Telefono2``; else none, and why not, per field (FastService's phone
-  fields hold free text);
+  the first of ``Telefono1``, ``Telefono2`` that is not a landline, else ``Telefono1``; else
+  none, and why not, per field (FastService's phone fields hold free text). Its ``kind``
+  is what libphonenumber knows of the line (``phones.line_kind``): a landline from the
+  customer record is no WhatsApp chat, so it is offered with a ``phone_problem`` saying to
+  load the mobile, and no ``wa.me`` link;
 * **the 24-hour customer-service window**: WhatsApp lets a business send free-form
   messages only until 24 hours after the customer's last message (measured on WhatsApp's
   time); after that only approved templates.
@@ -24,7 +27,7 @@ from sqlalchemy.engine import Connection
 from shared import db, identity, orders, schema
 from shared.errors import phone_reasons
 from shared.orders import OrderCustomer
-from shared.phones import parse_whatsapp_id
+from shared.phones import LineKind, line_kind, parse_whatsapp_id
 
 WINDOW = timedelta(hours=24)  # WhatsApp's customer-service window
 PhoneSource = Literal["whatsapp", "Telefono1", "Telefono2"]
@@ -38,6 +41,13 @@ class ReplyPhone:
     """Digits only, as ``wa.me`` and ACS take it."""
     source: PhoneSource
     """``whatsapp``: the number the customer wrote from; else the customer field it was read from."""
+    kind: LineKind = "unknown"
+    """``mobile``, ``landline`` or ``unknown`` (libphonenumber's number type; see ``phones.line_kind``)."""
+
+    @property
+    def chat_possible(self) -> bool:
+        """Whether a WhatsApp chat can be opened on it: WhatsApp proved it, or it is not a landline."""
+        return self.source == "whatsapp" or self.kind != "landline"
 
 
 @dataclass(frozen=True)
@@ -59,10 +69,13 @@ class ReplyContext:
 
     @property
     def phone_problem(self) -> str | None:
-        """Why there is no phone, one clause per field, or ``None`` when there is one."""
-        if self.phone is not None:
-            return None
-        return phone_reasons(self.fields_tried)
+        """Why there is no phone (one clause per field) or why it is no WhatsApp chat; ``None`` when it is fine."""
+        if self.phone is None:
+            return phone_reasons(self.fields_tried)
+        if not self.phone.chat_possible:
+            return (f"El teléfono de la ficha ({self.phone.source}) es un fijo y no tiene WhatsApp. Cargá el celular "
+                    "del cliente en Telefono1 o Telefono2 de la ficha en FastService.")
+        return None
 
 
 def reply_context(conn: Connection, order: OrderCustomer, now: datetime) -> ReplyContext:
@@ -76,10 +89,12 @@ def reply_context(conn: Connection, order: OrderCustomer, now: datetime) -> Repl
     wrote_from = parse_whatsapp_id(last_in.PhoneNumber) if last_in and last_in.PhoneNumber else None
     phone: ReplyPhone | None = None
     if wrote_from is not None and (not keys or wrote_from.key in keys):
-        phone = ReplyPhone(wrote_from.e164, wrote_from.e164.lstrip("+"), "whatsapp")
+        phone = ReplyPhone(wrote_from.e164, wrote_from.e164.lstrip("+"), "whatsapp", line_kind(wrote_from))
     elif phones:
-        field, first = phones[0]
-        phone = ReplyPhone(first.e164, first.whatsapp_id, field)
+        kinds = [line_kind(p) for _, p in phones]
+        chosen = next((i for i, kind in enumerate(kinds) if kind != "landline"), 0)  # the mobile before a landline
+        field, first = phones[chosen]
+        phone = ReplyPhone(first.e164, first.whatsapp_id, field, kinds[chosen])
     tried = () if phones else tuple(identity.fields_tried(order.telefono1, order.telefono2))
     last_at = last_in.WhatsAppTimestamp if last_in else None
     until = last_at + WINDOW if last_at else None

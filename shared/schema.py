@@ -16,7 +16,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 6  # issue 17 (inbox); the lead renumbers at merge (13 → 2, 14 → 3, 15 → 4, 16 → 5)
+SCHEMA_VERSION = 6  # 1: sql/001; 2: sql/003 (binary identifiers, TextTruncated); 3: sql/004 (staff on WhatsAppSyncLog);
+# 6: sql/007 (the inbox, issue 17; 4 and 5 are issues 15 and 16's, the lead renumbers at merge)
 
 Direction = Literal["inbound", "outbound"]
 """``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
@@ -29,6 +30,16 @@ legacy = sa.MetaData()  # created only in the embedded database
 DateTime2 = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")  # type: ignore[no-untyped-call]
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 LongText = sa.UnicodeText().with_variant(mssql.NVARCHAR(), "mssql")  # NVARCHAR(max), not NTEXT
+
+BINARY_COLLATION = "Latin1_General_100_BIN2"
+"""Identifiers compare exactly: FastService's database collation (``Modern_Spanish_CI_AS``) is
+case- and accent-insensitive, so ``wamid.ABC`` and ``wamid.abc`` would be one message key. SQLite
+compares strings byte for byte already (its BINARY collation)."""
+
+
+def Identifier(length: int) -> sa.types.TypeEngine[str]:
+    """An identifier column: ``nvarchar(length)`` with a binary collation on SQL Server (sql/003)."""
+    return sa.Unicode(length).with_variant(mssql.NVARCHAR(length, collation=BINARY_COLLATION), "mssql")
 
 # --- legacy FastService tables (never altered) ---------------------------------------
 
@@ -107,27 +118,27 @@ WHATSAPP_RESUMEN_DESCRIPCION = "Resumen de conversación de WhatsApp generado po
 message = sa.Table(
     "WhatsAppMessage", metadata,
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
-    # identity used for exactly-once storage; see shared/events.py for how it is derived
-    sa.Column("MessageKey", sa.Unicode(200), nullable=False),
-    sa.Column("WhatsAppMessageId", sa.Unicode(100), nullable=True),
-    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    # identity used for exactly-once storage; see shared/event_parsing.py for how it is derived
+    sa.Column("MessageKey", Identifier(200), nullable=False),
+    sa.Column("WhatsAppMessageId", Identifier(100), nullable=True),
+    sa.Column("EventId", Identifier(100), nullable=True),
     sa.Column("ReparacionId", sa.Integer, nullable=True),
     sa.Column("ClienteId", sa.Integer, nullable=True),
     sa.Column("PhoneNumber", sa.Unicode(20), nullable=True),
     sa.Column("PhoneKey", sa.Unicode(20), nullable=True),
-    sa.Column("Bsuid", sa.Unicode(100), nullable=True),
+    sa.Column("Bsuid", Identifier(100), nullable=True),
     sa.Column("MatchStatus", sa.Unicode(20), nullable=False),
     sa.Column("MatchCandidates", sa.Unicode(200), nullable=True),
     sa.Column("Direction", sa.Unicode(10), nullable=False),
     sa.Column("MessageType", sa.Unicode(50), nullable=False),
     sa.Column("Content", LongText, nullable=True),
-    sa.Column("MediaId", sa.Unicode(100), nullable=True),
+    sa.Column("MediaId", Identifier(100), nullable=True),
     sa.Column("MediaMimeType", sa.Unicode(100), nullable=True),
     sa.Column("MediaFileName", sa.Unicode(255), nullable=True),
     sa.Column("MediaCaption", LongText, nullable=True),
-    sa.Column("ReplyToMessageId", sa.Unicode(100), nullable=True),
+    sa.Column("ReplyToMessageId", Identifier(100), nullable=True),
     sa.Column("ReactionEmoji", sa.Unicode(20), nullable=True),
-    sa.Column("ReactionMessageId", sa.Unicode(100), nullable=True),
+    sa.Column("ReactionMessageId", Identifier(100), nullable=True),
     sa.Column("ChoiceTitle", sa.Unicode(255), nullable=True),
     sa.Column("ChoicePayload", sa.Unicode(1000), nullable=True),
     sa.Column("ChannelId", sa.Unicode(100), nullable=True),
@@ -136,7 +147,9 @@ message = sa.Table(
     sa.Column("CreatedAt", DateTime2, nullable=False),
     sa.Column("RawPayload", LongText, nullable=True),
     sa.Column("RawTruncated", sa.Boolean, nullable=False),
-    # the triage decision (shared/triage.py) that last set this message's customer or order; NULL: none did
+    # sql/003: the text or caption was longer than WhatsApp allows (4,096 / 1,024) and was cut
+    sa.Column("TextTruncated", sa.Boolean, nullable=True),
+    # sql/007: the triage decision (shared/triage.py) that last set this message's customer or order; NULL: none
     sa.Column("TriageDecisionId", sa.BigInteger, nullable=True),
     sa.Index("UX_WhatsAppMessage_MessageKey", "MessageKey", unique=True),
     sa.Index("IX_WhatsAppMessage_PhoneKey_WhatsAppTimestamp", "PhoneKey", "WhatsAppTimestamp"),
@@ -173,14 +186,14 @@ _filtered("IX_WhatsAppMessage_TriageDecisionId", _mc.TriageDecisionId, where=_mc
 message_status = sa.Table(
     "WhatsAppMessageStatus", metadata,
     # one row per outbound message id, only ever moved forward; may precede its message
-    sa.Column("WhatsAppMessageId", sa.Unicode(100), primary_key=True),
+    sa.Column("WhatsAppMessageId", Identifier(100), primary_key=True),
     sa.Column("Status", sa.Unicode(20), nullable=False),
     sa.Column("StatusRank", sa.SmallInteger, nullable=False),
     sa.Column("ErrorCode", sa.Unicode(20), nullable=True),
     sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
     sa.Column("StatusAt", DateTime2, nullable=False),
     sa.Column("UpdatedAt", DateTime2, nullable=False),
-    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    sa.Column("EventId", Identifier(100), nullable=True),
 )
 
 sync_log = sa.Table(
@@ -194,6 +207,9 @@ sync_log = sa.Table(
     sa.Column("LastMessageId", sa.BigInteger, nullable=True),
     sa.Column("Status", sa.Unicode(20), nullable=False),
     sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    # the signed-in staff member who ran the sync (sql/004; NULL for syncs by the agent or without sign-in)
+    sa.Column("StaffId", sa.Unicode(64), nullable=True),
+    sa.Column("StaffName", sa.Unicode(200), nullable=True),
     sa.Index("IX_WhatsAppSyncLog_ReparacionId_LastSyncAt", "ReparacionId", "LastSyncAt"),
     sa.Index("IX_WhatsAppSyncLog_ClienteId_LastSyncAt", "ClienteId", "LastSyncAt"),
 )
@@ -214,7 +230,7 @@ customer_phone = sa.Table(
 bsuid = sa.Table(
     "WhatsAppBsuid", metadata,
     # business-scoped user id <-> phone, learned whenever an event carries both
-    sa.Column("Bsuid", sa.Unicode(100), primary_key=True),
+    sa.Column("Bsuid", Identifier(100), primary_key=True),
     sa.Column("PhoneKey", sa.Unicode(20), nullable=False),
     sa.Column("E164", sa.Unicode(20), nullable=False),
     sa.Column("FirstSeenAt", DateTime2, nullable=False),
@@ -239,7 +255,7 @@ quarantine = sa.Table(
     "WhatsAppQuarantine", metadata,
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
     sa.Column("PayloadHash", sa.Unicode(64), nullable=False),
-    sa.Column("EventId", sa.Unicode(100), nullable=True),
+    sa.Column("EventId", Identifier(100), nullable=True),
     sa.Column("EventType", sa.Unicode(200), nullable=True),
     sa.Column("Reason", sa.Unicode(500), nullable=False),
     sa.Column("Payload", LongText, nullable=True),

@@ -5,7 +5,9 @@ stored. Sync therefore *gathers* the stored messages of the order's customer (th
 phones in ``Telefono1``, then ``Telefono2``, and the BSUIDs learned for those phones)
 since the order was created minus ``SYNC_LOOKBACK_DAYS``, links the unlinked ones to
 the order, counts those new since the last sync, records a ``WhatsAppSyncLog`` row
-and, when something is new, asks for a fresh summary.
+and, when something is new, asks for a fresh summary. The row also records who ran the
+sync (the signed-in staff member, ``shared/staff.py``; none for the agent's tool), never
+logged above DEBUG.
 
 Two syncs of one order are serialized (a per-order row in ``WhatsAppState`` is
 written first, so the second waits for the first to commit): pressing the button
@@ -25,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from shared import config, db, identity, observability, orders, schema, state
 from shared.errors import NoUsablePhone
+from shared.staff import Staff
 from shared.text import iso
 
 log = observability.logger(__name__)
@@ -67,14 +70,14 @@ def unlinked_for(conn: Connection, keys: list[str], created: datetime) -> Column
     return sa.and_(_m.c.ReparacionId.is_(None), identity.messages_of(conn, keys), _m.c.WhatsAppTimestamp >= since)
 
 
-def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
+def _gather(conn: Connection, order_id: int, now: datetime, staff: Staff | None = None) -> _Gathered:
     state.lock_order(conn, order_id)
     order = orders.require(conn, order_id)
     phones = (identity.index_customer(conn, order.customer_id, order.telefono1, order.telefono2)
               if order.customer_exists else [])
     if not phones:
         _record(conn, cliente_id=order.customer_id, order_id=order_id, phone=None, now=now, count=0, last_id=None,
-                status="failed", error="sin teléfono utilizable")
+                status="failed", error="sin teléfono utilizable", staff=staff)
         if order.customer_exists:
             tried = identity.fields_tried(order.telefono1, order.telefono2)
         else:
@@ -95,23 +98,26 @@ def _gather(conn: Connection, order_id: int, now: datetime) -> _Gathered:
     status: SyncStatus = "success" if total else "no_messages"
     phone = phones[0][1].e164
     _record(conn, cliente_id=order.customer_id, order_id=order_id, phone=phone, now=now, count=received,
-            last_id=last_id, status=status)
+            last_id=last_id, status=status, staff=staff)
     return _Gathered(order.customer_id, phone, received, total, last_id)
 
 
 def _record(conn: Connection, *, cliente_id: int, order_id: int, phone: str | None, now: datetime, count: int,
-            last_id: int | None, status: SyncStatus, error: str | None = None) -> None:
+            last_id: int | None, status: SyncStatus, error: str | None = None, staff: Staff | None = None) -> None:
     conn.execute(_log.insert().values(ClienteId=cliente_id, ReparacionId=order_id, PhoneNumber=phone,
                                       LastSyncAt=now, MessageCount=count, LastMessageId=last_id, Status=status,
-                                      ErrorMessage=error))
+                                      ErrorMessage=error, StaffId=staff.id if staff else None,
+                                      StaffName=staff.name if staff else None))
 
 
-def sync_order(order_id: int, url: str | None = None,
-               request_summary: SummaryRequest | None = None) -> SyncResult:
-    """Sync one order; the API's ``SyncResult``. Raises ``OrderNotFound``, ``NoUsablePhone``,
-    ``DatabaseUnavailable``."""
+def sync_order(order_id: int, url: str | None = None, request_summary: SummaryRequest | None = None,
+               staff: Staff | None = None) -> SyncResult:
+    """Sync one order for ``staff`` (who pressed the button; ``None`` for the agent); the API's
+    ``SyncResult``. Raises ``OrderNotFound``, ``NoUsablePhone``, ``DatabaseUnavailable``."""
     now = db.utcnow()
-    gathered = db.write(lambda conn: _gather(conn, order_id, now), url)
+    gathered = db.write(lambda conn: _gather(conn, order_id, now, staff), url)
+    if staff is not None:
+        log.debug("sync of order %s by staff %s", order_id, staff.id)  # who: personal data, DEBUG only
     if gathered.fields_tried is not None:
         log.info("sync of order %s: customer has no usable phone", order_id)
         raise NoUsablePhone(gathered.fields_tried)

@@ -46,6 +46,22 @@ BEGIN
 END;
 GO
 
+-- Every numbered migration must have run: each inserts its version into WhatsAppSchemaVersion.
+DECLARE @missingVersions nvarchar(max);
+SELECT @missingVersions = COALESCE(@missingVersions + N', ', N'') + CAST(v.Version AS nvarchar(10))
+FROM (VALUES
+    (1), (2), (3)
+) AS v(Version)
+WHERE NOT EXISTS (SELECT 1 FROM [dbo].[WhatsAppSchemaVersion] AS s WHERE s.[Version] = v.Version);
+
+IF @missingVersions IS NOT NULL
+BEGIN
+    DECLARE @versionMessage nvarchar(2048) =
+        N'Missing schema versions: ' + @missingVersions + N'. Run every sql/0*.sql migration first.';
+    THROW 50002, @versionMessage, 1;
+END;
+GO
+
 -- A user of this name whose SID is not this identity's belongs to a deleted identity of the same
 -- name: drop it (its grants go with it and are given again below).
 IF EXISTS (SELECT 1 FROM sys.database_principals WHERE name = N'$(IdentityName)'

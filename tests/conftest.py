@@ -68,6 +68,19 @@ def Context() -> InvocationContext:
     return InvocationContext("test", invocation_id="test-invocation")
 
 
+@pytest.fixture(autouse=True)
+def _staff_sign_in_off_unless_a_test_turns_it_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most suites are not about sign-in: the staff routes answer without a staff member
+    (``STAFF_SIGN_IN=off``); tests/test_auth.py turns it on."""
+    monkeypatch.setenv("STAFF_SIGN_IN", "off")
+    monkeypatch.delenv("WEBSITE_AUTH_ENABLED", raising=False)
+
+
+# The keys a test runner uses (localrunner/keys.py), so tests present them as Azure's callers do.
+RUNNER_KEYS = {"FUNCTIONS_KEY": "test-function-key", "FUNCTIONS_MASTER_KEY": "test-master-key",
+               "EVENTGRID_EXTENSION_KEY": "test-eventgrid-key", "MCP_EXTENSION_KEY": "test-mcp-key"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,14 +88,17 @@ def free_port() -> int:
 
 
 class Runner:
-    """The local runner as a child process serving real HTTP."""
+    """The local runner as a child process serving real HTTP (keys ``RUNNER_KEYS``, sign-in off unless
+    ``extra_env`` says otherwise)."""
 
     def __init__(self, tmp: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db_url = f"sqlite:///{tmp / 'runner.db'}"
+        self.tmp = tmp
         env = {**os.environ, "PORT": str(self.port), "DATABASE_URL": self.db_url, "TIMERS": "off",
-               **(extra_env or {})}
+               "STAFF_SIGN_IN": "off", "FUNCTIONS_KEYS": "on", **RUNNER_KEYS, **(extra_env or {})}
+        self.env = env
         self.log = (tmp / "runner.log").open("w")
         self.process = subprocess.Popen([sys.executable, "-m", "localrunner", "serve"], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -97,6 +113,15 @@ class Runner:
                 time.sleep(0.2)
         raise RuntimeError("runner did not start")
 
+    @property
+    def eventgrid_url(self) -> str:
+        """The Event Grid webhook with its system key, as an Event Grid subscription holds it."""
+        return (f"{self.base}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event"
+                f"&code={self.env['EVENTGRID_EXTENSION_KEY']}")
+
+    def master(self) -> dict[str, str]:
+        return {"x-functions-key": self.env["FUNCTIONS_MASTER_KEY"]}
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
@@ -108,3 +133,38 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     r = Runner(tmp_path_factory.mktemp("runner"))
     yield r
     r.stop()
+
+
+class StaffIssuer:
+    """A token issuer of the tests' own (an RSA key in ``tmp``), configured into a runner by ``env``."""
+
+    ISSUER = "https://login.microsoftonline.com/00000000-0000-0000-0000-00000000aaaa/v2.0"
+    AUDIENCE = "api://fastservice-whatsapp-tests"
+
+    def __init__(self, tmp: Path) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.public_pem = self.key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.jwks = tmp / "issuer-public.pem"
+        self.jwks.write_bytes(self.public_pem)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"STAFF_SIGN_IN": "required", "AUTH_ISSUER": self.ISSUER, "AUTH_AUDIENCE": self.AUDIENCE,
+                "AUTH_JWKS": str(self.jwks)}
+
+    def token(self, **overrides: Any) -> str:
+        import jwt
+
+        now = int(time.time())
+        claims: dict[str, Any] = {"iss": self.ISSUER, "aud": self.AUDIENCE, "sub": "sub-ana", "iat": now,
+                                  "nbf": now, "exp": now + 600, "oid": "11111111-2222-3333-4444-555555555555",
+                                  "name": "Ana Gómez", "preferred_username": "ana@fastservice.example"}
+        claims.update(overrides)
+        return jwt.encode({k: v for k, v in claims.items() if v is not None}, self.key, algorithm="RS256")
+
+    def bearer(self, **overrides: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(**overrides)}"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
 from typing import Any
 
 import azure.functions as func
@@ -136,6 +137,7 @@ def test_database_outage_gives_503_and_a_retry_then_works(demo_url: str, monkeyp
     assert problem["type"] == "/problems/database-unavailable" and "Probá de nuevo" in problem["detail"]
     holder.execute("ROLLBACK")
     holder.close()
+    time.sleep(int(headers["Retry-After"]))  # as told: writes pause briefly after one spent the budget
     assert sync(5)[0] == 200
 
 
@@ -299,3 +301,42 @@ def test_who_is_waiting_for_an_answer_follows_the_shops_replies(db_url: str) -> 
     assert [(m["direction"], m["type"], m["text"]) for m in page["messages"]] == [
         ("inbound", "text", "¿Está listo?"), ("outbound", "unrecorded", None), ("outbound", "unrecorded", None)]
     assert [m["status"]["state"] for m in page["messages"][1:]] == ["failed", "delivered"]
+
+
+# --- the line's kind: a landline is no WhatsApp link ----------------------------------------
+
+def _set_phones(url: str, order_id: int, telefono1: str | None, telefono2: str | None) -> None:
+    rep, cl = schema.reparacion, schema.cliente
+    def write(conn: sa.Connection) -> None:
+        customer = conn.execute(sa.select(rep.c.ClienteId).where(rep.c.ReparacionId == order_id)).scalar_one()
+        conn.execute(cl.update().where(cl.c.ClienteId == customer).values(Telefono1=telefono1, Telefono2=telefono2))
+    db.write(write, url)
+
+
+def test_a_landline_gets_no_wa_me_link_and_says_what_to_do(demo_url: str) -> None:
+    _set_phones(demo_url, 11, "+55 11 3123 4567", None)  # a São Paulo landline, the only phone
+    status, body, _ = order(11)
+    assert status == 200
+    assert body["phoneKind"] == "landline" and body["phone"]["source"] == "Telefono1"
+    assert body["waMeUrl"] is None and body["waMeUrlWithGreeting"] is None
+    assert "fijo" in body["phoneProblem"] and "celular" in body["phoneProblem"]
+
+
+def test_the_customers_mobile_is_preferred_to_a_landline(demo_url: str) -> None:
+    _set_phones(demo_url, 11, "+55 11 3123 4567", "+55 11 91234 5678")
+    body = order(11)[1]
+    assert body["phoneKind"] == "mobile" and body["phone"]["source"] == "Telefono2"
+    assert body["waMeUrl"] == "https://wa.me/5511912345678" and body["phoneProblem"] is None
+
+
+def test_argentine_numbers_without_the_mobile_nine_are_unknown_and_keep_their_link(demo_url: str) -> None:
+    _set_phones(demo_url, 11, "(011) 4555-1234", None)  # libphonenumber cannot tell an AR mobile from a landline
+    body = order(11)[1]
+    assert body["phoneKind"] == "unknown" and body["waMeUrl"] == "https://wa.me/5491145551234"
+    _set_phones(demo_url, 11, "11 15 4555-1234", None)
+    assert order(11)[1]["phoneKind"] == "mobile"
+
+
+def test_no_phone_has_no_kind(demo_url: str) -> None:
+    body = order(11)[1]  # Javier Torres: "no tiene"
+    assert body["phone"] is None and body["phoneKind"] is None and body["phoneProblem"]

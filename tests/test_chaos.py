@@ -16,3 +16,12 @@ def test_invariants_hold_under_injected_database_faults() -> None:
     assert counts["redeliveries"] >= 1  # ...and some outlasted the retry budget, so Event Grid redelivered
     assert counts["quarantined"] == 60  # 2% malformed
     assert counts["duplicate"] + counts["status_stale"] >= 900
+
+
+def test_the_hostile_phase_keeps_the_invariants() -> None:
+    from bench.chaos import run_hostile
+
+    counts = run_hostile()  # verify() inside raises on any broken invariant
+    assert counts["refused while the file was gone"] == 5
+    assert counts["cut and flagged"] >= 2
+    assert float(counts["longest request (s)"]) < 30  # inside Event Grid's delivery timeout  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from devkit import acs_events
 from shared import db, inbox, ingest, schema, triage
 from shared.errors import CustomerNotFound, InvalidParameter, OrderNotFound
 from shared.staff import Staff
-from tests.conftest import Runner
+from tests.conftest import Runner, StaffIssuer
 from tests.test_ingest import add_customer
 
 ANA, BETO = Staff("oid-ana", "Ana Staff"), Staff("oid-beto", "Beto Staff")
@@ -346,23 +347,37 @@ def test_listing_and_decisions_log_ids_and_counts_only_at_info(demo_url: str, ca
         assert private not in logged, private
 
 
-def test_http_decisions_record_the_signed_in_staff_and_answer_409_with_the_decision(runner: Runner) -> None:
+@pytest.fixture(scope="module")
+def signed_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, StaffIssuer]]:
+    """A runner that requires a signed-in staff member, as production does."""
+    issuer = StaffIssuer(tmp_path_factory.mktemp("inbox-issuer"))
+    r = Runner(tmp_path_factory.mktemp("inbox-runner"), issuer.env)
+    yield r, issuer
+    r.stop()
+
+
+def test_http_decisions_record_the_signed_in_staff_and_answer_409_with_the_decision(
+        signed_runner: tuple[Runner, StaffIssuer]) -> None:
+    runner, issuer = signed_runner
     base = f"{runner.base}/api/whatsapp/inbox"
-    counts = httpx.get(f"{base}/counts").json()
+    ana = issuer.bearer(oid="oid-ana", name="Ana Staff")
+    beto = issuer.bearer(oid="oid-beto", name="Beto Staff")
+    assert httpx.get(f"{base}/counts").status_code == 401  # no staff member, no inbox
+    counts = httpx.get(f"{base}/counts", headers=ana).json()
     assert set(counts) == {"unassigned", "ambiguous", "multipleOrders", "awaitingReply", "proposals"}
-    listed = httpx.get(base, params={"tab": "ambiguous"}).json()
+    listed = httpx.get(base, params={"tab": "ambiguous"}, headers=ana).json()
     (item,) = [i for i in listed["items"] if "Ruiz" in i["lastMessage"]["text"]]
-    headers = {"x-ms-client-principal-id": "oid-ana", "x-ms-client-principal-name": "Ana Staff"}
     sender, candidates = item["sender"], [c["customerId"] for c in item["candidates"]]
-    r = httpx.post(f"{base}/assign", params={"sender": sender, "customerId": candidates[0]}, headers=headers)
+    r = httpx.post(f"{base}/assign", params={"sender": sender, "customerId": candidates[0]}, headers=ana)
     assert r.status_code == 200 and r.json()["decidedBy"] == {"id": "oid-ana", "name": "Ana Staff"}
-    r2 = httpx.post(f"{base}/assign", params={"sender": sender, "customerId": candidates[1]})
+    r2 = httpx.post(f"{base}/assign", params={"sender": sender, "customerId": candidates[1]}, headers=beto)
     assert r2.status_code == 409 and r2.headers["content-type"].startswith("application/problem+json")
     assert r2.json()["decision"]["id"] == r.json()["id"] and "deshacela" in r2.json()["detail"]
-    history = httpx.get(f"{base}/decisions", params={"sender": sender}).json()["decisions"]
+    history = httpx.get(f"{base}/decisions", params={"sender": sender}, headers=beto).json()["decisions"]
     assert [d["id"] for d in history] == [r.json()["id"]]
-    undone = httpx.post(f"{base}/decisions/{r.json()['id']}/undo", headers=headers)
+    undone = httpx.post(f"{base}/decisions/{r.json()['id']}/undo", headers=beto)
     assert undone.status_code == 200 and undone.json()["undoneCount"] == 1
-    bad = httpx.post(f"{base}/assign", params={"sender": "11 2222 3333", "customerId": candidates[0]})
+    assert undone.json()["undoneBy"] == {"id": "oid-beto", "name": "Beto Staff"}
+    bad = httpx.post(f"{base}/assign", params={"sender": "11 2222 3333", "customerId": candidates[0]}, headers=ana)
     assert bad.status_code == 400 and bad.json()["parameter"] == "sender"
     assert json.dumps(bad.json()).find("2222") == -1  # the refusal does not echo the number

@@ -118,9 +118,9 @@ def test_unknown_future_message_type_is_stored_with_its_raw_data(db_url: str) ->
 
 def test_raw_payload_is_bounded(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAW_PAYLOAD_MAX_BYTES", "1000")
-    run_function(acs_events.received(JUAN, content="x" * 5000))
+    run_function(acs_events.received(JUAN, content="x" * 4000))
     (row,) = rows(db_url)
-    assert row.Content == "x" * 5000  # the message itself is whole
+    assert row.Content == "x" * 4000 and not row.TextTruncated  # the message itself is whole
     assert len(row.RawPayload) == 1000 and row.RawTruncated
 
 
@@ -397,9 +397,11 @@ MALFORMED: list[tuple[str, dict[str, Any], str]] = [
                                                          "content": "x", "receivedTimestamp": "2026-01-01T00:00:00Z"}},
      "sin remitente"),
     ("no identity", {**example("text-received"), "id": None}, "sin identidad"),
-    ("no timestamp", {**example("text-received"), "eventTime": "ayer",
+    # (an eventTime that is text but no time never reaches the function: the worker's converter
+    # refuses it and the invocation fails, see tests/test_runner.py; a missing one reaches it as None)
+    ("no timestamp", {**example("text-received"), "eventTime": None,
                       "data": {**example("text-received")["data"], "receivedTimestamp": "nunca"}}, "sin fecha"),
-    ("timestamps out of range", {**example("text-received"), "eventTime": "9999-12-31T23:59:59-03:00",
+    ("timestamps out of range", {**example("text-received"), "eventTime": None,
                                  "data": {**example("text-received")["data"],
                                           "receivedTimestamp": "0001-01-01T00:00:00+01:00"}}, "sin fecha"),
     ("unknown event type", {**example("text-received"), "eventType": "Microsoft.Storage.BlobCreated"},
@@ -495,6 +497,9 @@ def test_locked_database_raises_then_the_redelivery_stores_it(db_url: str, monke
         run_function(event)
     holder.execute("ROLLBACK")
     holder.close()
+    import time
+
+    time.sleep(db.writes_paused_for(db_url))  # writes pause briefly after a spent budget; Event Grid waits longer
     run_function(event)
     assert count(db_url, _m) == 1
 
@@ -604,7 +609,9 @@ _fields = ["channelType", "messageType", "from", "fromBSUID", "to", "content", "
 @given(event_type=st.sampled_from([event_parsing.RECEIVED, event_parsing.STATUS_UPDATED, "Other.Type", None, 7]),
        data=st.one_of(_json_values, st.dictionaries(st.sampled_from(_fields), _json_values, max_size=10)),
        event_id=st.one_of(st.none(), st.text(max_size=300), st.integers()),
-       event_time=st.one_of(st.none(), st.text(max_size=40), st.just("2026-03-01T10:00:00Z")))
+       # an eventTime the worker's converter cannot read never reaches the function (tests/test_runner.py)
+       event_time=st.one_of(st.none(), st.just("2026-03-01T10:00:00Z"),
+                            st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat())))
 def test_no_envelope_crashes_the_function(db_url: str, event_type: Any, data: Any, event_id: Any,
                                           event_time: Any) -> None:
     envelope = {"id": event_id, "eventType": event_type, "eventTime": event_time, "subject": "s", "data": data}

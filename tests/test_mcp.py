@@ -10,17 +10,21 @@ import anyio
 import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 
 from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
 TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply",
-         "list_whatsapp_triage", "propose_whatsapp_assignment"}
+         "get_whatsapp_message", "list_whatsapp_triage", "propose_whatsapp_assignment"}
 
 
 def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]) -> Any:
+    """A session as FastService's agent opens one: with the ``mcp_extension`` system key."""
     async def main() -> Any:
-        async with streamable_http_client(f"{runner.base}/runtime/webhooks/mcp") as streams, \
+        client = create_mcp_http_client(headers={"x-functions-key": runner.env["MCP_EXTENSION_KEY"]})
+        url = f"{runner.base}/runtime/webhooks/mcp"
+        async with client, streamable_http_client(url, http_client=client) as streams, \
                 ClientSession(streams[0], streams[1]) as session:
             await session.initialize()
             return await work(session)

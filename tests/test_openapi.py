@@ -11,14 +11,15 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from tests.conftest import ROOT, Runner
+from tests.conftest import ROOT, Runner, StaffIssuer
 
 pytestmark = pytest.mark.e2e
 
 
 # (schemathesis leaves out the document's own URL; test_served_document_is_the_one_in_the_repo covers it)
 OPERATIONS = ["POST /api/whatsapp/sync", "GET /api/whatsapp/messages/{orderId}",
-              "GET /api/whatsapp/orders/{orderId}", "POST /api/whatsapp/quarantine/reprocess", "GET /api/health",
+              "GET /api/whatsapp/messages/{orderId}/{messageId}", "GET /api/whatsapp/orders/{orderId}",
+              "POST /api/whatsapp/quarantine/reprocess", "GET /api/health",
               # the inbox (issue 17)
               "GET /api/whatsapp/inbox", "GET /api/whatsapp/inbox/counts", "GET /api/whatsapp/inbox/messages",
               "GET /api/whatsapp/inbox/decisions", "POST /api/whatsapp/inbox/assign", "POST /api/whatsapp/inbox/move",
@@ -31,13 +32,15 @@ CROSS_PARAMETER = {"GET /api/whatsapp/inbox/messages", "GET /api/whatsapp/inbox/
                    "POST /api/whatsapp/inbox/assign", "POST /api/whatsapp/inbox/move"}
 
 
-KEY = "test-function-key"
+@pytest.fixture(scope="module")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> StaffIssuer:
+    return StaffIssuer(tmp_path_factory.mktemp("issuer"))
 
 
 @pytest.fixture(scope="module")
-def keyed_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
-    """A runner that enforces function keys, as the Functions host does."""
-    r = Runner(tmp_path_factory.mktemp("keyed"), {"FUNCTIONS_KEY": KEY})
+def keyed_runner(tmp_path_factory: pytest.TempPathFactory, issuer: StaffIssuer) -> Iterator[Runner]:
+    """A runner as Azure serves the app: keys enforced, staff signed in with bearer tokens."""
+    r = Runner(tmp_path_factory.mktemp("keyed"), issuer.env)
     yield r
     r.stop()
 
@@ -48,7 +51,8 @@ def api_schema(keyed_runner: Runner) -> schemathesis.BaseSchema:
 
 
 @pytest.mark.parametrize("label", OPERATIONS)
-def test_api_conforms_to_its_document(api_schema: schemathesis.BaseSchema, label: str) -> None:
+def test_api_conforms_to_its_document(api_schema: schemathesis.BaseSchema, keyed_runner: Runner,
+                                      issuer: StaffIssuer, label: str) -> None:
     """Generated requests, valid and invalid: never a 500, every response as documented."""
     operations = {op.ok().label: op.ok() for op in api_schema.get_all_operations()}
     assert set(operations) == set(OPERATIONS)
@@ -63,18 +67,24 @@ def test_api_conforms_to_its_document(api_schema: schemathesis.BaseSchema, label
         # schema allows is rightly a 400, so only for cases carrying one, that check is off.
         opaque = case.query and ("before" in case.query or "cursor" in case.query)
         excluded = [positive_data_acceptance] if opaque or label in CROSS_PARAMETER else []
-        case.call_and_validate(headers={"x-functions-key": KEY}, excluded_checks=excluded)
+        # a signed-in staff member (staff routes) who also holds the master key (the operators' route)
+        headers = keyed_runner.master() | issuer.bearer()
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     check()
     assert calls >= (1 if label in {"GET /api/health", "GET /api/whatsapp/inbox/counts"} else 10)  # no input
 
 
-def test_function_key_is_enforced_when_configured(keyed_runner: Runner) -> None:
+def test_staff_routes_take_a_token_and_the_operators_route_the_master_key(keyed_runner: Runner,
+                                                                          issuer: StaffIssuer) -> None:
     url = f"{keyed_runner.base}/api/whatsapp/orders/1"
     assert httpx.get(url).status_code == 401
-    assert httpx.get(url, headers={"x-functions-key": "wrong"}).status_code == 401
-    assert httpx.get(url, headers={"x-functions-key": KEY}).status_code == 200
-    assert httpx.get(url, params={"code": KEY}).status_code == 200
+    assert httpx.get(url, headers=keyed_runner.master()).status_code == 401  # a key is no staff member
+    assert httpx.get(url, headers=issuer.bearer()).status_code == 200
+    reprocess = f"{keyed_runner.base}/api/whatsapp/quarantine/reprocess"
+    function_key = keyed_runner.env["FUNCTIONS_KEY"]
+    assert httpx.post(reprocess, headers={"x-functions-key": function_key}).status_code == 401  # ADMIN level
+    assert httpx.post(reprocess, params={"code": keyed_runner.env["FUNCTIONS_MASTER_KEY"]}).status_code == 200
     assert httpx.get(f"{keyed_runner.base}/api/health").status_code == 200  # anonymous
 
 
@@ -83,7 +93,8 @@ def test_served_document_is_the_one_in_the_repo(runner: Runner) -> None:
     assert served == json.loads((ROOT / "shared" / "openapi.json").read_text(encoding="utf-8"))
     assert served["openapi"] == "3.1.0"
     assert set(served["paths"]) == {"/api/whatsapp/sync", "/api/whatsapp/messages/{orderId}",
-                                    "/api/whatsapp/orders/{orderId}", "/api/whatsapp/quarantine/reprocess",
+                                    "/api/whatsapp/messages/{orderId}/{messageId}", "/api/whatsapp/orders/{orderId}",
+                                    "/api/whatsapp/quarantine/reprocess",
                                     "/api/health", "/api/openapi.json"} | {
         p for p in served["paths"] if p.startswith("/api/whatsapp/inbox")}
     assert len([p for p in served["paths"] if p.startswith("/api/whatsapp/inbox")]) == 9

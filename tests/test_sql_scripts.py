@@ -14,10 +14,12 @@ from tests.conftest import ROOT, example, example_names
 
 SQL = ROOT / "sql"
 _CREATE_TABLE = re.compile(r"CREATE TABLE \[dbo\]\.\[(\w+)\] \((.*?)\n    \);", re.S)
-_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
+_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9_(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
 _PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
 _ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD "
                          r"(\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
+_ALTER_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ALTER COLUMN "
+                           r"(\[\w+\] [A-Za-z0-9_(), ]+? (?:NOT NULL|NULL));")
 _INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\)(?: WHERE ([^;]+))?;")
 
 
@@ -38,6 +40,10 @@ def parse_scripts() -> dict[str, dict[str, Any]]:
     for table, definition in _ADD_COLUMN.findall(text):  # columns added by a later migration
         m = _COLUMN.match(re.sub(r" CONSTRAINT \[\w+\] DEFAULT .*$", "", definition))
         assert m, definition
+        tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
+    for table, definition in _ALTER_COLUMN.findall(text):  # a later migration's new type or collation
+        m = _COLUMN.match(definition)
+        assert m and m.group(1) in tables[table]["columns"], definition
         tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
     for unique, index, table, cols, where in _INDEX.findall(text):
         tables[table]["indexes"][index] = (bool(unique), _names(cols), where or None)
@@ -75,6 +81,9 @@ def _where(index: sa.Index) -> str | None:
     return str(where.compile(dialect=mssql.dialect(), compile_kwargs={"include_table": False}))
 
 
+_GUARDS = ("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH", "IF EXISTS (SELECT 1 FROM sys.")
+
+
 def test_scripts_are_idempotent_by_construction() -> None:
     """Every CREATE and INSERT is guarded by an existence check, so a second run changes nothing."""
     for script in SQL.glob("0*.sql"):
@@ -82,7 +91,7 @@ def test_scripts_are_idempotent_by_construction() -> None:
         for i, line in enumerate(lines):
             if re.match(r"\s*(CREATE|INSERT|ALTER TABLE)", line):
                 guard = lines[i - 1].strip()
-                assert guard.startswith(("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH")), f"{script.name}:{i + 1}"
+                assert guard.startswith(_GUARDS), f"{script.name}:{i + 1}"
 
 
 def test_the_embedded_migration_adds_columns_a_later_script_adds(db_url: str) -> None:
@@ -201,3 +210,46 @@ def test_the_grant_script_covers_every_table_the_app_touches_and_nothing_more() 
     assert checked == set(granted)  # the script refuses to run while any of them is missing
     # a user left by an earlier identity of the same name (another SID) is replaced
     assert "sid <> CAST(CAST(N'$(IdentityClientId)' AS uniqueidentifier) AS varbinary(16))" in text
+
+
+def test_the_grant_script_refuses_to_run_while_a_migration_is_missing() -> None:
+    """900 checks every version the numbered scripts insert; the highest is the app's SCHEMA_VERSION."""
+    inserted = [int(v) for script in sorted(SQL.glob("0*.sql")) for v in re.findall(
+        r"INSERT INTO \[dbo\]\.\[WhatsAppSchemaVersion\][^;]*?VALUES \((\d+),", script.read_text(encoding="utf-8"),
+        re.S)]
+    assert len(inserted) == len(set(inserted)), "two scripts insert the same version"
+    assert max(inserted) == schema.SCHEMA_VERSION
+    text = (SQL / "900_grant_managed_identity.sql").read_text(encoding="utf-8")
+    listed = re.search(r"FROM \(VALUES\s*([\d(), \n]+?)\s*\) AS v\(Version\)", text)
+    assert listed, "900 must list the schema versions it requires"
+    assert sorted(int(v) for v in re.findall(r"\d+", listed.group(1))) == sorted(inserted)
+    assert "THROW 50002" in text
+
+
+def test_staff_columns_come_with_migration_004() -> None:
+    text = (SQL / "004_whatsapp_synclog_staff.sql").read_text(encoding="utf-8")
+    for column in ("StaffId", "StaffName"):
+        assert f"IF COL_LENGTH(N'dbo.WhatsAppSyncLog', N'{column}') IS NULL" in text
+        assert column in schema.sync_log.c
+
+
+def test_identifier_columns_compare_exactly_on_sql_server() -> None:
+    """Message keys, message ids, event ids and BSUIDs carry a binary collation in the DDL (sql/003 and
+    schema.py agree through the column test above); FastService's own collation is case-insensitive."""
+    identifiers = {("WhatsAppMessage", "MessageKey"), ("WhatsAppMessage", "WhatsAppMessageId"),
+                   ("WhatsAppMessage", "EventId"), ("WhatsAppMessage", "Bsuid"), ("WhatsAppMessage", "MediaId"),
+                   ("WhatsAppMessage", "ReplyToMessageId"), ("WhatsAppMessage", "ReactionMessageId"),
+                   ("WhatsAppMessageStatus", "WhatsAppMessageId"), ("WhatsAppMessageStatus", "EventId"),
+                   ("WhatsAppBsuid", "Bsuid"), ("WhatsAppQuarantine", "EventId")}
+    scripted = parse_scripts()
+    for table, column in identifiers:
+        assert scripted[table]["columns"][column][0].endswith(f"COLLATE {schema.BINARY_COLLATION}"), (table, column)
+    text = (SQL / "003_identifiers_binary_text_truncated.sql").read_text(encoding="utf-8")
+    for table, column in identifiers:  # statistics on each are dropped before its ALTER COLUMN
+        assert f"(N'{table}', N'{column}')" in text
+    # every index or key on a changed column is dropped first and made again after
+    for index in ("UX_WhatsAppMessage_MessageKey", "IX_WhatsAppMessage_WhatsAppMessageId", "IX_WhatsAppMessage_Bsuid"):
+        assert text.index(f"DROP INDEX [{index}]") < text.index(f"CREATE UNIQUE INDEX [{index}]" if index[0] == "U"
+                                                                 else f"CREATE INDEX [{index}]")
+    for key in ("PK_WhatsAppMessageStatus", "PK_WhatsAppBsuid"):
+        assert text.index(f"DROP CONSTRAINT [{key}]") < text.index(f"ADD CONSTRAINT [{key}] PRIMARY KEY")

@@ -83,8 +83,13 @@ export async function startRunner() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const logFile = path.join(ARTIFACTS, 'runner.log');
   const out = fs.openSync(logFile, 'w');
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TIMERS: 'off' };
-  delete env.FUNCTIONS_KEY; // keys are not what these tests are about
+  const env = {
+    ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TIMERS: 'off',
+    // keys as in Azure (localrunner/keys.py), known to the helpers below
+    FUNCTIONS_KEYS: 'on', ...RUNNER_KEYS,
+    // the demo page does not sign in yet: staff routes answer without a token here
+    STAFF_SIGN_IN: 'off',
+  };
   const child = spawn(python, ['-m', 'localrunner', 'serve'], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   let exited = null;
@@ -120,6 +125,14 @@ export async function startRunner() {
   return { baseUrl, port, stop, logFile };
 }
 
+/** The keys the runner of these tests enforces (Event Grid's system key goes in `code=`, the admin API takes the master key). */
+export const RUNNER_KEYS = {
+  FUNCTIONS_KEY: 'e2e-function-key',
+  FUNCTIONS_MASTER_KEY: 'e2e-master-key',
+  EVENTGRID_EXTENSION_KEY: 'e2e-eventgrid-key',
+  MCP_EXTENSION_KEY: 'e2e-mcp-key',
+};
+
 /** An incoming WhatsApp text as Event Grid delivers it (see tests/data/acs-events/text-received.json). */
 export async function postIncomingText(baseUrl, from, content) {
   const now = new Date().toISOString();
@@ -141,7 +154,8 @@ export async function postIncomingText(baseUrl, from, content) {
     metadataVersion: '1',
     eventTime: now,
   };
-  const r = await fetch(`${baseUrl}/runtime/webhooks/EventGrid?functionName=ingest_whatsapp_event`, {
+  const webhook = `${baseUrl}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event&code=${RUNNER_KEYS.EVENTGRID_EXTENSION_KEY}`;
+  const r = await fetch(webhook, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', 'aeg-event-type': 'Notification' },
     body: JSON.stringify([event]),

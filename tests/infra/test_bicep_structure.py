@@ -213,6 +213,7 @@ DEPLOYMENT_IMPLIED = {
     "ACS_ENDPOINT": "communicationAccess.outputs.endpoint",
     "AZURE_OPENAI_ENDPOINT": "openAiAccess.outputs.endpoint",
     "AZURE_OPENAI_DEPLOYMENT": "openAiDeploymentName",
+    "STAFF_SIGN_IN": "required",  # never off in Azure: App Service Authentication signs staff in
 }
 LEFT_EMPTY = {"ACS_CONNECTION_STRING", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL"}
 
@@ -606,3 +607,68 @@ def test_grant_script_gives_full_dml_on_whatsapp_tables_only() -> None:
     # It refuses to run before the migrations created every table it grants.
     for table in granted:
         assert f"(N'{table}')" in script, table
+
+
+# --------------------------------------------------------------------------------------
+# Staff sign-in: App Service Authentication (Easy Auth v2) with Entra ID, and CORS
+# --------------------------------------------------------------------------------------
+
+AUTH_EXCLUDED = {
+    "/api/health", "/api/openapi.json", "/api/whatsapp/quarantine/reprocess", "/runtime/webhooks/eventgrid",
+    "/runtime/webhooks/mcp", "/admin/functions/refresh_phone_index", "/admin/functions/summarize_conversations",
+    "/admin/functions/ingest_whatsapp_event",
+}
+
+
+def _auth_settings(bicep: Bicep) -> tuple[Any, dict]:
+    (found,) = [r for _, _, r in resources(bicep, "Microsoft.Web/sites/config", FUNCTION_APP)]
+    config = found["config"]
+    return config.get("condition"), config.get("config", config)
+
+
+def test_staff_routes_require_an_entra_sign_in_and_answer_401(bicep: Bicep) -> None:
+    condition, auth = _auth_settings(bicep)
+    assert auth["name"] == "authsettingsV2" and auth["parent"] == "site"
+    assert condition is not None  # only with an app registration given (else the function itself answers 401)
+    properties = auth["properties"]
+    assert properties["platform"]["enabled"] is True
+    validation = properties["globalValidation"]
+    assert validation["requireAuthentication"] is True
+    assert validation["unauthenticatedClientAction"] == "Return401"  # an API: no redirect to a login page
+    aad = properties["identityProviders"]["azureActiveDirectory"]
+    assert aad["enabled"] is True and aad["registration"]["clientId"] == "staffAuthClientId"
+    assert aad["validation"]["allowedAudiences"] == ["api://${staffAuthClientId}", "staffAuthClientId"]
+    assert properties["httpSettings"]["requireHttps"] is True
+    assert properties["login"]["tokenStore"]["enabled"] is False  # bearer tokens only: nothing to store
+
+
+def test_webhooks_admin_and_health_are_excluded_and_keep_their_keys(bicep: Bicep) -> None:
+    _, auth = _auth_settings(bicep)
+    assert auth["properties"]["globalValidation"]["excludedPaths"] == "authExcludedPaths"
+    assert set(variable(bicep, FUNCTION_APP, "authExcludedPaths")) == AUTH_EXCLUDED
+    from localrunner.easyauth import EXCLUDED_PATHS  # the local stand-in excludes the same
+
+    assert set(EXCLUDED_PATHS) == AUTH_EXCLUDED
+
+
+def test_staff_sign_in_inputs_are_azd_parameters_without_secrets(bicep: Bicep) -> None:
+    parameters = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
+    for name, variable_name in (("staffAuthClientId", "STAFF_AUTH_CLIENT_ID"),
+                                ("staffAuthTenantId", "STAFF_AUTH_TENANT_ID"),
+                                ("frontendClientId", "FRONTEND_CLIENT_ID"), ("frontendOrigins", "FRONTEND_ORIGINS")):
+        assert parameters[name]["value"] == f"${{{variable_name}=}}"
+        assert main_params(bicep)[name]["default"] == ""
+        readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+        assert f"`{variable_name}`" in readme, f"README's deploy table must document {variable_name}"
+    _, function_app = module(bicep, "functionApp")
+    assert function_app["params"]["staffAuthClientId"] == "staffAuthClientId"
+
+
+def test_cors_allows_only_the_front_end_origins_and_none_by_default(bicep: Bicep) -> None:
+    site = declared(bicep, "Microsoft.Web/sites", FUNCTION_APP)
+    cors = site["properties"]["siteConfig"]["cors"]
+    assert cors["allowedOrigins"] == "corsAllowedOrigins" and cors["supportCredentials"] is False
+    params = bicep[FUNCTION_APP]["parameters"]
+    assert params["corsAllowedOrigins"]["default"] == []
+    assert main_params(bicep)["frontendOrigins"]["default"] == ""
+    assert "'*'" not in (INFRA / "modules" / "functionapp.bicep").read_text(encoding="utf-8")
