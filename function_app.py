@@ -19,6 +19,7 @@ from shared import (
     agent_tools,
     conditional,
     conversation,
+    cors,
     envelopes,
     health,
     identity,
@@ -97,26 +98,37 @@ def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(OPENAPI.read_bytes(), mimetype="application/json", charset="utf-8")
 
 
-# Staff routes: the front end calls them with the staff member's Entra token, which App Service
-# Authentication validates (infra/); no function key in browser code, so their auth level is
-# ANONYMOUS and staff.signed_in answers 401 without a signed-in staff member (STAFF_SIGN_IN).
+# Staff routes: the front end calls them with the staff member's Entra token, which the app validates
+# itself (shared/staff.py; the Flex Consumption plan has no App Service Authentication); no function key
+# in browser code, so their auth level is ANONYMOUS and staff.signed_in answers 401 without a valid token.
+# They also take OPTIONS, the browser's CORS preflight (which carries no token), answered by shared/cors.py.
 STAFF_ROUTE = func.AuthLevel.ANONYMOUS
+
+
+def _staff_route(route: str, method: str) -> Callable[[Callable[..., Any]], Any]:
+    """``app.route`` for a staff route: its method plus ``OPTIONS``, anonymous (the token is checked inside)."""
+    return app.route(route=route, methods=[method, "OPTIONS"], auth_level=STAFF_ROUTE)
 
 
 def _for_staff(req: func.HttpRequest, handler: Callable[[staff.Staff | None], Any], *,
                cacheable: bool = False) -> func.HttpResponse:
-    """``_answer`` for a staff route: 401 first when no staff member is signed in and sign-in is required."""
-    return _answer(req, lambda: handler(staff.signed_in(req.headers)), cacheable=cacheable)
+    """``_answer`` for a staff route: the preflight answered, 401 first when no staff member is signed in and
+    sign-in is required, CORS headers for an allowed origin on every answer."""
+    if req.method.upper() == "OPTIONS":
+        return func.HttpResponse(status_code=204, headers=cors.preflight(req.headers))
+    response = _answer(req, lambda: handler(staff.signed_in(req.headers)), cacheable=cacheable)
+    response.headers.update(cors.granted(req.headers))
+    return response
 
 
-@app.route(route="whatsapp/sync", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/sync", "POST")
 def sync_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Link the order's customer's stored messages to the order; summarize when anything is new."""
     return _for_staff(req, lambda who: sync.sync_order(parse_order_id(req.params.get("orderId")),
                                                        request_summary=summaries.request_summary, staff=who))
 
 
-@app.route(route="whatsapp/messages/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/messages/{orderId}", "GET")
 def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
     """The order's conversation, newest page first (``limit`` 1-200, ``before`` cursor); ETag / 304."""
     return _for_staff(req, lambda _who: conversation.order_messages(
@@ -127,7 +139,7 @@ def list_whatsapp_messages(req: func.HttpRequest) -> func.HttpResponse:
 
 # --- issue 13: a long message read whole (a page shortens texts past conversation.PREVIEW_CHARS) ----
 
-@app.route(route="whatsapp/messages/{orderId}/{messageId}", methods=["GET"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/messages/{orderId}/{messageId}", "GET")
 def read_whatsapp_message(req: func.HttpRequest) -> func.HttpResponse:
     """One message of the order with its whole text."""
     return _for_staff(req, lambda _who: conversation.message_whole(
@@ -135,7 +147,7 @@ def read_whatsapp_message(req: func.HttpRequest) -> func.HttpResponse:
         parse_order_id(req.route_params.get("orderId"))))
 
 
-@app.route(route="whatsapp/orders/{orderId}", methods=["GET"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/orders/{orderId}", "GET")
 def order_whatsapp(req: func.HttpRequest) -> func.HttpResponse:
     """Customer, phone, wa.me link, latest summary and 24-hour window of an order; ETag / 304."""
     return _for_staff(req, lambda _who: order_view.order_whatsapp(parse_order_id(req.route_params.get("orderId"))),

@@ -104,9 +104,9 @@ param openAiDeploymentCapacity int = 10
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-// Staff sign-in (App Service Authentication with Microsoft Entra ID) and the front end's origins.
+// Staff sign-in (Microsoft Entra ID bearer tokens, validated by the app) and the front end's origins.
 
-@description('STAFF_AUTH_CLIENT_ID: application (client) id of the Entra app registration of this API (the staff tokens\' audience). Empty: no App Service Authentication, and the staff routes answer 401.')
+@description('STAFF_AUTH_CLIENT_ID: application (client) id of the Entra app registration of this API (the staff tokens\' audience). Empty: the staff routes answer 401.')
 param staffAuthClientId string = ''
 
 @description('STAFF_AUTH_TENANT_ID: Entra tenant of the staff accounts; empty means this deployment\'s tenant.')
@@ -329,6 +329,10 @@ module openAiAccess 'modules/openai-access.bicep' = {
 // Function app
 // ---------------------------------------------------------------------------------------
 
+var staffTenantId = empty(staffAuthTenantId) ? tenant().tenantId : staffAuthTenantId
+// v2 tokens carry the client id as aud; api://<client id> is what v1 tokens and some clients use.
+var staffAuthAudience = empty(staffAuthClientId) ? '' : '${staffAuthClientId},api://${staffAuthClientId}'
+
 // Every setting of shared/config.py (SETTINGS), with the value this deployment implies.
 // Keys stay empty: SQL, Azure OpenAI and ACS are reached with the managed identity.
 var appSettings = {
@@ -361,8 +365,15 @@ var appSettings = {
   SUMMARY_CONCURRENCY: summaryConcurrency
   SUMMARY_TIMEOUT_SECONDS: summaryTimeoutSeconds
   LOG_LEVEL: logLevel
-  // Staff routes need a signed-in staff member, always: App Service Authentication signs them in.
+  // Staff routes need a signed-in staff member, always: the app validates their Entra token itself
+  // (Flex Consumption has no App Service Authentication nor platform CORS).
   STAFF_SIGN_IN: 'required'
+  STAFF_AUTH_TENANT_ID: staffTenantId
+  STAFF_AUTH_AUDIENCE: staffAuthAudience
+  STAFF_AUTH_ISSUER: '' // derived from the tenant: Entra v2
+  STAFF_AUTH_JWKS_URI: '' // derived from the tenant: Entra's published keys
+  STAFF_AUTH_ALLOWED_CLIENTS: frontendClientId
+  CORS_ALLOWED_ORIGINS: replace(frontendOrigins, ' ', '')
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -379,10 +390,6 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     maximumInstanceCount: maximumInstanceCount
     appSettings: appSettings
-    staffAuthClientId: staffAuthClientId
-    staffAuthTenantId: staffAuthTenantId
-    frontendClientId: frontendClientId
-    corsAllowedOrigins: empty(frontendOrigins) ? [] : split(replace(frontendOrigins, ' ', ''), ',')
   }
 }
 

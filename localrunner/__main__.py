@@ -1,8 +1,8 @@
 """``python -m localrunner [serve|setup|simulate|token]``.
 
 * ``setup``: create or migrate the database, load demo data into an empty one, and write
-  the runner's keys (``keys.json``) and the demo issuer's signing key beside the database
-  (``.data/``) when missing.
+  the runner's keys (``keys.json``) and the demo issuer's signing key and JWKS beside the
+  database (``.data/``) when missing.
 * ``serve`` (default): ``setup``, then serve the function app on ``HOST:PORT``.
 * ``simulate NAME_OR_DIGITS TEXT``: post an incoming WhatsApp text, as Event Grid
   would (with the ``eventgrid_extension`` key), to a running runner.
@@ -24,13 +24,13 @@ from shared import config, identity, migrate
 
 
 def setup() -> None:
-    from localrunner import easyauth, keys
+    from localrunner import demo_issuer, keys
 
     url = config.get("DATABASE_URL")
     version = migrate.migrate(url)
     loaded = demo.load(url)
     keys.stored_keys(create=True)
-    easyauth.demo_private_key(create=True)
+    demo_issuer.demo_private_key(create=True)
     print(f"database {url} at schema version {version}; demo data {'loaded' if loaded else 'kept as is'}; "
           f"keys and demo issuer in {keys.data_dir()}")
 
@@ -39,7 +39,7 @@ def serve() -> None:
     import uvicorn
 
     import function_app
-    from localrunner import easyauth, keys
+    from localrunner import demo_issuer, keys
     from localrunner.host import build
 
     setup()
@@ -55,12 +55,12 @@ def serve() -> None:
                      f"    mcp_extension {host_keys['mcp_extension']}\n")
     else:
         code, keys_text = "", "  Keys:             off (FUNCTIONS_KEYS=off)\n"
-    if not easyauth.sign_in_required():
+    if not demo_issuer.sign_in_required():
         sign_in = "off (STAFF_SIGN_IN=off): staff routes answer without a token"
-    elif os.environ.get("AUTH_ISSUER", "").strip():
-        sign_in = f"bearer tokens of {os.environ['AUTH_ISSUER']}"
+    elif os.environ.get("STAFF_AUTH_ISSUER", "") != demo_issuer.DEMO_ISSUER:
+        sign_in = f"bearer tokens of tenant {os.environ.get('STAFF_AUTH_TENANT_ID', '')} (STAFF_AUTH_*)"
     else:
-        sign_in = (f"demo issuer; a token: GET {base}{easyauth.TOKEN_ROUTE}?user=ana|bruno "
+        sign_in = (f"demo issuer; a token: GET {base}{demo_issuer.TOKEN_ROUTE}?user=ana|bruno "
                    "or `python -m localrunner token ana`")
     print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n  Health:           {base}/api/health\n"
           f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
@@ -108,15 +108,16 @@ def simulate(who: str, text: str) -> int:
 
 
 def token(user: str) -> int:
-    from localrunner import easyauth
+    from localrunner import demo_issuer
 
-    if os.environ.get("AUTH_ISSUER", "").strip():
-        print("AUTH_ISSUER is set: tokens come from that issuer, not from the runner's demo issuer", file=sys.stderr)
+    if demo_issuer.tenant_configured() and os.environ.get("STAFF_AUTH_ISSUER", "") != demo_issuer.DEMO_ISSUER:
+        print("STAFF_AUTH_TENANT_ID / STAFF_AUTH_ISSUER name a real issuer: tokens come from it, not from the "
+              "runner's demo issuer", file=sys.stderr)
         return 2
     try:
-        text, _staff, _expires = easyauth.issue_demo_token(user)
+        text, _staff, _expires = demo_issuer.issue_demo_token(user)
     except KeyError:
-        users = ", ".join(s.user for s in easyauth.DEMO_STAFF)
+        users = ", ".join(s.user for s in demo_issuer.DEMO_STAFF)
         print(f"'{user}' is not a demo staff member; use one of {users}", file=sys.stderr)
         return 2
     print(text)

@@ -66,9 +66,26 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("SUMMARY_TIMEOUT_SECONDS", "30", "Time budget for one summary, retries included."),
     Setting("LOG_LEVEL", "INFO", "Log level of the app's loggers. Personal data is logged only at DEBUG."),
     Setting("STAFF_SIGN_IN", "required",
-            "`required`: the staff routes answer 401 without a staff member signed in through App Service "
-            "Authentication (read from its principal header only when `WEBSITE_AUTH_ENABLED` is `True`); the "
-            "local runner then stands in for it. `off`: no sign-in (tests, local experiments; never in Azure)."),
+            "`required`: the staff routes answer 401 unless the request carries a Microsoft Entra access token "
+            "this app validates itself (`shared/staff.py`; no platform header is trusted). `off`: no sign-in "
+            "(tests, local experiments; never in Azure)."),
+    Setting("STAFF_AUTH_TENANT_ID", "",
+            "Entra tenant (directory) id of the staff accounts; tokens must carry it as `tid`. Empty with sign-in "
+            "required: every staff request is 401 (the local runner sets its demo issuer's)."),
+    Setting("STAFF_AUTH_AUDIENCE", "",
+            "Comma-separated audiences (`aud`) a staff token may carry: the API app registration's client id "
+            "and/or `api://<client id>`."),
+    Setting("STAFF_AUTH_ISSUER", "",
+            "Issuer (`iss`) of staff tokens. Empty: Entra v2, `https://login.microsoftonline.com/<tenant>/v2.0`."),
+    Setting("STAFF_AUTH_JWKS_URI", "",
+            "Where the issuer's signing keys (JWKS) are. Empty: "
+            "`https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys`; a `file:` URL works locally."),
+    Setting("STAFF_AUTH_ALLOWED_CLIENTS", "",
+            "Comma-separated client ids of the applications whose tokens are accepted (`azp`), e.g. FastService's "
+            "front end; empty: any application the tenant let ask for this API."),
+    Setting("CORS_ALLOWED_ORIGINS", "",
+            "Comma-separated origins (e.g. `https://fastservice.example.com`) whose pages may call the staff "
+            "routes from a browser; exact match, no wildcard; none by default. The app answers CORS itself."),
 )
 
 _DEFAULTS: Final[dict[str, str]] = {s.name: s.default for s in SETTINGS}

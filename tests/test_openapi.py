@@ -111,5 +111,7 @@ def test_every_http_function_is_documented() -> None:
             route = "/api/" + binding["route"]
             assert route in documented, route
             for method in binding["methods"]:
+                if method == "OPTIONS":  # the CORS preflight of a staff route, not an operation (README)
+                    continue
                 assert method.lower() in json.loads((ROOT / "shared" / "openapi.json").read_text())["paths"][route]
     assert function_app.OPENAPI.exists()

@@ -2,7 +2,7 @@
 // and its undo, the assistant's proposal, moving messages to an order, who waits for an answer; axe-core
 // at both viewports in every state. Registered into run.mjs's suite (same runner, same Chromium).
 import assert from 'node:assert/strict';
-import { getJson } from './harness.mjs';
+import { getJson, staffToken } from './harness.mjs';
 
 /** @param {{ test: Function }} suite @param {{ base: () => string, captureState: Function }} ctx */
 export function inboxTests(suite, { base, captureState }) {
@@ -60,11 +60,15 @@ export function inboxTests(suite, { base, captureState }) {
     const [sender] = (await getJson(`${base()}/api/whatsapp/inbox/decisions?sender=phone:541122223333`)).decisions;
     assert.equal(sender.kind, 'pick_candidate');
     assert.equal(sender.customerName, 'Camila Ruiz');
-    const undone = await fetch(`${base()}/api/whatsapp/inbox/decisions/${sender.id}/undo`, { method: 'POST' });
+    assert.equal(sender.decidedBy.name, 'Ana Gómez'); // the page's demo session
+    const undone = await fetch(`${base()}/api/whatsapp/inbox/decisions/${sender.id}/undo`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await staffToken(base(), 'bruno')}` },
+    });
     assert.equal(undone.status, 200);
     await inbox.getByRole('button', { name: 'Actualizar' }).click();
     await inbox.locator('[role=tabpanel][aria-busy=false]').getByRole('button', { name: /\+54 9 11 2222-3333/ }).click();
-    await inbox.getByText(/^Elegido Camila Ruiz \(cliente \d+\) \(1 mensaje\) por alguien sin identificar el .* Deshecho por/).waitFor();
+    await inbox.getByText(/^Elegido Camila Ruiz \(cliente \d+\) \(1 mensaje\) por Ana Gómez el .* Deshecho por Bruno Díaz el /).waitFor();
   });
 
   suite.test('bandeja: confirmar la propuesta del asistente; otra persona que decide después ve la decisión vigente', async (page) => {

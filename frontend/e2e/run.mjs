@@ -109,6 +109,38 @@ suite.test('orden 1: resumen, conversación completa y enlace wa.me en pestaña 
   await context.unroute('https://wa.me/**');
 });
 
+suite.test('sesión de demo: entra como Ana por defecto y la API recibe su token', async (page) => {
+  const seen = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/whatsapp/')) seen.push(r.headers().authorization ?? '');
+  });
+  const panel = await openOrder(page, 1);
+  await page.getByTestId('demo-session').filter({ hasText: 'Sesión de demo: Ana Gómez' }).waitFor();
+  await panel.getByText('Juan Pérez', { exact: true }).waitFor();
+  assert.ok(seen.length > 0 && seen.every((h) => /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/.test(h)), 'every API call carries the demo token');
+  await page.getByRole('button', { name: 'Entrar como Bruno Díaz' }).click();
+  await page.getByTestId('demo-session').filter({ hasText: 'Sesión de demo: Bruno Díaz' }).waitFor();
+  await panel.getByText('Juan Pérez', { exact: true }).waitFor();
+});
+
+suite.test('sin sesión: la API responde 401 y el panel pide volver a iniciar sesión, sin reintentar en bucle', async (page) => {
+  let calls = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('/api/whatsapp/orders/1')) calls++;
+  });
+  await page.goto(`${base}/?order=1&poll=200&signin=off`);
+  await page.getByTestId('demo-session').filter({ hasText: 'Sin sesión (demo)' }).waitFor();
+  const panel = page.getByRole('region', { name: 'WhatsApp', exact: true });
+  await panel.getByText(/Tu sesión venció: volvé a iniciar sesión en FastService/).waitFor();
+  const before = calls;
+  await page.waitForTimeout(1000);
+  assert.equal(calls, before, 'a 401 is not retried in a loop');
+  const direct = await fetch(`${base}/api/whatsapp/orders/1`);
+  assert.equal(direct.status, 401, 'the app itself refuses a request without a token');
+  assert.equal((await direct.json()).type, '/problems/sign-in-required');
+  await page.screenshot({ path: shot('signed-out-real'), fullPage: true });
+});
+
 suite.test('sincronizar muestra progreso y resultado; un mensaje entrante por Event Grid aparece con la marca', async (page) => {
   const panel = await openOrder(page, 1);
   // Slow the sync down a little to see the progress state.

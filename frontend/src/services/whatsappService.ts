@@ -174,7 +174,7 @@ async function errorFrom(response: Response, usesKey: boolean): Promise<WhatsApp
       // an unreadable body: fall back to the generic text
     }
   }
-  // 401/403 come from Easy Auth (or the runner standing in for it) with no Spanish detail:
+  // 401/403 (the app's sign-in problem, or a gateway's bare answer):
   // always our own text, which says what to do.
   let detail = problem?.detail.trim() ? problem.detail : genericDetail(response.status);
   if (response.status === 401) detail = usesKey ? FUNCTION_KEY_TEXT : SESSION_EXPIRED_TEXT;
