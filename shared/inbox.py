@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Final, Literal, TypedDict
 
 import sqlalchemy as sa
@@ -162,40 +163,39 @@ def _newer(t: sa.Alias, same_sender: sa.ColumnElement[bool]) -> sa.Exists:
                              sa.or_(t.c.WhatsAppTimestamp > _TIME.c.WhatsAppTimestamp, t.c.Id > _TIME.c.Id))
 
 
-def _latest_per_sender(statuses: tuple[str, ...], cursor: tuple[datetime, int] | None, limit: int) -> Any:
+_AT = sa.bindparam("at", type_=schema.DateTime2)
+_LAST = sa.bindparam("last", type_=sa.BigInteger)
+_N = sa.bindparam("n", type_=sa.Integer)
+
+
+@cache
+def _latest_per_sender(statuses: tuple[str, ...], with_cursor: bool) -> Any:
     """Each sender's newest unassigned message, newest first: the walk down the time index stops after
-    ``limit`` + 1 senders (each row costs one probe for a newer message of its sender), instead of
-    grouping every unassigned message to sort the groups."""
+    ``n`` senders (each row costs one probe for a newer message of its sender), instead of grouping every
+    unassigned message to sort the groups. Built once per shape (parameters ``at``, ``last``, ``n``):
+    rebuilding a statement this size costs more than running it."""
     u, p, b = _TIME, _PHONE, _BSUID
     newest_of_phone = ~_newer(p, (p.c.MatchStatus == u.c.MatchStatus) & (p.c.PhoneKey == u.c.PhoneKey))
     newest_of_bsuid = ~_newer(b, b.c.PhoneKey.is_(None) & (b.c.Bsuid == u.c.Bsuid))
-    query = (sa.select(u.c.Id, u.c.WhatsAppTimestamp, u.c.MatchStatus, u.c.PhoneKey, u.c.Bsuid)
+    # each listed sender's count, over its own range of the index (a grouped count over an IN list would
+    # sort every entry first): the select list is computed only for the rows the walk keeps
+    of_phone = (sa.select(sa.func.count()).select_from(p)
+                .where(unassigned(p), p.c.MatchStatus == u.c.MatchStatus, p.c.PhoneKey == u.c.PhoneKey)
+                .scalar_subquery())
+    of_bsuid = (sa.select(sa.func.count()).select_from(b)
+                .where(unassigned(b), b.c.PhoneKey.is_(None), b.c.Bsuid == u.c.Bsuid).scalar_subquery())
+    messages = sa.case((u.c.PhoneKey.is_not(None), of_phone), else_=of_bsuid).label("Messages")
+    query = (sa.select(u.c.Id, u.c.WhatsAppTimestamp, u.c.MatchStatus, u.c.PhoneKey, u.c.Bsuid, messages)
              .where(unassigned(u), u.c.MatchStatus.in_([_lit(x) for x in statuses]),
                     sa.or_(u.c.PhoneKey.is_not(None) & newest_of_phone,
                            u.c.PhoneKey.is_(None) & u.c.Bsuid.is_not(None) & newest_of_bsuid)))
-    if cursor is not None:
-        at, last = cursor
-        query = query.where(sa.or_(u.c.WhatsAppTimestamp < at, sa.and_(u.c.WhatsAppTimestamp == at, u.c.Id < last)))
-    return query.order_by(u.c.WhatsAppTimestamp.desc(), u.c.Id.desc()).limit(limit + 1)
+    if with_cursor:
+        query = query.where(sa.or_(u.c.WhatsAppTimestamp < _AT, sa.and_(u.c.WhatsAppTimestamp == _AT, u.c.Id < _LAST)))
+    return query.order_by(u.c.WhatsAppTimestamp.desc(), u.c.Id.desc()).limit(_N)
 
 
-def _message_counts(conn: Connection, statuses: tuple[str, ...], keys: list[str]) -> dict[str, int]:
-    """How many unassigned messages each sender of the page has: one count per sender over its own range
-    of the index, all in one statement (a grouped count over an IN list sorts every entry first)."""
-    if not keys:
-        return {}
-    p, b = _PHONE, _BSUID
-    counts = []
-    for key in keys:
-        kind, _, value = key.partition(":")
-        if kind == "phone":
-            where = unassigned(p) & p.c.MatchStatus.in_(statuses) & (p.c.PhoneKey == value)
-            counts.append(sa.select(sa.func.count()).select_from(p).where(where).scalar_subquery())
-        else:
-            where = unassigned(b) & b.c.PhoneKey.is_(None) & (b.c.Bsuid == value)
-            counts.append(sa.select(sa.func.count()).select_from(b).where(where).scalar_subquery())
-    row = conn.execute(sa.select(*counts)).one()
-    return {key: int(count) for key, count in zip(keys, row, strict=True)}
+def _position(cursor: tuple[datetime, int] | None, count: int) -> dict[str, Any]:
+    return {"n": count, **({"at": cursor[0], "last": cursor[1]} if cursor is not None else {})}
 
 
 def _sender_extras(conn: Connection, senders: list[str]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
@@ -217,13 +217,12 @@ def _sender_extras(conn: Connection, senders: list[str]) -> tuple[dict[str, Any]
 
 def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
     statuses = STATUSES[tab]
-    found = conn.execute(_latest_per_sender(statuses, cursor, limit)).all()
+    found = conn.execute(_latest_per_sender(statuses, cursor is not None), _position(cursor, limit + 1)).all()
     rows = list(found[:limit])
     next_cursor = (conversation.encode_cursor(rows[-1].WhatsAppTimestamp, rows[-1].Id)
                    if len(found) > limit and rows else None)
     last = _messages(conn, [r.Id for r in rows])
     keys = [f"phone:{r.PhoneKey}" if r.PhoneKey else f"bsuid:{r.Bsuid}" for r in rows]
-    counts = _message_counts(conn, statuses, keys)
     inert, proposals = _sender_extras(conn, keys)
     candidates = {r.Id: [int(c) for c in (last[r.Id].MatchCandidates or "").split(",") if c.isdigit()]
                   for r in rows}
@@ -234,7 +233,7 @@ def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, li
         message = last[row.Id]
         item: dict[str, Any] = {
             "sender": key, "phone": message.PhoneNumber if row.PhoneKey else None,
-            "bsuid": None if row.PhoneKey else row.Bsuid, "messageCount": counts.get(key, 0),
+            "bsuid": None if row.PhoneKey else row.Bsuid, "messageCount": int(row.Messages),
             "lastMessage": _preview(message),
             "deletedCustomerId": inert[key].ClienteId if key in inert else None,
             "proposals": [{"id": p.Id, "customerId": p.ClienteId, "customerName": names.get(p.ClienteId),
@@ -249,20 +248,31 @@ def _senders(conn: Connection, tab: Tab, cursor: tuple[datetime, int] | None, li
 
 # --- customers with messages no order holds ------------------------------------------------------
 
-def _newest_first(groups: Any, cursor: tuple[datetime, int] | None, limit: int) -> Any:
-    query = sa.select(groups)
-    if cursor is not None:
-        at, last = cursor
-        query = query.where(sa.or_(groups.c.LastAt < at, sa.and_(groups.c.LastAt == at, groups.c.LastId < last)))
-    return query.order_by(groups.c.LastAt.desc(), groups.c.LastId.desc()).limit(limit + 1)
+_UNLINKED_TIME = _via("IX_WhatsAppMessage_Unlinked_Time")
+
+
+@cache
+def _customer_groups(with_cursor: bool) -> Any:
+    """Each customer's newest message no order holds, newest first, with their count (parameters ``at``,
+    ``last``, ``n``): the same walk as the senders' (:func:`_latest_per_sender`)."""
+    u, t = _UNLINKED_TIME, _UNLINKED
+    unlinked = u.c.ReparacionId.is_(None) & u.c.ClienteId.is_not(None)
+    newer = sa.exists().where(_IS_UNLINKED, t.c.ClienteId == u.c.ClienteId,
+                              t.c.WhatsAppTimestamp >= u.c.WhatsAppTimestamp,
+                              sa.or_(t.c.WhatsAppTimestamp > u.c.WhatsAppTimestamp, t.c.Id > u.c.Id))
+    count = (sa.select(sa.func.count()).select_from(t).where(_IS_UNLINKED, t.c.ClienteId == u.c.ClienteId)
+             .scalar_subquery())
+    query = (sa.select(u.c.ClienteId, u.c.WhatsAppTimestamp.label("LastAt"), u.c.Id.label("LastId"),
+                       count.label("Messages"))
+             .where(unlinked, ~newer))
+    if with_cursor:
+        query = query.where(sa.or_(u.c.WhatsAppTimestamp < _AT, sa.and_(u.c.WhatsAppTimestamp == _AT, u.c.Id < _LAST)))
+    return query.order_by(u.c.WhatsAppTimestamp.desc(), u.c.Id.desc()).limit(_N)
 
 
 def _customers(conn: Connection, cursor: tuple[datetime, int] | None, limit: int) -> dict[str, Any]:
-    t = _UNLINKED
-    groups = (sa.select(t.c.ClienteId, sa.func.max(t.c.WhatsAppTimestamp).label("LastAt"),
-                        sa.func.max(t.c.Id).label("LastId"), sa.func.count().label("Messages"))
-              .where(_IS_UNLINKED).group_by(t.c.ClienteId).subquery("customers"))
-    rows, next_cursor = _page_of(conn.execute(_newest_first(groups, cursor, limit)).all(), limit)
+    found = conn.execute(_customer_groups(cursor is not None), _position(cursor, limit + 1)).all()
+    rows, next_cursor = _page_of(found, limit)
     ids = [r.ClienteId for r in rows]
     last = _messages(conn, [r.LastId for r in rows])
     names = _names(conn, set(ids))
@@ -292,7 +302,7 @@ def _answered_later() -> sa.Exists:
         later.c.MessageType != _lit("reaction"), ~failed)
 
 
-def awaiting_where(since: datetime) -> sa.ColumnElement[bool]:
+def awaiting_where(since: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     """Each order's last message, when the customer wrote it (since ``since``) and nothing answered it."""
     return sa.and_(_INBOUND_LINKED, _m.c.WhatsAppTimestamp >= since, _m.c.MessageType != _lit("reaction"),
                    ~_answered_later())
@@ -315,22 +325,34 @@ _AWAITING_COLUMNS = (_m.c.Id, _m.c.ReparacionId, _m.c.WhatsAppTimestamp, _m.c.Me
                      _cl.c.Nombre, _cl.c.Apellido, _rep.c.FechaEntrega, _rep.c.ClienteId)
 
 
-def _awaiting_phase(conn: Connection, phase: str, since: datetime, until: datetime | None, *,
-                    after: tuple[datetime, int] | None, count: int) -> list[Any]:
+_SINCE = sa.bindparam("since", type_=schema.DateTime2)
+_UNTIL = sa.bindparam("until", type_=schema.DateTime2)
+
+
+@cache
+def _awaiting_walk(phase: str, with_cursor: bool) -> Any:
+    """One walk of :func:`awaiting` (parameters ``since``, ``until`` for the closed walk, ``at``, ``last``,
+    ``n``), built once per shape."""
     query = (sa.select(*_AWAITING_COLUMNS)
              .select_from(_m.join(_rep, _rep.c.ReparacionId == _m.c.ReparacionId)
                           .outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-             .where(awaiting_where(since), *([] if until is None else [_m.c.WhatsAppTimestamp < until])))
+             .where(awaiting_where(_SINCE), *([] if phase == "o" else [_m.c.WhatsAppTimestamp < _UNTIL])))
     ts, ident = _m.c.WhatsAppTimestamp, _m.c.Id
     if phase == "o":  # soonest to close first
-        if after is not None:
-            query = query.where(sa.or_(ts > after[0], sa.and_(ts == after[0], ident > after[1])))
+        if with_cursor:
+            query = query.where(sa.or_(ts > _AT, sa.and_(ts == _AT, ident > _LAST)))
         query = query.order_by(ts, ident)
     else:  # closed: the most recent first
-        if after is not None:
-            query = query.where(sa.or_(ts < after[0], sa.and_(ts == after[0], ident < after[1])))
+        if with_cursor:
+            query = query.where(sa.or_(ts < _AT, sa.and_(ts == _AT, ident < _LAST)))
         query = query.order_by(ts.desc(), ident.desc())
-    return list(conn.execute(query.limit(count)).all())
+    return query.limit(_N)
+
+
+def _awaiting_phase(conn: Connection, phase: str, since: datetime, until: datetime | None, *,
+                    after: tuple[datetime, int] | None, count: int) -> list[Any]:
+    values = {"since": since, **({} if until is None else {"until": until}), **_position(after, count)}
+    return list(conn.execute(_awaiting_walk(phase, after is not None), values).all())
 
 
 def awaiting(conn: Connection, limit: int, cursor: str | None = None,
@@ -407,10 +429,12 @@ class Counts(TypedDict):
     proposals: int
 
 
-def counts_query(now: datetime) -> sa.Select[Any]:
+@cache
+def counts_query() -> sa.Select[Any]:
     """The badge counts in one statement: senders, customers and orders, each from its filtered index.
-    ``awaitingReply`` counts the orders whose window is still open (those staff can answer freely now)."""
-    awaiting_open = (sa.select(sa.func.count()).select_from(_m).where(awaiting_where(now - WINDOW))
+    ``awaitingReply`` counts the orders whose window is still open (those staff can answer freely now):
+    parameter ``since``, 24 hours ago."""
+    awaiting_open = (sa.select(sa.func.count()).select_from(_m).where(awaiting_where(_SINCE))
                      .scalar_subquery())
     return sa.select(
         (_distinct(_PHONE.c.PhoneKey, _by_phone("unmatched"))
@@ -424,7 +448,8 @@ def counts_query(now: datetime) -> sa.Select[Any]:
 
 def counts(url: str | None = None, now: datetime | None = None) -> Counts:
     """``GET /api/whatsapp/inbox/counts``: how many need a person per tab (FastService's menu badge)."""
-    row = db.read(lambda conn: conn.execute(counts_query(now or db.utcnow())).one(), url)
+    since = (now or db.utcnow()) - WINDOW
+    row = db.read(lambda conn: conn.execute(counts_query(), {"since": since}).one(), url)
     found: Counts = {"unassigned": int(row.unassigned), "ambiguous": int(row.ambiguous),
                      "multipleOrders": int(row.multipleOrders), "awaitingReply": int(row.awaitingReply),
                      "proposals": int(row.proposals)}

@@ -177,6 +177,8 @@ _filtered("IX_WhatsAppMessage_Unassigned_Time", _mc.WhatsAppTimestamp, _mc.Match
           _mc.ClienteId, _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
 _filtered("IX_WhatsAppMessage_Unassigned_Bsuid", _mc.Bsuid, _mc.WhatsAppTimestamp, _mc.PhoneKey, _mc.ClienteId,
           _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None) & _mc.PhoneKey.is_(None))
+_filtered("IX_WhatsAppMessage_Unlinked_Time", _mc.WhatsAppTimestamp, _mc.ClienteId, _mc.ReparacionId,
+          where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None))
 _filtered("IX_WhatsAppMessage_Unlinked_Customer", _mc.ClienteId, _mc.WhatsAppTimestamp, _mc.ReparacionId,
           where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None))
 _filtered("IX_WhatsAppMessage_Inbound_Linked", _mc.WhatsAppTimestamp, _mc.ReparacionId, _mc.Direction, _mc.MessageType,

@@ -19,6 +19,8 @@ IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unass
     CREATE INDEX [IX_WhatsAppMessage_Unassigned_Time] ON [dbo].[WhatsAppMessage] ([WhatsAppTimestamp], [MatchStatus], [PhoneKey], [Bsuid], [ClienteId], [ReparacionId]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unassigned_Bsuid' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
     CREATE INDEX [IX_WhatsAppMessage_Unassigned_Bsuid] ON [dbo].[WhatsAppMessage] ([Bsuid], [WhatsAppTimestamp], [PhoneKey], [ClienteId], [ReparacionId]) WHERE [ClienteId] IS NULL AND [ReparacionId] IS NULL AND [PhoneKey] IS NULL;
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Time' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
+    CREATE INDEX [IX_WhatsAppMessage_Unlinked_Time] ON [dbo].[WhatsAppMessage] ([WhatsAppTimestamp], [ClienteId], [ReparacionId]) WHERE [ReparacionId] IS NULL AND [ClienteId] IS NOT NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Customer' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
     CREATE INDEX [IX_WhatsAppMessage_Unlinked_Customer] ON [dbo].[WhatsAppMessage] ([ClienteId], [WhatsAppTimestamp], [ReparacionId]) WHERE [ReparacionId] IS NULL AND [ClienteId] IS NOT NULL;
 IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Inbound_Linked' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
