@@ -66,12 +66,14 @@ RAW = {
         "WHERE l.ReparacionId = m.ReparacionId AND l.WhatsAppTimestamp > m.WhatsAppTimestamp) "
         "ORDER BY m.WhatsAppTimestamp, m.Id LIMIT 21"),
     "counts": (
-        "SELECT (SELECT COUNT(DISTINCT PhoneKey) FROM WhatsAppMessage WHERE ClienteId IS NULL AND ReparacionId IS NULL "
-        "AND PhoneKey IS NOT NULL AND MatchStatus = 'unmatched'), (SELECT COUNT(DISTINCT Bsuid) FROM WhatsAppMessage "
+        "SELECT (SELECT COUNT(DISTINCT PhoneKey) FROM WhatsAppMessage INDEXED BY IX_WhatsAppMessage_Unassigned_Phone "
+        "WHERE ClienteId IS NULL AND ReparacionId IS NULL AND PhoneKey IS NOT NULL AND MatchStatus = 'unmatched'), "
+        "(SELECT COUNT(DISTINCT Bsuid) FROM WhatsAppMessage INDEXED BY IX_WhatsAppMessage_Unassigned_Bsuid "
         "WHERE ClienteId IS NULL AND ReparacionId IS NULL AND PhoneKey IS NULL AND Bsuid IS NOT NULL), "
-        "(SELECT COUNT(DISTINCT PhoneKey) FROM WhatsAppMessage WHERE ClienteId IS NULL AND ReparacionId IS NULL "
-        "AND PhoneKey IS NOT NULL AND MatchStatus = 'ambiguous'), (SELECT COUNT(DISTINCT ClienteId) FROM "
-        "WhatsAppMessage WHERE ReparacionId IS NULL AND ClienteId IS NOT NULL), "
+        "(SELECT COUNT(DISTINCT PhoneKey) FROM WhatsAppMessage INDEXED BY IX_WhatsAppMessage_Unassigned_Phone "
+        "WHERE ClienteId IS NULL AND ReparacionId IS NULL AND PhoneKey IS NOT NULL AND MatchStatus = 'ambiguous'), "
+        "(SELECT COUNT(DISTINCT ClienteId) FROM WhatsAppMessage INDEXED BY IX_WhatsAppMessage_Unlinked_Customer "
+        "WHERE ReparacionId IS NULL AND ClienteId IS NOT NULL), "
         "(SELECT COUNT(*) FROM WhatsAppMessage m INDEXED BY IX_WhatsAppMessage_Inbound_Linked "
         "WHERE m.Direction = 'inbound' AND m.ReparacionId IS NOT NULL "
         "AND m.WhatsAppTimestamp >= :window "
@@ -189,10 +191,13 @@ def main() -> None:
         undone = triage.undo(decision["id"], None, url)
         undo_s = time.perf_counter() - t
         assert undone["undoneCount"] == RELINK, undone
+        (target,) = conn.execute(  # the order the app linked them to: the customer's only open order, if one
+            "SELECT CASE WHEN COUNT(*) = 1 THEN MIN(ReparacionId) END FROM Reparacion "
+            "WHERE ClienteId = ? AND FechaEntrega IS NULL", (customer,)).fetchone()
         t = time.perf_counter()
-        changed = conn.execute("UPDATE WhatsAppMessage SET ClienteId = ?, MatchStatus = 'assigned', "
+        changed = conn.execute("UPDATE WhatsAppMessage SET ClienteId = ?, ReparacionId = ?, MatchStatus = 'assigned', "
                                "TriageDecisionId = 999999 WHERE PhoneKey = ? AND ClienteId IS NULL "
-                               "AND ReparacionId IS NULL", (customer, baseline_key)).rowcount
+                               "AND ReparacionId IS NULL", (customer, target, baseline_key)).rowcount
         conn.commit()
         base_s = time.perf_counter() - t
         assert changed == RELINK
