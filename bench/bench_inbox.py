@@ -136,14 +136,18 @@ def add_triage(conn: sqlite3.Connection, rng: random.Random) -> tuple[str, str, 
     return relink, baseline, 4242
 
 
-def measure(fn: Callable[[], Any], calls: int) -> list[float]:
+def measure(app: Callable[[], Any], base: Callable[[], Any], calls: int) -> tuple[list[float], list[float]]:
+    """Seconds per call of ``app`` and of its baseline, alternating call by call so that the shared
+    machine's load weighs on both alike."""
     for _ in range(20):
-        fn()
-    samples = []
+        app()
+        base()
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(calls):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
+        for fn, into in ((app, samples[0]), (base, samples[1])):
+            t = time.perf_counter()
+            fn()
+            into.append(time.perf_counter() - t)
     return samples
 
 
@@ -170,16 +174,17 @@ def main() -> None:
         for tab in inbox.TABS:
             page = inbox.listing(tab, None, 20, url, now)
             assert len(page["items"]) == 20, (tab, len(page["items"]))
-            app = measure(lambda tab=tab: inbox.listing(tab, None, 20, url, now), CALLS)  # type: ignore[misc]
-            base = measure(lambda tab=tab: conn.execute(RAW[tab], {"window": window}).fetchall(), CALLS)  # type: ignore[misc]
+            app, base = measure(lambda tab=tab: inbox.listing(tab, None, 20, url, now),  # type: ignore[misc]
+                                lambda tab=tab: conn.execute(RAW[tab], {"window": window}).fetchall(),  # type: ignore[misc]
+                                CALLS)
             figures += goal(f"tab {tab}, first 20", app, base)
             samples[f"tab {tab}"], samples[f"tab {tab} baseline"] = app, base
         found = inbox.counts(url, now)
         raw_counts = conn.execute(RAW["counts"], {"window": window}).fetchone()
         assert (found["unassigned"], found["ambiguous"], found["multipleOrders"], found["awaitingReply"]) == (
             raw_counts[0] + raw_counts[1], raw_counts[2], raw_counts[3], raw_counts[4]), (found, raw_counts)
-        app = measure(lambda: inbox.counts(url, now), CALLS)
-        base = measure(lambda: conn.execute(RAW["counts"], {"window": window}).fetchall(), CALLS)
+        app, base = measure(lambda: inbox.counts(url, now),
+                            lambda: conn.execute(RAW["counts"], {"window": window}).fetchall(), CALLS)
         figures += goal("badge counts (all tabs)", app, base)
         samples["counts"], samples["counts baseline"] = app, base
 
