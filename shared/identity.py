@@ -314,28 +314,36 @@ def sender_lock_name(key: str) -> str:
 
 
 _al = schema.sender_alias
+# Every event asks this, and almost always finds nothing: one small constant statement (two plain
+# parameters, no join) on the filtered unique index of active aliases. What the alias says is read
+# only when there is one (_ALIAS_TARGET).
+_ACTIVE_ALIAS = (sa.select(_al.c.SenderKey, _al.c.ClienteId, _al.c.ReparacionId, _al.c.DecisionId)
+                 .where(sa.or_(_al.c.SenderKey == sa.bindparam("k1"), _al.c.SenderKey == sa.bindparam("k2")),
+                        _al.c.UndoneAt.is_(None)))
 _alias_order = _rep.alias("alias_order")
-_ALIAS = (
-    sa.select(_al.c.SenderKey, _al.c.ClienteId, _al.c.DecisionId,
-              # the alias's order while it is open and still the customer's; else the customer's only open order
-              sa.func.coalesce(
-                  sa.select(_alias_order.c.ReparacionId)
-                  .where(_alias_order.c.ReparacionId == _al.c.ReparacionId,
-                         _alias_order.c.ClienteId == _al.c.ClienteId, _alias_order.c.FechaEntrega.is_(None))
-                  .scalar_subquery(),
-                  only_open_order(_al.c.ClienteId)).label("OrderId"))
-    .select_from(_al.join(_cl, _cl.c.ClienteId == _al.c.ClienteId))  # a deleted customer: the alias is inert
-    .where(_al.c.SenderKey.in_(sa.bindparam("keys", expanding=True)), _al.c.UndoneAt.is_(None)))
+_ALIAS_TARGET = sa.select(
+    sa.select(_cl.c.ClienteId).where(_cl.c.ClienteId == sa.bindparam("customer")).scalar_subquery().label("Live"),
+    # the alias's order while it is open and still the customer's; else the customer's only open order
+    sa.func.coalesce(
+        sa.select(_alias_order.c.ReparacionId)
+        .where(_alias_order.c.ReparacionId == sa.bindparam("order"),
+               _alias_order.c.ClienteId == sa.bindparam("customer"), _alias_order.c.FechaEntrega.is_(None))
+        .scalar_subquery(),
+        only_open_order(sa.bindparam("customer", type_=sa.Integer))).label("OrderId"))
 
 
 def alias_match(conn: Connection, keys: list[str]) -> Match | None:
-    """The active alias of the first of ``keys`` that has one (its customer still exists), as a match."""
+    """The active alias of the first of ``keys`` that has one, as a match; ``None`` when there is none or
+    its customer no longer exists (a deleted customer makes the alias inert)."""
     if not keys:
         return None
-    rows = {row.SenderKey: row for row in conn.execute(_ALIAS, {"keys": keys})}
+    rows = {row.SenderKey: row for row in conn.execute(_ACTIVE_ALIAS, {"k1": keys[0], "k2": keys[-1]})}
     for key in keys:
         if (row := rows.get(key)) is not None:
-            return Match("assigned", row.ClienteId, (row.ClienteId,), row.OrderId, row.DecisionId)
+            target = conn.execute(_ALIAS_TARGET, {"customer": row.ClienteId, "order": row.ReparacionId}).one()
+            if target.Live is None:
+                continue
+            return Match("assigned", row.ClienteId, (row.ClienteId,), target.OrderId, row.DecisionId)
     return None
 
 
