@@ -27,9 +27,13 @@ from shared import (
     ingest,
     observability,
     order_view,
+    outbox,
+    proposals,
+    replies,
     staff,
     summaries,
     sync,
+    templates,
     triage,
 )
 from shared.errors import ApiError, Unavailable, as_api_error
@@ -173,7 +177,7 @@ def _customer(req: func.HttpRequest) -> int | None:
     return optional_order_id(req.params.get("customerId"), "customerId", "número de cliente")
 
 
-@app.route(route="whatsapp/inbox", methods=["GET"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox", "GET")
 def whatsapp_inbox(req: func.HttpRequest) -> func.HttpResponse:
     """One page of an inbox tab (``tab``, ``cursor``, ``limit`` 1-100)."""
     return _for_staff(req, lambda _who: inbox.listing(
@@ -181,13 +185,13 @@ def whatsapp_inbox(req: func.HttpRequest) -> func.HttpResponse:
         parse_limit(req.params.get("limit"), inbox.DEFAULT_LIMIT, inbox.MAX_LIMIT)))
 
 
-@app.route(route="whatsapp/inbox/counts", methods=["GET"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/counts", "GET")
 def whatsapp_inbox_counts(req: func.HttpRequest) -> func.HttpResponse:
     """How many need a person, per tab (FastService's menu badge); ETag / 304."""
     return _for_staff(req, lambda _who: inbox.counts(), cacheable=True)
 
 
-@app.route(route="whatsapp/inbox/messages", methods=["GET"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/messages", "GET")
 def whatsapp_inbox_messages(req: func.HttpRequest) -> func.HttpResponse:
     """A sender's unassigned messages, or a customer's no order holds (``limit``, ``before``)."""
     return _for_staff(req, lambda _who: inbox.messages(
@@ -196,13 +200,13 @@ def whatsapp_inbox_messages(req: func.HttpRequest) -> func.HttpResponse:
         req.params.get("before") or None))
 
 
-@app.route(route="whatsapp/inbox/decisions", methods=["GET"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/decisions", "GET")
 def whatsapp_inbox_decisions(req: func.HttpRequest) -> func.HttpResponse:
     """The decisions about a sender or a customer, newest first."""
     return _for_staff(req, lambda _who: triage.history(_sender(req), _customer(req)))
 
 
-@app.route(route="whatsapp/inbox/assign", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/assign", "POST")
 def whatsapp_inbox_assign(req: func.HttpRequest) -> func.HttpResponse:
     """Assign a sender to a customer (``customerId``) or an order of theirs (``orderId``); 409 if decided."""
     return _for_staff(req, lambda who: triage.assign(
@@ -210,7 +214,7 @@ def whatsapp_inbox_assign(req: func.HttpRequest) -> func.HttpResponse:
         optional_order_id(req.params.get("orderId"), "orderId", "número de ticket"), who))
 
 
-@app.route(route="whatsapp/inbox/move", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/move", "POST")
 def whatsapp_inbox_move(req: func.HttpRequest) -> func.HttpResponse:
     """Move a customer's messages (``fromMessageId`` [to ``toMessageId``]) to one of their orders."""
     return _for_staff(req, lambda who: triage.move(
@@ -220,21 +224,21 @@ def whatsapp_inbox_move(req: func.HttpRequest) -> func.HttpResponse:
         optional_big_id(req.params.get("toMessageId"), "toMessageId", "número de mensaje"), staff=who))
 
 
-@app.route(route="whatsapp/inbox/decisions/{decisionId}/undo", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/decisions/{decisionId}/undo", "POST")
 def whatsapp_inbox_undo(req: func.HttpRequest) -> func.HttpResponse:
     """Undo a decision: exactly what it linked and nothing later moved goes back."""
     return _for_staff(req, lambda who: triage.undo(
         parse_big_id(req.route_params.get("decisionId"), "decisionId", "número de decisión"), who))
 
 
-@app.route(route="whatsapp/inbox/proposals/{proposalId}/confirm", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/proposals/{proposalId}/confirm", "POST")
 def whatsapp_inbox_confirm(req: func.HttpRequest) -> func.HttpResponse:
     """Confirm the agent's assignment proposal (the same as assigning)."""
     return _for_staff(req, lambda who: triage.confirm_proposal(
         parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"), who))
 
 
-@app.route(route="whatsapp/inbox/proposals/{proposalId}/discard", methods=["POST"], auth_level=STAFF_ROUTE)
+@_staff_route("whatsapp/inbox/proposals/{proposalId}/discard", "POST")
 def whatsapp_inbox_discard(req: func.HttpRequest) -> func.HttpResponse:
     """Discard the agent's assignment proposal; nothing is linked."""
     return _for_staff(req, lambda who: triage.discard_proposal(
@@ -338,6 +342,103 @@ async def list_orders_awaiting_reply(limit: int | None = None) -> str:
     templates), the most recent first, over the last 7 days. Returns {orders: [{orderId, customer,
     waitingSince (UTC), canReplyFreely, orderOpen, lastMessage}]}."""
     return await _tool(agent_tools.orders_awaiting_reply, limit=limit)
+
+
+# --- Staff replies through ACS (issue 15): send, templates, agent proposals, the outbox timer ---
+
+def _send_for_staff(req: func.HttpRequest,
+                    handler: Callable[[staff.Staff | None], tuple[Any, bool]]) -> func.HttpResponse:
+    """``_for_staff`` for a send: 201 when it created the send, 200 when it is a repeat of one."""
+    outcome: dict[str, bool] = {}
+
+    def run(who: staff.Staff | None) -> Any:
+        body, outcome["created"] = handler(who)
+        return body
+
+    response = _for_staff(req, run)
+    if response.status_code == 200 and outcome.get("created"):
+        response = func.HttpResponse(response.get_body(), status_code=201, headers=dict(response.headers),
+                                     mimetype="application/json", charset="utf-8")
+    return response
+
+
+def _proposal_id(req: func.HttpRequest) -> int:
+    return parse_order_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta")
+
+
+@_staff_route("whatsapp/orders/{orderId}/messages", "POST")
+def send_whatsapp_reply(req: func.HttpRequest) -> func.HttpResponse:
+    """Send a text (window open) or an approved template to the order's customer, exactly once."""
+    return _send_for_staff(req, lambda who: replies.send(
+        parse_order_id(req.route_params.get("orderId")), replies.parse_send_body(req.get_body()), who))
+
+
+@_staff_route("whatsapp/orders/{orderId}/outbox", "GET")
+def list_whatsapp_outbox(req: func.HttpRequest) -> func.HttpResponse:
+    """The order's sends not yet in the conversation (sending, unknown, failed with their reason)."""
+    return _for_staff(req, lambda _who: replies.order_outbox(parse_order_id(req.route_params.get("orderId"))))
+
+
+@_staff_route("whatsapp/orders/{orderId}/templates", "GET")
+def list_whatsapp_templates(req: func.HttpRequest) -> func.HttpResponse:
+    """Approved templates filled for the order (preview, missing values) and the 24-hour window."""
+    return _for_staff(req, lambda _who: replies.order_templates(parse_order_id(req.route_params.get("orderId"))))
+
+
+@_staff_route("whatsapp/orders/{orderId}/proposals", "GET")
+def list_whatsapp_proposals(req: func.HttpRequest) -> func.HttpResponse:
+    """Replies the agent proposed for the order that nobody sent or discarded yet."""
+    return _for_staff(req, lambda _who: proposals.pending(parse_order_id(req.route_params.get("orderId"))))
+
+
+@_staff_route("whatsapp/orders/{orderId}/proposals/{proposalId}/send", "POST")
+def send_whatsapp_proposal(req: func.HttpRequest) -> func.HttpResponse:
+    """Send a proposal (optionally edited) through the same outbox path as a typed reply."""
+    return _send_for_staff(req, lambda who: proposals.send(
+        parse_order_id(req.route_params.get("orderId")), _proposal_id(req), proposals.parse_body(req.get_body()),
+        who))
+
+
+@_staff_route("whatsapp/orders/{orderId}/proposals/{proposalId}/discard", "POST")
+def discard_whatsapp_proposal(req: func.HttpRequest) -> func.HttpResponse:
+    """Discard a proposal: it is kept, marked, and never sent."""
+    return _for_staff(req, lambda who: proposals.discard(
+        parse_order_id(req.route_params.get("orderId")), _proposal_id(req), who))
+
+
+@app.route(route="whatsapp/templates/sync", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
+def sync_whatsapp_templates(req: func.HttpRequest) -> func.HttpResponse:
+    """Operators: refresh the template registry from ACS now."""
+    return _answer(req, templates.sync_now)
+
+
+@app.timer_trigger(schedule="%OUTBOX_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def drain_outbox(timer: func.TimerRequest) -> None:
+    """Retry due sends; settle attempts whose worker died or whose outcome stayed unknown."""
+    outbox.drain()
+
+
+@app.timer_trigger(schedule="%TEMPLATE_SYNC_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def sync_templates(timer: func.TimerRequest) -> None:
+    """Refresh the template registry from ACS (Meta approves, pauses and rejects templates on its own)."""
+    templates.sync_on_timer()
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
+                       property_type=INTEGER)
+@app.mcp_tool_property(arg_name="text", description=(
+    "Borrador de respuesta (texto libre; solo se podrá enviar si el cliente escribió en las últimas 24 horas). "
+    "Usá text o templatePurpose, no ambos."), is_required=False)
+@app.mcp_tool_property(arg_name="templatePurpose", description=(
+    "Plantilla aprobada a proponer: presupuestado, reparado, rechazado, recordatorio_retiro o saludo."),
+    is_required=False)
+async def propose_whatsapp_reply(orderId: int, text: str = "", templatePurpose: str = "") -> str:
+    """Propose a WhatsApp reply for an order: a draft text or a template purpose. Nothing is sent: the proposal
+    appears in the staff panel with Enviar / Editar / Descartar and a person decides. Returns {id, orderId,
+    kind, text, templatePurpose, state}. Check get_whatsapp_summary first: when canReplyFreely is false only a
+    template can be sent."""
+    return await _tool(proposals.propose_from_agent, order_id=orderId, text=text, template_purpose=templatePurpose)
 
 
 @app.mcp_tool()

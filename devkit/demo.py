@@ -49,8 +49,19 @@ def load(url: str | None = None, now: datetime | None = None) -> bool:
     if loaded:
         for event in conversations(now):
             ingest.ingest_event(event, url)
+        _proposals(url)
         _inbox(url)
     return bool(loaded)
+
+
+def _proposals(url: str | None) -> None:
+    """Two replies the agent proposed (issue 15), so the panel shows Enviar / Editar / Descartar: a draft for
+    María (her window is open) and a template for Juan (his is closed)."""
+    from shared import proposals
+
+    proposals.propose(2, "Hola María, la notebook va a estar lista el lunes a la mañana. Te avisamos por acá.",
+                      None, url)
+    proposals.propose(1, None, "reparado", url)
 
 
 RELATIVE, UNKNOWN = "5491170001111", "5491188887777"

@@ -141,6 +141,31 @@ param syncLookbackDays string = '7'
 @description('PHONE_INDEX_SCHEDULE: NCRONTAB schedule of refresh_phone_index (seconds first).')
 param phoneIndexSchedule string = '0 */10 * * * *'
 
+@description('ACS_SEND_TIMEOUT_SECONDS: time budget of one send to ACS, its in-call retries included.')
+param acsSendTimeoutSeconds string = '10'
+
+@description('WHATSAPP_SEND_FORMAT: Argentine mobiles addressed as 549... (as WhatsApp reports them) or 54...')
+@allowed([
+  '549'
+  '54'
+])
+param whatsappSendFormat string = '549'
+
+@description('SEND_RETRY_MINUTES: how long a send refused with 429/5xx is retried.')
+param sendRetryMinutes string = '15'
+
+@description('SEND_RECONCILE_MINUTES: how long a send with an unknown outcome waits for a delivery status.')
+param sendReconcileMinutes string = '10'
+
+@description('OUTBOX_SCHEDULE: NCRONTAB schedule of drain_outbox (seconds first).')
+param outboxSchedule string = '0 * * * * *'
+
+@description('WHATSAPP_TEMPLATES: JSON, FastService purpose -> name:language[:fields] of its WhatsApp template.')
+param whatsappTemplates string = '{"presupuestado": "presupuesto_listo:es_AR:cliente,=equipo,ticket,presupuesto", "reparado": "equipo_listo_para_retirar:es_AR:cliente,=equipo,ticket", "rechazado": "presupuesto_rechazado:es_AR:cliente,ticket", "recordatorio_retiro": "recordatorio_retiro:es_AR:cliente,=equipo,ticket", "saludo": "saludo:es_AR:cliente,ticket"}'
+
+@description('TEMPLATE_SYNC_SCHEDULE: NCRONTAB schedule of sync_templates (seconds first).')
+param templateSyncSchedule string = '0 0 * * * *'
+
 @description('WHATSAPP_GREETING: text pre-filled in the wa.me link.')
 param whatsappGreeting string = 'Hola {cliente}, te escribimos de FastService por tu orden #{ticket}.'
 
@@ -269,6 +294,7 @@ module communicationAccess 'modules/communication-access.bicep' = {
   scope: resourceGroup(communicationResourceGroup)
   params: {
     communicationServiceName: communicationName
+    identityPrincipalId: identity.properties.principalId
   }
   dependsOn: [
     communication
@@ -345,6 +371,14 @@ var appSettings = {
   WHATSAPP_CHANNEL_ID: whatsappChannelId
   ACS_ENDPOINT: communicationAccess.outputs.endpoint
   ACS_CONNECTION_STRING: ''
+  ACS_CA_BUNDLE: ''
+  ACS_SEND_TIMEOUT_SECONDS: acsSendTimeoutSeconds
+  WHATSAPP_SEND_FORMAT: whatsappSendFormat
+  SEND_RETRY_MINUTES: sendRetryMinutes
+  SEND_RECONCILE_MINUTES: sendReconcileMinutes
+  OUTBOX_SCHEDULE: outboxSchedule
+  WHATSAPP_TEMPLATES: whatsappTemplates
+  TEMPLATE_SYNC_SCHEDULE: templateSyncSchedule
   RAW_PAYLOAD_MAX_BYTES: rawPayloadMaxBytes
   SYNC_LOOKBACK_DAYS: syncLookbackDays
   PHONE_INDEX_SCHEDULE: phoneIndexSchedule

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -39,7 +40,7 @@ def serve() -> None:
     import uvicorn
 
     import function_app
-    from localrunner import demo_issuer, keys
+    from localrunner import acs, demo_issuer, keys
     from localrunner.host import build
 
     setup()
@@ -62,15 +63,21 @@ def serve() -> None:
     else:
         sign_in = (f"demo issuer; a token: GET {base}{demo_issuer.TOKEN_ROUTE}?user=ana|bruno "
                    "or `python -m localrunner token ana`")
-    print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n  Health:           {base}/api/health\n"
-          f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
-          f"  Staff sign-in:    {sign_in}\n"
-          f"  Event Grid:       {base}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event"
-          f"{'&code=' + code if code else ''}\n"
-          f"  MCP:              {base}/runtime/webhooks/mcp  (header x-functions-key: the mcp_extension key)\n"
-          f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations  (the master key)\n"
-          f"{keys_text}", flush=True)
-    uvicorn.run(asgi, host=host, port=port, log_level="warning")
+    webhook = f"{base}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event{'&code=' + code if code else ''}"
+    with contextlib.ExitStack() as stack:
+        fake = acs.start_fake(stack, webhook)  # before the app handles a request: it points the settings at it
+        sending = (f"local ACS fake {fake.endpoint} (FAKE_ACS=off to disable; replies go out through it)"
+                   if fake else "ACS as configured" if acs.real_acs_configured() else "not configured")
+        print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n"
+              f"  Health:           {base}/api/health\n"
+              f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
+              f"  Staff sign-in:    {sign_in}\n"
+              f"  Event Grid:       {webhook}\n"
+              f"  MCP:              {base}/runtime/webhooks/mcp  (header x-functions-key: the mcp_extension key)\n"
+              f"  Sending:          {sending}\n"
+              f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations  (the master key)\n"
+              f"{keys_text}", flush=True)
+        uvicorn.run(asgi, host=host, port=port, log_level="warning")
 
 
 def simulate(who: str, text: str) -> int:
@@ -84,8 +91,12 @@ def simulate(who: str, text: str) -> int:
             print(f"'{who}' is not a demo customer with a phone; use one of {names}, or WhatsApp digits",
                   file=sys.stderr)
             return 2
-    from localrunner import keys
+    from localrunner import acs, keys
 
+    through_fake = acs.simulate_inbound(sender, text)
+    if through_fake is not None:  # the fake knows the customer wrote (its window) and posts the event
+        print(f"event {through_fake} posted by the local ACS fake")
+        return 0
     event = acs_events.received(sender, content=text)
     port = int(os.environ.get("PORT", "7071"))
     host_keys = keys.load(create=False)

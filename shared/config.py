@@ -19,6 +19,14 @@ class Setting:
     meaning: str
 
 
+DEFAULT_TEMPLATES: Final = (
+    '{"presupuestado": "presupuesto_listo:es_AR:cliente,=equipo,ticket,presupuesto", '
+    '"reparado": "equipo_listo_para_retirar:es_AR:cliente,=equipo,ticket", '
+    '"rechazado": "presupuesto_rechazado:es_AR:cliente,ticket", '
+    '"recordatorio_retiro": "recordatorio_retiro:es_AR:cliente,=equipo,ticket", '
+    '"saludo": "saludo:es_AR:cliente,ticket"}')
+"""FastService's hand-written texts as WhatsApp templates (names to create in WhatsApp Manager)."""
+
 SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("DATABASE_URL", "sqlite:///.data/fastservice.db",
             "SQLAlchemy URL: SQLite file (embedded default) or "
@@ -34,11 +42,37 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("DEFAULT_REGION", "AR", "Region for phone numbers typed without a country code."),
     Setting("DEFAULT_AREA_CODE", "11", "Area code for numbers typed without one (e.g. `15 5555 1234`)."),
     Setting("WHATSAPP_CHANNEL_ID", "",
-            "ACS channel registration id of the shop's number; when set, events for other channels are quarantined."),
+            "ACS channel registration id of the shop's number: replies are sent from it, and when set, events for "
+            "other channels are quarantined."),
     Setting("ACS_ENDPOINT", "",
-            "Azure Communication Services endpoint (managed identity). Reported by /api/health; "
-            "messages are received through Event Grid, and this app does not send any yet."),
-    Setting("ACS_CONNECTION_STRING", "", "ACS connection string, instead of ACS_ENDPOINT (for local experiments)."),
+            "Azure Communication Services endpoint: staff replies are sent through it with the managed identity "
+            "(role *Communication and Email Service Owner* on that resource). Reported by /api/health."),
+    Setting("ACS_CONNECTION_STRING", "",
+            "ACS connection string, instead of ACS_ENDPOINT (local development and the local ACS fake only; "
+            "never a real key in app settings)."),
+    Setting("ACS_CA_BUNDLE", "",
+            "Development only: CA certificate file the ACS client trusts (the local ACS fake's self-signed "
+            "certificate, written by `make run`)."),
+    Setting("ACS_SEND_TIMEOUT_SECONDS", "10",
+            "Time budget of one send to ACS, its retries of 429/5xx inside the request included; what is still "
+            "retryable after it is left to the `drain_outbox` timer."),
+    Setting("WHATSAPP_SEND_FORMAT", "549",
+            "How Argentine mobiles are addressed when sending: `549` (as WhatsApp reports them, `5491155551234`) "
+            "or `54` (without the mobile 9, `541155551234`)."),
+    Setting("SEND_RETRY_MINUTES", "15",
+            "A send ACS answered with 429/5xx (or could not be reached) is retried for this long, then failed "
+            "with a reason."),
+    Setting("SEND_RECONCILE_MINUTES", "10",
+            "A send whose outcome is unknown (timeout after the request left) waits this long for a delivery "
+            "status that confirms it; then it is failed, never resent automatically."),
+    Setting("OUTBOX_SCHEDULE", "0 * * * * *",
+            "NCRONTAB schedule of `drain_outbox`: retries due sends, settles expired and unknown attempts."),
+    Setting("WHATSAPP_TEMPLATES", DEFAULT_TEMPLATES,
+            "JSON: FastService purpose -> `name:language[:field,field...]` of its WhatsApp template; the fields "
+            "(`cliente`, `ticket`, `presupuesto`, or `=text` for a fixed text) fill the positional parameters "
+            "`{{1}}`, `{{2}}`... in order (named parameters `{{cliente}}` fill by name)."),
+    Setting("TEMPLATE_SYNC_SCHEDULE", "0 0 * * * *",
+            "NCRONTAB schedule of `sync_templates`, which refreshes the template registry from ACS."),
     Setting("RAW_PAYLOAD_MAX_BYTES", "16384", "Largest raw event kept for audit and reprocessing; larger are cut."),
     Setting("SYNC_LOOKBACK_DAYS", "7", "Sync also takes messages this many days before the order was created."),
     Setting("INBOX_AWAITING_DAYS", "7",

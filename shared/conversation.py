@@ -21,7 +21,7 @@ from typing import Any, TypedDict
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, orders, params, schema
+from shared import db, orders, params, schema, send_failures
 from shared.errors import ApiError, InvalidParameter, OrderNotFound
 from shared.schema import Direction
 from shared.text import iso
@@ -46,7 +46,7 @@ _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _
             _m.c.WhatsAppTimestamp, _m.c.ReceivedAt, _m.c.MediaMimeType, _m.c.MediaFileName, _m.c.MediaCaption,
             _m.c.ReplyToMessageId, _m.c.ReactionEmoji, _m.c.ReactionMessageId, _m.c.ChoiceTitle,
             _m.c.ChoicePayload, _m.c.TextTruncated, _st.c.Status, _st.c.StatusAt, _st.c.ErrorCode,
-            _st.c.ErrorMessage)
+            _st.c.ErrorMessage, _m.c.SentByName)
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
 
@@ -73,12 +73,13 @@ def message_dto(row: Any, preview: int | None = PREVIEW_CHARS) -> MessageJson:
     status: StatusJson | None = None
     if row.Direction == "outbound" and row.Status:
         status = {"state": row.Status, "at": iso(row.StatusAt), "errorCode": row.ErrorCode,
-                  "errorMessage": row.ErrorMessage}
+                  "errorMessage": row.ErrorMessage,
+                  "reason": send_failures.reason(row.ErrorCode) if row.Status == "failed" else None}
     return {"id": row.Id, "whatsappMessageId": row.WhatsAppMessageId, "direction": row.Direction,
             "type": row.MessageType, "text": text, "textShortened": shortened,
             "textCutOnArrival": bool(row.TextTruncated), "timestamp": iso(row.WhatsAppTimestamp),
             "receivedAt": iso(row.ReceivedAt), "media": media, "replyTo": row.ReplyToMessageId,
-            "reaction": reaction, "choice": choice, "status": status}
+            "reaction": reaction, "choice": choice, "status": status, "sentBy": row.SentByName}
 
 
 class StatusJson(TypedDict):
@@ -86,6 +87,8 @@ class StatusJson(TypedDict):
     at: str | None
     errorCode: str | None
     errorMessage: str | None
+    reason: str | None
+    """When failed: why, in Spanish, and what to do (``shared/send_failures.py``)."""
 
 
 class MessageJson(TypedDict):
@@ -105,6 +108,8 @@ class MessageJson(TypedDict):
     reaction: dict[str, Any] | None
     choice: dict[str, Any] | None
     status: StatusJson | None
+    sentBy: str | None
+    """The staff member who sent it from the panel."""
 """One message as the API shows it (``Message`` in the OpenAPI document); the tools read it too."""
 
 
@@ -152,8 +157,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def json_size(value: Any) -> int:
-    """Bytes of ``value`` as UTF-8 JSON, as the answers are written."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    """Bytes of ``value`` as UTF-8 JSON, as the answers are written (``function_app._json``: the default
+    separators, with their spaces; compact ones undercounted a page by 2 bytes a key)."""
+    return len(json.dumps(value, ensure_ascii=False).encode())
 
 
 def page(conn: Connection, where: sa.ColumnElement[bool], limit: int, before: str | None, *,

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, envelopes, identity, message_store, observability, quarantine
+from shared import db, envelopes, identity, message_store, observability, outbox, quarantine
 from shared.event_parsing import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.identity import MatchStatus
 from shared.phones import Phone, parse_whatsapp_id
@@ -129,7 +129,8 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
     ACS publishes no event for what the shop sends, only these statuses: the first one
     of a message not stored yet records that the shop wrote to this customer, and when
     (:func:`shared.message_store.record_sent`), so the conversation and "who is waiting for an
-    answer" see the shop's side too.
+    answer" see the shop's side too; when it is the answer we missed to one of our own sends
+    (an ``unknown`` outbox row of that recipient), :func:`shared.outbox.reconcile` settles it.
     """
     applied = message_store.apply_status(conn, status)
     outcome: Outcome = "status_applied" if applied else "status_stale"
@@ -138,6 +139,8 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
         return IngestResult(outcome)
     match = identity.match_sender(conn, phone, status.recipient_bsuid)
     message_store.record_sent(conn, status, phone, match)
+    if phone is not None:  # one of our sends whose answer was lost may be this one
+        outbox.reconcile(conn, phone.key, db.utcnow())
     return IngestResult(outcome, match_status=match.status, order_id=match.order_id)
 
 

@@ -16,8 +16,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 6  # 1: sql/001; 2: sql/003 (binary identifiers, TextTruncated); 3: sql/004 (staff on WhatsAppSyncLog);
-# 6: sql/007 (the inbox, issue 17; 4 and 5 are issues 15 and 16's, the lead renumbers at merge)
+SCHEMA_VERSION = 6  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
+# 6: sql/007 (the inbox, issue 17; 5 is issue 16's, the lead renumbers at merge)
 
 Direction = Literal["inbound", "outbound"]
 """``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
@@ -149,6 +149,10 @@ message = sa.Table(
     sa.Column("RawTruncated", sa.Boolean, nullable=False),
     # sql/003: the text or caption was longer than WhatsApp allows (4,096 / 1,024) and was cut
     sa.Column("TextTruncated", sa.Boolean, nullable=True),
+    # the shop's messages sent from the panel (sql/005 adds them): who sent it, and its outbox row
+    sa.Column("SentByStaffId", sa.Unicode(100), nullable=True),
+    sa.Column("SentByName", sa.Unicode(200), nullable=True),
+    sa.Column("OutboxId", sa.BigInteger, nullable=True),
     # sql/007: the triage decision (shared/triage.py) that last set this message's customer or order; NULL: none
     sa.Column("TriageDecisionId", sa.BigInteger, nullable=True),
     sa.Index("UX_WhatsAppMessage_MessageKey", "MessageKey", unique=True),
@@ -278,6 +282,79 @@ schema_version = sa.Table(
     sa.Column("Version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("Description", sa.Unicode(200), nullable=False),
     sa.Column("AppliedAt", DateTime2, nullable=False),
+)
+
+# --- sending (sql/005): the outbox, the template registry, the agent's proposals ------------
+
+outbox = sa.Table(
+    "WhatsAppOutbox", metadata,
+    # one row per requested send; the caller's ClientRequestId makes a repeated request the same row,
+    # the conditional claim (State pending -> sending) makes one worker the only one to call ACS
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ClientRequestId", Identifier(100), nullable=False),
+    sa.Column("RequestHash", sa.Unicode(64), nullable=False),
+    sa.Column("ReparacionId", sa.Integer, nullable=False),
+    sa.Column("ClienteId", sa.Integer, nullable=True),
+    sa.Column("PhoneNumber", sa.Unicode(20), nullable=False),
+    sa.Column("PhoneKey", sa.Unicode(20), nullable=False),
+    sa.Column("SendTo", sa.Unicode(20), nullable=False),
+    sa.Column("Kind", sa.Unicode(20), nullable=False),
+    sa.Column("Content", LongText, nullable=True),
+    sa.Column("TemplateName", sa.Unicode(512), nullable=True),
+    sa.Column("TemplateLanguage", sa.Unicode(20), nullable=True),
+    sa.Column("TemplateValues", LongText, nullable=True),
+    sa.Column("ProposalId", sa.BigInteger, nullable=True),
+    sa.Column("RequestedByStaffId", sa.Unicode(100), nullable=True),
+    sa.Column("RequestedByName", sa.Unicode(200), nullable=True),
+    sa.Column("RepeatabilityRequestId", sa.Unicode(36), nullable=False),
+    sa.Column("RepeatabilityFirstSent", sa.Unicode(40), nullable=False),
+    sa.Column("State", sa.Unicode(20), nullable=False),
+    sa.Column("Attempts", sa.Integer, nullable=False),
+    sa.Column("NextAttemptAt", DateTime2, nullable=True),
+    sa.Column("LeaseUntil", DateTime2, nullable=True),
+    sa.Column("LastAttemptAt", DateTime2, nullable=True),
+    sa.Column("MessageId", Identifier(100), nullable=True),
+    sa.Column("ErrorCode", sa.Unicode(50), nullable=True),
+    sa.Column("Reason", sa.Unicode(500), nullable=True),
+    sa.Column("CreatedAt", DateTime2, nullable=False),
+    sa.Column("UpdatedAt", DateTime2, nullable=False),
+    sa.Index("UX_WhatsAppOutbox_ClientRequestId", "ClientRequestId", unique=True),
+    sa.Index("IX_WhatsAppOutbox_State_NextAttemptAt", "State", "NextAttemptAt"),
+    sa.Index("IX_WhatsAppOutbox_PhoneKey_State", "PhoneKey", "State"),
+    sa.Index("IX_WhatsAppOutbox_ReparacionId_Id", "ReparacionId", "Id"),
+    sa.Index("IX_WhatsAppOutbox_MessageId", "MessageId"),
+)
+
+template = sa.Table(
+    "WhatsAppTemplate", metadata,
+    # the channel's templates as ACS last listed them; one that disappeared is kept with Present = 0
+    sa.Column("Name", sa.Unicode(512), primary_key=True),
+    sa.Column("Language", sa.Unicode(20), primary_key=True),
+    sa.Column("Status", sa.Unicode(20), nullable=False),
+    sa.Column("Category", sa.Unicode(50), nullable=True),
+    sa.Column("Parameters", LongText, nullable=False),
+    sa.Column("Body", LongText, nullable=True),
+    sa.Column("Buttons", LongText, nullable=True),
+    sa.Column("Present", sa.Boolean, nullable=False),
+    sa.Column("SyncedAt", DateTime2, nullable=False),
+)
+
+proposal = sa.Table(
+    "WhatsAppProposal", metadata,
+    # a reply the agent drafted; nothing reaches the customer until a person sends it
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ReparacionId", sa.Integer, nullable=False),
+    sa.Column("Kind", sa.Unicode(20), nullable=False),
+    sa.Column("Content", LongText, nullable=True),
+    sa.Column("TemplatePurpose", sa.Unicode(50), nullable=True),
+    sa.Column("ProposedBy", sa.Unicode(50), nullable=False),
+    sa.Column("State", sa.Unicode(20), nullable=False),
+    sa.Column("CreatedAt", DateTime2, nullable=False),
+    sa.Column("DecidedByStaffId", sa.Unicode(100), nullable=True),
+    sa.Column("DecidedByName", sa.Unicode(200), nullable=True),
+    sa.Column("DecidedAt", DateTime2, nullable=True),
+    sa.Column("OutboxId", sa.BigInteger, nullable=True),
+    sa.Index("IX_WhatsAppProposal_ReparacionId_State", "ReparacionId", "State"),
 )
 
 # --- the inbox's decisions (shared/triage.py): ours, never FastService's ------------------

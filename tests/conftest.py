@@ -99,7 +99,8 @@ class Runner:
         self.db_url = f"sqlite:///{tmp / 'runner.db'}"
         self.tmp = tmp
         env = {**os.environ, "PORT": str(self.port), "DATABASE_URL": self.db_url, "TIMERS": "off",
-               "STAFF_SIGN_IN": "off", "FUNCTIONS_KEYS": "on", **RUNNER_KEYS, **(extra_env or {})}
+               "STAFF_SIGN_IN": "off", "FUNCTIONS_KEYS": "on", **RUNNER_KEYS, "FAKE_ACS": "off",
+               "FAKE_ACS_DIR": str(tmp / "fake-acs"), **(extra_env or {})}
         self.env = env
         self.log = (tmp / "runner.log").open("w")
         self.process = subprocess.Popen([sys.executable, "-m", "localrunner", "serve"], cwd=ROOT, env=env,

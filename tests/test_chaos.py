@@ -25,3 +25,12 @@ def test_the_hostile_phase_keeps_the_invariants() -> None:
     assert counts["refused while the file was gone"] == 5
     assert counts["cut and flagged"] >= 2
     assert float(counts["longest request (s)"]) < 30  # inside Event Grid's delivery timeout  # type: ignore[arg-type]
+
+
+def test_sends_end_once_or_with_a_reason_under_acs_and_database_faults() -> None:
+    from bench.chaos_send import run as run_sends
+
+    counts = run_sends(60, fault_rate=0.3, seed=7)  # verify() inside raises on any broken invariant
+    assert counts["sent"] + counts["failed"] == 60
+    assert sum(v for k, v in counts.items() if str(k).startswith("ACS fault")) >= 5  # faults really happened
+    assert counts["accepted by ACS"] >= counts["sent"]

@@ -16,7 +16,7 @@ from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
 TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply",
-         "get_whatsapp_message", "list_whatsapp_triage", "propose_whatsapp_assignment"}
+         "get_whatsapp_message", "propose_whatsapp_reply", "list_whatsapp_triage", "propose_whatsapp_assignment"}
 
 
 def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]) -> Any:
@@ -132,3 +132,16 @@ def test_tool_errors_are_answers_not_exceptions(demo_url: str) -> None:
     context = json.dumps({"arguments": {"orderId": 999}})
     body = json.loads(anyio.run(function("get_whatsapp_summary"), context))
     assert body == {"error": {"status": 404, "detail": "No existe la orden 999. Revisá el número de ticket."}}
+
+
+def test_the_agent_proposes_a_reply_and_nothing_is_sent(runner: Runner) -> None:
+    import httpx
+
+    failed, made = call(runner, "propose_whatsapp_reply", {"orderId": 2, "text": "Hola María, sale el lunes."})
+    assert not failed and made["state"] == "proposed" and made["kind"] == "text" and made["proposedBy"] == "agent"
+    listed = httpx.get(f"{runner.base}/api/whatsapp/orders/2/proposals").json()["proposals"]
+    assert made["id"] in [p["id"] for p in listed]
+    sends = httpx.get(f"{runner.base}/api/whatsapp/orders/2/outbox").json()["sends"]
+    assert all(s["proposalId"] != made["id"] for s in sends)  # proposing sends nothing
+    failed, detail = call(runner, "propose_whatsapp_reply", {"orderId": 2, "templatePurpose": "inventado"})
+    assert failed and "templatePurpose" in detail

@@ -20,6 +20,12 @@ pytestmark = pytest.mark.e2e
 OPERATIONS = ["POST /api/whatsapp/sync", "GET /api/whatsapp/messages/{orderId}",
               "GET /api/whatsapp/messages/{orderId}/{messageId}", "GET /api/whatsapp/orders/{orderId}",
               "POST /api/whatsapp/quarantine/reprocess", "GET /api/health",
+              # staff replies (issue 15)
+              "POST /api/whatsapp/orders/{orderId}/messages", "GET /api/whatsapp/orders/{orderId}/outbox",
+              "GET /api/whatsapp/orders/{orderId}/templates", "GET /api/whatsapp/orders/{orderId}/proposals",
+              "POST /api/whatsapp/orders/{orderId}/proposals/{proposalId}/send",
+              "POST /api/whatsapp/orders/{orderId}/proposals/{proposalId}/discard",
+              "POST /api/whatsapp/templates/sync",
               # the inbox (issue 17)
               "GET /api/whatsapp/inbox", "GET /api/whatsapp/inbox/counts", "GET /api/whatsapp/inbox/messages",
               "GET /api/whatsapp/inbox/decisions", "POST /api/whatsapp/inbox/assign", "POST /api/whatsapp/inbox/move",
@@ -72,7 +78,8 @@ def test_api_conforms_to_its_document(api_schema: schemathesis.BaseSchema, keyed
         case.call_and_validate(headers=headers, excluded_checks=excluded)
 
     check()
-    assert calls >= (1 if label in {"GET /api/health", "GET /api/whatsapp/inbox/counts"} else 10)  # no input
+    assert calls >= (1 if label in {"GET /api/health", "POST /api/whatsapp/templates/sync",
+                                    "GET /api/whatsapp/inbox/counts"} else 10)  # no input
 
 
 def test_staff_routes_take_a_token_and_the_operators_route_the_master_key(keyed_runner: Runner,
@@ -95,7 +102,11 @@ def test_served_document_is_the_one_in_the_repo(runner: Runner) -> None:
     assert set(served["paths"]) == {"/api/whatsapp/sync", "/api/whatsapp/messages/{orderId}",
                                     "/api/whatsapp/messages/{orderId}/{messageId}", "/api/whatsapp/orders/{orderId}",
                                     "/api/whatsapp/quarantine/reprocess",
-                                    "/api/health", "/api/openapi.json"} | {
+                                    "/api/health", "/api/openapi.json",
+                                    *(f"/api/whatsapp/orders/{{orderId}}/{tail}" for tail in (
+                                        "messages", "outbox", "templates", "proposals",
+                                        "proposals/{proposalId}/send", "proposals/{proposalId}/discard")),
+                                    "/api/whatsapp/templates/sync"} | {
         p for p in served["paths"] if p.startswith("/api/whatsapp/inbox")}
     assert len([p for p in served["paths"] if p.startswith("/api/whatsapp/inbox")]) == 9
 

@@ -154,6 +154,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         db.write(lambda c: message_store.record_outbound(c, message_id="wamid.compile", phone_e164=None, phone_key=None,
                                                          customer_id=None, order_id=None, content="listo"), db_url)
         ingest.reprocess_quarantined(url=db_url)
+        _send_paths(db_url, monkeypatch)
         _inbox_statements(db_url)
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
@@ -165,8 +166,41 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         compiled = str(statement.compile(dialect=dialect))
         kinds.add(compiled.split(maxsplit=1)[0])
         assert "LIMIT" not in compiled  # SQL Server has TOP / OFFSET FETCH, not LIMIT
+        assert not re.search(r" IS (NOT )?(1|0|true|false)\b", compiled)  # no boolean IS on SQL Server
     assert {"SELECT", "INSERT", "UPDATE", "DELETE"} <= kinds
 
+
+
+def _send_paths(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every statement of sending (issue 15): templates sync and filling, sends and their outcomes,
+    reconciliation, the timer, proposals."""
+    import json
+
+    from devkit import acs_events
+    from shared import acs_client, ingest, outbox, proposals, replies, templates
+    from shared.staff import Staff
+
+    body = [{"type": "BODY", "text": "Hola {{1}}, tu equipo (orden {{2}}) está listo."}]
+    monkeypatch.setattr(acs_client, "list_templates", lambda channel: iter([
+        acs_client.ListedTemplate("equipo_listo_para_retirar", "es_AR", "approved", body)]))
+    templates.sync(url)
+    templates.sync(url)  # the update path
+    staff = Staff("s", "S")
+    outcomes = iter([acs_client.Accepted("wamid.c1"), acs_client.Unknown("t"), acs_client.RetryLater(60, 429),
+                     acs_client.Rejected("131026"), acs_client.Accepted("wamid.c3")])
+    for n in range(4):
+        request = replies.parse_send_body(json.dumps({"clientRequestId": f"c{n}", "text": "hola"}).encode())
+        replies.send(2, request, staff, url, sender=lambda row: next(outcomes))
+    replies.send(2, replies.parse_send_body(b'{"clientRequestId": "c0", "text": "hola"}'), staff, url)
+    ingest.ingest_event(acs_events.status("wamid.c2", "Sent", to="5491144445678"), url)
+    replies.order_templates(1, url)
+    replies.order_outbox(2, url)
+    outbox.drain(url, sender=lambda row: next(outcomes))
+    made = proposals.propose(2, "borrador", None, url)
+    proposals.pending(2, url)
+    proposals.send(2, made["id"], {"clientRequestId": "p1"}, staff, url,
+                   sender=lambda row: acs_client.Accepted("wamid.p1"))
+    proposals.discard(2, proposals.propose(2, None, "saludo", url)["id"], staff, url)
 
 
 def _inbox_statements(url: str) -> None:

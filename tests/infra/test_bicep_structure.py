@@ -26,6 +26,7 @@ STORAGE_QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88"
 STORAGE_TABLE_DATA_CONTRIBUTOR = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
 MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
 COGNITIVE_SERVICES_OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+COMMUNICATION_AND_EMAIL_SERVICE_OWNER = "09976791-48a7-449e-bb21-39d1a415f350"
 
 ADVANCED_MESSAGING_EVENTS = {
     "Microsoft.Communication.AdvancedMessageReceived",
@@ -219,7 +220,7 @@ DEPLOYMENT_IMPLIED = {
     "STAFF_AUTH_ALLOWED_CLIENTS": "frontendClientId",
 }
 # keys stay empty (managed identity); the staff token's issuer and keys are derived from the tenant
-LEFT_EMPTY = {"ACS_CONNECTION_STRING", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+LEFT_EMPTY = {"ACS_CONNECTION_STRING", "ACS_CA_BUNDLE", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
               "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI"}
 
 
@@ -324,6 +325,9 @@ EXPECTED_ROLE_ASSIGNMENTS = {
     ("modules/storage.bicep", STORAGE_TABLE_DATA_CONTRIBUTOR, "storage", "identityPrincipalId"),
     ("modules/monitoring.bicep", MONITORING_METRICS_PUBLISHER, "appInsights", "identityPrincipalId"),
     ("modules/openai-access.bicep", COGNITIVE_SERVICES_OPENAI_USER, "account", "identityPrincipalId"),
+    # sending staff replies (issue 15); see modules/communication-access.bicep for why a role, not a key
+    ("modules/communication-access.bicep", COMMUNICATION_AND_EMAIL_SERVICE_OWNER, "communication",
+     "identityPrincipalId"),
     ("modules/deadletter-access.bicep", STORAGE_BLOB_DATA_CONTRIBUTOR, "container", "principalId"),
 }
 
@@ -332,6 +336,7 @@ SCOPE_TYPES = {
     "appInsights": "Microsoft.Insights/components",
     "account": "Microsoft.CognitiveServices/accounts",
     "container": "Microsoft.Storage/storageAccounts/blobServices/containers",
+    "communication": "Microsoft.Communication/communicationServices",
 }
 
 
@@ -355,15 +360,12 @@ def test_identity_role_assignments_are_exactly_the_needed_ones(bicep: Bicep) -> 
 
 
 def test_role_modules_receive_the_right_principals(bicep: Bicep) -> None:
-    for name in ("monitoring", "storage", "openAiAccess"):
+    for name in ("monitoring", "storage", "openAiAccess", "communicationAccess"):
         _, config = module(bicep, name)
         assert dotted(config["params"]["identityPrincipalId"]) == "identity.properties.principalId", name
     _, dead_letter = module(bicep, "deadLetterAccess")
     assert dotted(dead_letter["params"]["principalId"]) == "eventGridTopic.outputs.principalId"
     assert dotted(dead_letter["params"]["containerName"]) == "storage.outputs.deadLetterContainerName"
-    # ACS: nothing is sent through it yet, and its only Entra role can read its access keys
-    _, communication_access = module(bicep, "communicationAccess")
-    assert "identityPrincipalId" not in communication_access["params"]
 
 
 def test_function_app_identity_is_user_assigned(bicep: Bicep) -> None:
@@ -566,6 +568,9 @@ WHATSAPP_TABLES = [
     "WhatsAppSummary",
     "WhatsAppQuarantine",
     "WhatsAppState",
+    "WhatsAppOutbox",
+    "WhatsAppTemplate",
+    "WhatsAppProposal",
     "WhatsAppSchemaVersion",
 ]
 
