@@ -2,7 +2,7 @@
 // and its undo, the assistant's proposal, moving messages to an order, who waits for an answer; axe-core
 // at both viewports in every state. Registered into run.mjs's suite (same runner, same Chromium).
 import assert from 'node:assert/strict';
-import { getJson, staffToken } from './harness.mjs';
+import { getJson, postIncomingText, staffToken } from './harness.mjs';
 
 /** @param {{ test: Function }} suite @param {{ base: () => string, captureState: Function }} ctx */
 export function inboxTests(suite, { base, captureState }) {
@@ -117,15 +117,18 @@ export function inboxTests(suite, { base, captureState }) {
     const order7 = await getJson(`${base()}/api/whatsapp/messages/7`);
     assert.ok(order7.messages.some((m) => m.text?.includes('notebook Lenovo')), 'the message went to order 7');
 
+    // Lucía has two open orders: what she writes waits for a person (an earlier test may have synced her first one)
+    const text = `¿Y la funda de la tablet? (prueba ${Date.now()})`;
+    await postIncomingText(base(), '5491133332222', text);
     await tab(inbox, 'Varias órdenes').click();
     await inbox.getByRole('button', { name: /Lucía Fernández/ }).click();
-    await inbox.getByRole('list', { name: 'Mensajes' }).getByText('¿ya está el presupuesto de la tablet?', { exact: false }).waitFor();
+    await inbox.getByRole('list', { name: 'Mensajes' }).getByText(text).waitFor();
     await captureState(page, 'inbox-move');
     await inbox.getByLabel('A la orden').selectOption('5');
     await inbox.getByRole('button', { name: 'Mover a la orden #5' }).click();
     await inbox.getByRole('status').getByText('Mensajes movidos a la orden #5.').waitFor();
     const order5 = await getJson(`${base()}/api/whatsapp/messages/5`);
-    assert.ok(order5.messages.some((m) => m.text?.includes('tablet')));
+    assert.ok(order5.messages.some((m) => m.text === text), 'the message went to order 5');
   });
 
   suite.test('bandeja: error del servidor con «Reintentar», y vacía', async (page) => {
