@@ -271,13 +271,13 @@ def resolve_customer(conn: Connection, parsed: Parsed, order_id: int | None, cus
         if file_phone is None:
             raise CustomerNotIdentified("El nombre del archivo no tiene el teléfono del cliente (el contacto estaba "
                                         "agendado). Elegí el cliente o importalo desde su orden.", [])
-        match = identity.match_key(conn, file_phone.key)
+        match = identity.match_sender(conn, file_phone, None)  # a person's decision (inbox alias) first
         if match.status == "ambiguous":
             names = _names(conn, match.candidates)
             raise CustomerNotIdentified(
                 "Ese teléfono es de varios clientes; elegí de cuál es el chat.",
                 [{"customerId": c, "name": names.get(c, "")} for c in match.candidates])
-        if match.customer_id is None:
+        if match.customer_id is None or match.status not in ("matched", "assigned"):
             raise CustomerNotIdentified("Ningún cliente tiene el teléfono del chat. Elegí el cliente o importalo "
                                         "desde su orden.", [])
         customer_id, matched_by = match.customer_id, found_by

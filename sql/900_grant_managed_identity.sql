@@ -34,7 +34,8 @@ FROM (VALUES
     (N'WhatsAppMessage'), (N'WhatsAppSyncLog'), (N'WhatsAppCustomerPhone'), (N'WhatsAppBsuid'),
     (N'WhatsAppMessageStatus'), (N'WhatsAppSummary'), (N'WhatsAppQuarantine'),
     (N'WhatsAppState'), (N'WhatsAppSchemaVersion'),
-    (N'WhatsAppOutbox'), (N'WhatsAppTemplate'), (N'WhatsAppProposal'), (N'WhatsAppImport')
+    (N'WhatsAppOutbox'), (N'WhatsAppTemplate'), (N'WhatsAppProposal'),
+    (N'WhatsAppSenderAlias'), (N'WhatsAppTriageDecision'), (N'WhatsAppTriageLink'), (N'WhatsAppAssignmentProposal'), (N'WhatsAppImport')
 ) AS t(TableName)
 WHERE OBJECT_ID(N'dbo.' + t.TableName, N'U') IS NULL;
 
@@ -50,7 +51,7 @@ GO
 DECLARE @missingVersions nvarchar(max);
 SELECT @missingVersions = COALESCE(@missingVersions + N', ', N'') + CAST(v.Version AS nvarchar(10))
 FROM (VALUES
-    (1), (2), (3), (4), (7)
+    (1), (2), (3), (4), (6), (7)
 ) AS v(Version)
 WHERE NOT EXISTS (SELECT 1 FROM [dbo].[WhatsAppSchemaVersion] AS s WHERE s.[Version] = v.Version);
 
@@ -101,6 +102,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSchemaVersion TO [$(
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppOutbox TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTemplate TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppProposal TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSenderAlias TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageDecision TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageLink TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppAssignmentProposal TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppImport TO [$(IdentityName)];
 
 COMMIT TRANSACTION;

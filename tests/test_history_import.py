@@ -488,3 +488,16 @@ def test_a_message_acs_delivers_after_it_was_imported_is_kept_once_the_live_one(
     fresh = acs_events.received("5491155551234", content="Hola, tengo una tele que no prende")
     assert ingest.ingest_event(fresh, shop_url).outcome == "stored"
     assert len(imported(shop_url)) == 4
+
+
+def test_a_phone_staff_assigned_in_the_inbox_finds_its_customer(shop_url: str) -> None:
+    """The chat's phone is nobody's in FastService, but a person decided in the inbox whose it is."""
+    from shared import triage
+
+    data = b"5/3/24, 10:00 - Cliente: hola\n5/3/24, 10:01 - FastService: hola!\n"
+    name = "Chat de WhatsApp con +54 9 11 8765-4321.txt"
+    with pytest.raises(history_import.CustomerNotIdentified):
+        history_import.import_export(name, data, shop_participant="FastService", url=shop_url)
+    triage.assign("phone:541187654321", customer_id=3, url=shop_url)  # the matching key (Argentina: no 9)
+    result = history_import.import_export(name, data, shop_participant="FastService", url=shop_url)
+    assert result["customerId"] == 3 and result["addedNow"] == 2

@@ -572,6 +572,10 @@ WHATSAPP_TABLES = [
     "WhatsAppTemplate",
     "WhatsAppProposal",
     "WhatsAppSchemaVersion",
+    "WhatsAppSenderAlias",
+    "WhatsAppTriageDecision",
+    "WhatsAppTriageLink",
+    "WhatsAppAssignmentProposal",
     "WhatsAppImport",
 ]
 
