@@ -20,7 +20,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, envelopes, identity, message_store, observability, outbox, quarantine
+from shared import db, envelopes, history_import, identity, message_store, observability, outbox, quarantine
 from shared.event_parsing import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.identity import MatchStatus
 from shared.phones import Phone, parse_whatsapp_id
@@ -120,6 +120,11 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
         "WhatsAppTimestamp": message.timestamp, "ReceivedAt": now, "CreatedAt": now,
         "RawPayload": message.raw, "RawTruncated": message.raw_truncated, "TextTruncated": message.text_truncated,
     })
+    # the same message imported from a chat export before it arrived here (issue 19): kept once, this one
+    media = message.message_type != "text"
+    history_import.drop_imported_twin(conn, phone_key=phone.key if phone else None, direction="inbound",
+                                      at=message.timestamp, message_type=message.message_type,
+                                      text=message.media_caption if media else message.content)
     return IngestResult("stored", pk, match.status, order_id)
 
 

@@ -576,6 +576,7 @@ WHATSAPP_TABLES = [
     "WhatsAppTriageDecision",
     "WhatsAppTriageLink",
     "WhatsAppAssignmentProposal",
+    "WhatsAppImport",
 ]
 
 
