@@ -93,8 +93,10 @@ def _by_phone(status: str) -> sa.ColumnElement[bool]:
 
 
 _BY_BSUID = unassigned(_BSUID) & _BSUID.c.PhoneKey.is_(None) & _BSUID.c.Bsuid.is_not(None)
-_IS_UNLINKED = _UNLINKED.c.ReparacionId.is_(None) & _UNLINKED.c.ClienteId.is_not(None)
-"""A customer's messages no order holds: the rows of IX_WhatsAppMessage_Unlinked_Customer."""
+_IS_UNLINKED = (_UNLINKED.c.ReparacionId.is_(None) & _UNLINKED.c.ClienteId.is_not(None)
+                & _UNLINKED.c.Source.is_(None))
+"""A customer's live messages no order holds (imported history is not triage): the rows of
+IX_WhatsAppMessage_Unlinked_Customer."""
 _INBOUND_LINKED = (_m.c.Direction == _lit("inbound")) & _m.c.ReparacionId.is_not(None)
 """The rows of IX_WhatsAppMessage_Inbound_Linked."""
 
@@ -256,7 +258,7 @@ def _customer_groups(with_cursor: bool) -> Any:
     """Each customer's newest message no order holds, newest first, with their count (parameters ``at``,
     ``last``, ``n``): the same walk as the senders' (:func:`_latest_per_sender`)."""
     u, t = _UNLINKED_TIME, _UNLINKED
-    unlinked = u.c.ReparacionId.is_(None) & u.c.ClienteId.is_not(None)
+    unlinked = u.c.ReparacionId.is_(None) & u.c.ClienteId.is_not(None) & u.c.Source.is_(None)
     newer = sa.exists().where(_IS_UNLINKED, t.c.ClienteId == u.c.ClienteId,
                               t.c.WhatsAppTimestamp >= u.c.WhatsAppTimestamp,
                               sa.or_(t.c.WhatsAppTimestamp > u.c.WhatsAppTimestamp, t.c.Id > u.c.Id))

@@ -185,10 +185,11 @@ _filtered("IX_WhatsAppMessage_Unassigned_Time", _mc.WhatsAppTimestamp, _mc.Match
           _mc.ClienteId, _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
 _filtered("IX_WhatsAppMessage_Unassigned_Bsuid", _mc.Bsuid, _mc.WhatsAppTimestamp, _mc.PhoneKey, _mc.ClienteId,
           _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None) & _mc.PhoneKey.is_(None))
-_filtered("IX_WhatsAppMessage_Unlinked_Time", _mc.WhatsAppTimestamp, _mc.ClienteId, _mc.ReparacionId,
-          where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None))
-_filtered("IX_WhatsAppMessage_Unlinked_Customer", _mc.ClienteId, _mc.WhatsAppTimestamp, _mc.ReparacionId,
-          where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None))
+# (history imported from chat exports is no one's to triage: sql/008 adds Source and remakes these two)
+_filtered("IX_WhatsAppMessage_Unlinked_Time", _mc.WhatsAppTimestamp, _mc.ClienteId, _mc.ReparacionId, _mc.Source,
+          where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None) & _mc.Source.is_(None))
+_filtered("IX_WhatsAppMessage_Unlinked_Customer", _mc.ClienteId, _mc.WhatsAppTimestamp, _mc.ReparacionId, _mc.Source,
+          where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None) & _mc.Source.is_(None))
 _filtered("IX_WhatsAppMessage_Inbound_Linked", _mc.WhatsAppTimestamp, _mc.ReparacionId, _mc.Direction, _mc.MessageType,
           where=(_mc.Direction == sa.literal_column("'inbound'")) & _mc.ReparacionId.is_not(None))
 _filtered("IX_WhatsAppMessage_TriageDecisionId", _mc.TriageDecisionId, where=_mc.TriageDecisionId.is_not(None))

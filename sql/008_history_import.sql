@@ -11,6 +11,17 @@ IF COL_LENGTH(N'dbo.WhatsAppMessage', N'ImportId') IS NULL
     ALTER TABLE [dbo].[WhatsAppMessage] ADD [ImportId] BIGINT NULL;
 GO
 
+-- Imported history is no one's to triage: the inbox's two "no order holds it" indexes (sql/007) leave it out.
+IF EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Time' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage') AND filter_definition NOT LIKE N'%Source%')
+    DROP INDEX [IX_WhatsAppMessage_Unlinked_Time] ON [dbo].[WhatsAppMessage];
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Time' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
+    CREATE INDEX [IX_WhatsAppMessage_Unlinked_Time] ON [dbo].[WhatsAppMessage] ([WhatsAppTimestamp], [ClienteId], [ReparacionId], [Source]) WHERE [ReparacionId] IS NULL AND [ClienteId] IS NOT NULL AND [Source] IS NULL;
+IF EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Customer' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage') AND filter_definition NOT LIKE N'%Source%')
+    DROP INDEX [IX_WhatsAppMessage_Unlinked_Customer] ON [dbo].[WhatsAppMessage];
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_WhatsAppMessage_Unlinked_Customer' AND object_id = OBJECT_ID(N'dbo.WhatsAppMessage'))
+    CREATE INDEX [IX_WhatsAppMessage_Unlinked_Customer] ON [dbo].[WhatsAppMessage] ([ClienteId], [WhatsAppTimestamp], [ReparacionId], [Source]) WHERE [ReparacionId] IS NULL AND [ClienteId] IS NOT NULL AND [Source] IS NULL;
+GO
+
 IF OBJECT_ID(N'dbo.WhatsAppImport', N'U') IS NULL
     CREATE TABLE [dbo].[WhatsAppImport] (
         [Id] BIGINT IDENTITY(1,1) NOT NULL,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 
 from devkit import demo
-from shared import chat_export, db, history_import, schema, summaries
+from shared import chat_export, db, history_import, inbox, schema, summaries
 from shared.errors import ApiError
 from tests.conftest import StaffIssuer, function
 from tests.test_chat_export import exports, safe_lines
@@ -92,6 +92,17 @@ def test_orders_are_linked_as_live_messages_are(shop_url: str) -> None:
     assert result["orders"] == [{"orderId": 1, "messages": 1}] and result["unlinked"] == 4
     linked = imported(shop_url)
     assert [r.ReparacionId for r in linked] == [None, None, None, None, 1]
+
+
+def test_imported_history_no_order_holds_is_not_inbox_work(shop_url: str) -> None:
+    """Old history left unlinked (the customer had several orders, or none then) is nobody's to triage:
+    «Varias órdenes» and its badge count live messages only."""
+    before = inbox.counts(shop_url)
+    listed = inbox.listing("multiple_orders", url=shop_url)
+    result = history_import.import_export(JUAN_FILE, JUAN, shop_participant="FastService", url=shop_url)
+    assert result["unlinked"] == 4  # four imported messages no order holds ...
+    assert inbox.counts(shop_url)["multipleOrders"] == before["multipleOrders"]  # ... and no new inbox work
+    assert inbox.listing("multiple_orders", url=shop_url) == listed
 
 
 def test_importing_from_an_order_also_takes_what_its_sync_would(db_url: str) -> None:
