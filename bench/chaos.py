@@ -62,17 +62,42 @@ def demo_expectations(url: str, replayed: set[str]) -> tuple[set[str], dict[str,
     return keys, {"demo-out-juan-1": "read", "demo-out-maria-1": "delivered", "demo-out-valentina-1": "failed"}
 
 
+def run_hostile() -> dict[str, object]:
+    """The hostile phase (``bench/chaos_hostile.py``) on a database of its own with the demo data."""
+    from bench import chaos_hostile
+
+    with tempfile.TemporaryDirectory(prefix="fs-chaos-hostile-") as tmp:
+        url = f"sqlite:///{tmp}/hostile.db"
+        os.environ["DATABASE_URL"] = url
+        migrate.migrate(url)
+        demo.load(url)
+        try:
+            return chaos_hostile.run(url)
+        finally:
+            db.dispose_all()
+
+
+def _print(counts: dict[str, object]) -> None:
+    width = max(len(k) for k in counts)
+    for key, value in counts.items():
+        print(f"  {key:<{width}}  {value}")
+
+
 def main(argv: list[str]) -> int:
     events = int(argv[0]) if argv else 50_000
     lock_every = float(argv[1]) if len(argv) > 1 else 1.5
-    logging.getLogger("shared").setLevel(logging.ERROR)  # quarantine warnings are expected here
+    logging.getLogger("shared").setLevel(logging.CRITICAL)  # quarantine and outage warnings are expected here
     counts = run(events, lock_every=lock_every)
-    width = max(len(k) for k in counts)
     print("chaos replay: all invariants hold (nothing lost, nothing duplicated, statuses at their furthest, "
           "malformed events quarantined)")
-    for key, value in counts.items():
-        print(f"  {key:<{width}}  {value}")
-    return 0
+    _print(counts)
+    hostile = run_hostile()
+    print("hostile phase: all invariants hold (every acknowledged event stored or quarantined once, none "
+          "acknowledged while the database file was gone, stored sizes within their limits)")
+    _print(hostile)
+    from bench import chaos_send  # staff replies under ACS and database faults (issue 15)
+
+    return chaos_send.main([])
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
             "DATABASE_URL": url, "DB_RETRY_SECONDS": "1", "MEDIA_STORAGE": azurite.connection_string,
             "MEDIA_CONTAINER": "chaos-media", "MEDIA_QUEUE": "chaos-wakeups",
             "MEDIA_ID_LIFETIME_DAYS": str(LIFETIME_SECONDS / 86400), "MEDIA_RETRY_BASE_SECONDS": "0.5",
-            "ACS_CONNECTION_STRING": fake.connection_string, "REQUESTS_CA_BUNDLE": str(fake.ca_path),
+            "ACS_CONNECTION_STRING": fake.connection_string, "ACS_CA_BUNDLE": str(fake.ca_path),
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "ERROR")})
         import sqlalchemy as sa
 

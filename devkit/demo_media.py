@@ -1,6 +1,7 @@
 """Bytes for the demo data's media (issue 16), so ``make run`` and the browser tests show a real thumbnail and a
-real PDF without ACS: stored through :func:`shared.media.store_bytes`, the path a chat export's attachments will
-take, with the same checks and write-once blob as a download.
+real PDF. With the local ACS fake (``make run``'s default) they are downloaded from it like a customer's media
+(:func:`download_from`); without it they are stored through :func:`shared.media.store_bytes`, the path a chat
+export's attachments take, with the same checks and write-once blob as a download.
 
 The photo is a 240x160 JPEG drawn once (a phone with a cracked screen) and kept here as base64; the PDF is a
 one-page document written by hand. Development only (``devkit`` is not deployed).
@@ -9,7 +10,7 @@ one-page document written by hand. Development only (``devkit`` is not deployed)
 from __future__ import annotations
 
 import base64
-from typing import Final
+from typing import Any, Final
 
 import sqlalchemy as sa
 
@@ -82,11 +83,25 @@ INVOICE_PDF: Final = (
 )
 
 DEMO_MEDIA: Final = {"demo-media-1": CRACKED_SCREEN_JPEG, "demo-media-2": INVOICE_PDF}
+CONTENT_TYPES: Final = {"demo-media-1": "image/jpeg", "demo-media-2": "application/pdf"}
+
+
+def _pending(url: str | None = None) -> list[Any]:
+    m = schema.media
+    return list(db.read(lambda conn: conn.execute(sa.select(m.c.Id, m.c.AcsMediaId).where(
+        m.c.AcsMediaId.in_(list(DEMO_MEDIA)), m.c.State == "pending")).all(), url))
 
 
 def store(url: str | None = None) -> dict[str, str]:
     """Store the demo's media items still pending; outcome per demo media id."""
-    m = schema.media
-    rows = db.read(lambda conn: conn.execute(sa.select(m.c.Id, m.c.AcsMediaId).where(
-        m.c.AcsMediaId.in_(list(DEMO_MEDIA)), m.c.State == "pending")).all(), url)
-    return {row.AcsMediaId: media.store_bytes(row.Id, [DEMO_MEDIA[row.AcsMediaId]], source="acs") for row in rows}
+    return {row.AcsMediaId: media.store_bytes(row.Id, [DEMO_MEDIA[row.AcsMediaId]], source="acs")
+            for row in _pending(url)}
+
+
+def download_from(fake: Any) -> dict[str, str]:
+    """Give the local ACS fake (``devkit/fake_acs.py``) the demo's media under the demo's media ids, then download
+    the pending ones through :func:`shared.media.process`: the real SDK, the fake's HTTPS and HMAC, the checks and
+    the write-once blob of a live download. Outcome per demo media id."""
+    for media_id, data in DEMO_MEDIA.items():
+        fake.add_media(data, CONTENT_TYPES[media_id], media_id=media_id)
+    return {row.AcsMediaId: media.process(row.Id) for row in _pending()}

@@ -14,6 +14,7 @@ import queue
 import random
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -136,6 +137,8 @@ def replay(url: str, events: list[dict[str, Any]], workers: int = 4, max_attempt
             except db.DatabaseUnavailable:
                 outcome = None
                 if attempt < max_attempts:
+                    # Event Grid waits (10 s and more) before a redelivery; here at least until writes resume
+                    time.sleep(db.writes_paused_for(url))
                     pending.put((event, attempt + 1))
             except Exception as exc:  # never expected: a crash Event Grid would see as 500 forever
                 with lock:

@@ -104,9 +104,9 @@ param openAiDeploymentCapacity int = 10
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-// Staff sign-in (App Service Authentication with Microsoft Entra ID) and the front end's origins.
+// Staff sign-in (Microsoft Entra ID bearer tokens, validated by the app) and the front end's origins.
 
-@description('STAFF_AUTH_CLIENT_ID: application (client) id of the Entra app registration of this API (the staff tokens\' audience). Empty: no App Service Authentication, and the staff routes answer 401.')
+@description('STAFF_AUTH_CLIENT_ID: application (client) id of the Entra app registration of this API (the staff tokens\' audience). Empty: the staff routes answer 401.')
 param staffAuthClientId string = ''
 
 @description('STAFF_AUTH_TENANT_ID: Entra tenant of the staff accounts; empty means this deployment\'s tenant.')
@@ -138,8 +138,36 @@ param rawPayloadMaxBytes string = '16384'
 @description('SYNC_LOOKBACK_DAYS')
 param syncLookbackDays string = '7'
 
+@description('INBOX_AWAITING_DAYS: how far back the inbox looks for orders waiting for an answer.')
+param inboxAwaitingDays string = '7'
+
 @description('PHONE_INDEX_SCHEDULE: NCRONTAB schedule of refresh_phone_index (seconds first).')
 param phoneIndexSchedule string = '0 */10 * * * *'
+
+@description('ACS_SEND_TIMEOUT_SECONDS: time budget of one send to ACS, its in-call retries included.')
+param acsSendTimeoutSeconds string = '10'
+
+@description('WHATSAPP_SEND_FORMAT: Argentine mobiles addressed as 549... (as WhatsApp reports them) or 54...')
+@allowed([
+  '549'
+  '54'
+])
+param whatsappSendFormat string = '549'
+
+@description('SEND_RETRY_MINUTES: how long a send refused with 429/5xx is retried.')
+param sendRetryMinutes string = '15'
+
+@description('SEND_RECONCILE_MINUTES: how long a send with an unknown outcome waits for a delivery status.')
+param sendReconcileMinutes string = '10'
+
+@description('OUTBOX_SCHEDULE: NCRONTAB schedule of drain_outbox (seconds first).')
+param outboxSchedule string = '0 * * * * *'
+
+@description('WHATSAPP_TEMPLATES: JSON, FastService purpose -> name:language[:fields] of its WhatsApp template.')
+param whatsappTemplates string = '{"presupuestado": "presupuesto_listo:es_AR:cliente,=equipo,ticket,presupuesto", "reparado": "equipo_listo_para_retirar:es_AR:cliente,=equipo,ticket", "rechazado": "presupuesto_rechazado:es_AR:cliente,ticket", "recordatorio_retiro": "recordatorio_retiro:es_AR:cliente,=equipo,ticket", "saludo": "saludo:es_AR:cliente,ticket"}'
+
+@description('TEMPLATE_SYNC_SCHEDULE: NCRONTAB schedule of sync_templates (seconds first).')
+param templateSyncSchedule string = '0 0 * * * *'
 
 @description('WHATSAPP_GREETING: text pre-filled in the wa.me link.')
 param whatsappGreeting string = 'Hola {cliente}, te escribimos de FastService por tu orden #{ticket}.'
@@ -301,6 +329,7 @@ module communicationAccess 'modules/communication-access.bicep' = {
   scope: resourceGroup(communicationResourceGroup)
   params: {
     communicationServiceName: communicationName
+    identityPrincipalId: identity.properties.principalId
   }
   dependsOn: [
     communication
@@ -361,6 +390,10 @@ module openAiAccess 'modules/openai-access.bicep' = {
 // Function app
 // ---------------------------------------------------------------------------------------
 
+var staffTenantId = empty(staffAuthTenantId) ? tenant().tenantId : staffAuthTenantId
+// v2 tokens carry the client id as aud; api://<client id> is what v1 tokens and some clients use.
+var staffAuthAudience = empty(staffAuthClientId) ? '' : '${staffAuthClientId},api://${staffAuthClientId}'
+
 // Every setting of shared/config.py (SETTINGS), with the value this deployment implies.
 // Keys stay empty: SQL, Azure OpenAI and ACS are reached with the managed identity.
 var appSettings = {
@@ -373,8 +406,17 @@ var appSettings = {
   WHATSAPP_CHANNEL_ID: whatsappChannelId
   ACS_ENDPOINT: communicationAccess.outputs.endpoint
   ACS_CONNECTION_STRING: ''
+  ACS_CA_BUNDLE: ''
+  ACS_SEND_TIMEOUT_SECONDS: acsSendTimeoutSeconds
+  WHATSAPP_SEND_FORMAT: whatsappSendFormat
+  SEND_RETRY_MINUTES: sendRetryMinutes
+  SEND_RECONCILE_MINUTES: sendReconcileMinutes
+  OUTBOX_SCHEDULE: outboxSchedule
+  WHATSAPP_TEMPLATES: whatsappTemplates
+  TEMPLATE_SYNC_SCHEDULE: templateSyncSchedule
   RAW_PAYLOAD_MAX_BYTES: rawPayloadMaxBytes
   SYNC_LOOKBACK_DAYS: syncLookbackDays
+  INBOX_AWAITING_DAYS: inboxAwaitingDays
   PHONE_INDEX_SCHEDULE: phoneIndexSchedule
   WHATSAPP_GREETING: whatsappGreeting
   AZURE_OPENAI_ENDPOINT: openAiAccess.outputs.endpoint
@@ -406,8 +448,15 @@ var appSettings = {
   MEDIA_SWEEP_CONCURRENCY: mediaSweepConcurrency
   MEDIA_LINK_MINUTES: mediaLinkMinutes
   LOG_LEVEL: logLevel
-  // Staff routes need a signed-in staff member, always: App Service Authentication signs them in.
+  // Staff routes need a signed-in staff member, always: the app validates their Entra token itself
+  // (Flex Consumption has no App Service Authentication nor platform CORS).
   STAFF_SIGN_IN: 'required'
+  STAFF_AUTH_TENANT_ID: staffTenantId
+  STAFF_AUTH_AUDIENCE: staffAuthAudience
+  STAFF_AUTH_ISSUER: '' // derived from the tenant: Entra v2
+  STAFF_AUTH_JWKS_URI: '' // derived from the tenant: Entra's published keys
+  STAFF_AUTH_ALLOWED_CLIENTS: frontendClientId
+  CORS_ALLOWED_ORIGINS: replace(frontendOrigins, ' ', '')
 }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -424,10 +473,6 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     maximumInstanceCount: maximumInstanceCount
     appSettings: appSettings
-    staffAuthClientId: staffAuthClientId
-    staffAuthTenantId: staffAuthTenantId
-    frontendClientId: frontendClientId
-    corsAllowedOrigins: empty(frontendOrigins) ? [] : split(replace(frontendOrigins, ' ', ''), ',')
   }
 }
 

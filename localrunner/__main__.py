@@ -1,8 +1,8 @@
 """``python -m localrunner [serve|setup|simulate|token]``.
 
 * ``setup``: create or migrate the database, load demo data into an empty one, and write
-  the runner's keys (``keys.json``) and the demo issuer's signing key beside the database
-  (``.data/``) when missing.
+  the runner's keys (``keys.json``) and the demo issuer's signing key and JWKS beside the
+  database (``.data/``) when missing.
 * ``serve`` (default): ``setup``, then serve the function app on ``HOST:PORT``.
 * ``simulate NAME_OR_DIGITS TEXT``: post an incoming WhatsApp text, as Event Grid
   would (with the ``eventgrid_extension`` key), to a running runner.
@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -25,13 +26,13 @@ from shared import config, identity, migrate
 
 
 def setup() -> None:
-    from localrunner import easyauth, keys
+    from localrunner import demo_issuer, keys
 
     url = config.get("DATABASE_URL")
     version = migrate.migrate(url)
     loaded = demo.load(url)
     keys.stored_keys(create=True)
-    easyauth.demo_private_key(create=True)
+    demo_issuer.demo_private_key(create=True)
     print(f"database {url} at schema version {version}; demo data {'loaded' if loaded else 'kept as is'}; "
           f"keys and demo issuer in {keys.data_dir()}")
 
@@ -40,11 +41,11 @@ def serve() -> None:
     import uvicorn
 
     import function_app
-    from localrunner import easyauth, keys
+    from localrunner import acs, demo_issuer, keys
     from localrunner.host import build
 
     setup()
-    storage = _start_storage()
+    storage, storage_ready = _start_storage()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "7071"))
     base = f"http://{host}:{port}"
@@ -57,63 +58,84 @@ def serve() -> None:
                      f"    mcp_extension {host_keys['mcp_extension']}\n")
     else:
         code, keys_text = "", "  Keys:             off (FUNCTIONS_KEYS=off)\n"
-    if not easyauth.sign_in_required():
+    if not demo_issuer.sign_in_required():
         sign_in = "off (STAFF_SIGN_IN=off): staff routes answer without a token"
-    elif os.environ.get("AUTH_ISSUER", "").strip():
-        sign_in = f"bearer tokens of {os.environ['AUTH_ISSUER']}"
+    elif os.environ.get("STAFF_AUTH_ISSUER", "") != demo_issuer.DEMO_ISSUER:
+        sign_in = f"bearer tokens of tenant {os.environ.get('STAFF_AUTH_TENANT_ID', '')} (STAFF_AUTH_*)"
     else:
-        sign_in = (f"demo issuer; a token: GET {base}{easyauth.TOKEN_ROUTE}?user=ana|bruno "
+        sign_in = (f"demo issuer; a token: GET {base}{demo_issuer.TOKEN_ROUTE}?user=ana|bruno "
                    "or `python -m localrunner token ana`")
-    print(f"\n  Front end:        {base}/\n  Health:           {base}/api/health\n"
-          f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
-          f"  Staff sign-in:    {sign_in}\n"
-          f"  Event Grid:       {base}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event"
-          f"{'&code=' + code if code else ''}\n"
-          f"  MCP:              {base}/runtime/webhooks/mcp  (header x-functions-key: the mcp_extension key)\n"
-          f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations  (the master key)\n"
-          f"{keys_text}"
-          f"  Media storage:    {storage}\n", flush=True)
-    try:
-        uvicorn.run(asgi, host=host, port=port, log_level="warning")
-    finally:
-        for emulator in _emulators:
-            emulator.stop()
+    webhook = f"{base}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event{'&code=' + code if code else ''}"
+    with contextlib.ExitStack() as stack:
+        fake = acs.start_fake(stack, webhook)  # before the app handles a request: it points the settings at it
+        if storage_ready:
+            storage += _demo_media(fake)
+        sending = (f"local ACS fake {fake.endpoint} (FAKE_ACS=off to disable; replies go out through it)"
+                   if fake else "ACS as configured" if acs.real_acs_configured() else "not configured")
+        print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n"
+              f"  Health:           {base}/api/health\n"
+              f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
+              f"  Staff sign-in:    {sign_in}\n"
+              f"  Event Grid:       {webhook}\n"
+              f"  MCP:              {base}/runtime/webhooks/mcp  (header x-functions-key: the mcp_extension key)\n"
+              f"  Sending:          {sending}\n"
+              f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations  (the master key)\n"
+              f"{keys_text}"
+              f"  Media storage:    {storage}\n", flush=True)
+        try:
+            uvicorn.run(asgi, host=host, port=port, log_level="warning")
+        finally:
+            for emulator in _emulators:
+                emulator.stop()
 
 
 _emulators: list[Any] = []  # the Azurite this process started, stopped when serving ends
 
 
-def _start_storage() -> str:
+def _start_storage() -> tuple[str, bool]:
     """Media storage (issue 16): start Azurite when the media connection is the local emulator and nothing
-    listens on its ports yet (data in .data/azurite); create the container and queue. What to print."""
+    listens on its ports yet (data in .data/azurite); create the container and queue. What to print, and
+    whether the storage is ready."""
     from devkit import storage_emulator
     from shared import media_storage
 
     if media_storage.identity_based():
-        return "Azure Storage (identity-based)"
+        return "Azure Storage (identity-based)", False
     ports = storage_emulator.development_storage_ports(config.get("MEDIA_STORAGE"))
     if ports is None:
         where = "connection string MEDIA_STORAGE"
     elif storage_emulator.listening(ports[0]):
         where = f"Azurite already running on 127.0.0.1:{ports[0]}/{ports[1]}"
     elif os.environ.get("AZURITE", "on") == "off":
-        return f"Azurite not started (AZURITE=off); nothing listens on 127.0.0.1:{ports[0]}"
+        return f"Azurite not started (AZURITE=off); nothing listens on 127.0.0.1:{ports[0]}", False
     else:
         emulator = storage_emulator.Azurite(storage_emulator.ROOT / ".data" / "azurite", *ports)
         try:
             emulator.start()
         except Exception as exc:  # the app still serves; media downloads wait and retry
-            return f"Azurite failed to start ({exc}); media downloads will retry"
+            return f"Azurite failed to start ({exc}); media downloads will retry", False
         _emulators.append(emulator)
         where = f"Azurite on 127.0.0.1:{ports[0]} (blob) / {ports[1]} (queue), data in .data/azurite"
     try:
         media_storage.ensure_created()
-        from devkit import demo_media
-
-        demo_media.store()  # the demo's photo and PDF, as if downloaded
     except Exception as exc:
-        return f"{where}; container/queue not created ({type(exc).__name__})"
-    return where
+        return f"{where}; container/queue not created ({type(exc).__name__})", False
+    return where, True
+
+
+def _demo_media(fake: Any) -> str:
+    """The demo's photo and PDF: downloaded from the local ACS fake as a customer's media is in Azure (the real
+    SDK over the fake's HTTPS, ``ACS_CA_BUNDLE``); without the fake (``FAKE_ACS=off`` or a real ACS, which does
+    not have the demo's media ids), stored directly. What to print."""
+    from devkit import demo_media
+
+    try:
+        if fake is None:
+            return f"; demo media stored directly ({len(demo_media.store())} new)"
+        outcomes = demo_media.download_from(fake)
+    except Exception as exc:  # the app still serves; the sweeper retries pending items
+        return f"; demo media not stored ({type(exc).__name__})"
+    return f"; demo media downloaded from the ACS fake ({', '.join(sorted(outcomes.values())) or 'none pending'})"
 
 
 def simulate(who: str, text: str) -> int:
@@ -127,8 +149,12 @@ def simulate(who: str, text: str) -> int:
             print(f"'{who}' is not a demo customer with a phone; use one of {names}, or WhatsApp digits",
                   file=sys.stderr)
             return 2
-    from localrunner import keys
+    from localrunner import acs, keys
 
+    through_fake = acs.simulate_inbound(sender, text)
+    if through_fake is not None:  # the fake knows the customer wrote (its window) and posts the event
+        print(f"event {through_fake} posted by the local ACS fake")
+        return 0
     event = acs_events.received(sender, content=text)
     port = int(os.environ.get("PORT", "7071"))
     host_keys = keys.load(create=False)
@@ -151,15 +177,16 @@ def simulate(who: str, text: str) -> int:
 
 
 def token(user: str) -> int:
-    from localrunner import easyauth
+    from localrunner import demo_issuer
 
-    if os.environ.get("AUTH_ISSUER", "").strip():
-        print("AUTH_ISSUER is set: tokens come from that issuer, not from the runner's demo issuer", file=sys.stderr)
+    if demo_issuer.tenant_configured() and os.environ.get("STAFF_AUTH_ISSUER", "") != demo_issuer.DEMO_ISSUER:
+        print("STAFF_AUTH_TENANT_ID / STAFF_AUTH_ISSUER name a real issuer: tokens come from it, not from the "
+              "runner's demo issuer", file=sys.stderr)
         return 2
     try:
-        text, _staff, _expires = easyauth.issue_demo_token(user)
+        text, _staff, _expires = demo_issuer.issue_demo_token(user)
     except KeyError:
-        users = ", ".join(s.user for s in easyauth.DEMO_STAFF)
+        users = ", ".join(s.user for s in demo_issuer.DEMO_STAFF)
         print(f"'{user}' is not a demo staff member; use one of {users}", file=sys.stderr)
         return 2
     print(text)

@@ -20,8 +20,10 @@ webhook the ``eventgrid_extension`` system key and MCP the ``mcp_extension`` one
 ``FUNCTIONS_KEYS=off`` turns keys off, as ``func start`` does.
 
 In front of every route: the host's request limits (``localrunner/limits.py``: 413 beyond
-the body limit, 400 for JSON nested too deep), CORS for ``CORS_ALLOWED_ORIGINS`` only, and
-the stand-in for App Service Authentication (``localrunner/easyauth.py``).
+the body limit, 400 for JSON nested too deep). Nothing else: as on the Flex Consumption plan
+there is no App Service Authentication and no platform CORS in front of the app, which checks
+staff tokens and answers CORS itself. With sign-in required and no tenant configured the
+runner is the app's demo issuer (``localrunner/demo_issuer.py``).
 """
 
 from __future__ import annotations
@@ -43,14 +45,13 @@ from azure.functions.timer import TimerRequest
 from croniter import croniter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from localrunner import easyauth, keys
+from localrunner import demo_issuer, keys
 from localrunner.functions import ROOT, FunctionInfo, functions_of, invoke
 from localrunner.limits import RequestLimits
 from shared import config
@@ -312,19 +313,10 @@ class _KeyedAsgi:
         await self.app(scope, receive, send)
 
 
-def cors_origins() -> list[str]:
-    """``CORS_ALLOWED_ORIGINS``: the front ends allowed to call the API from a browser (none by default)."""
-    return [o.strip().rstrip("/") for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()]
-
-
-def build(app: func.FunctionApp, *, timers: bool = True, host_keys: keys.Keys | None = None,
-          issuer: easyauth.Issuer | None = None) -> Starlette:
-    """The ASGI application serving ``app`` (keys from ``keys.load()``, sign-in per ``STAFF_SIGN_IN``)."""
+def build(app: func.FunctionApp, *, timers: bool = True, host_keys: keys.Keys | None = None) -> Starlette:
+    """The ASGI application serving ``app`` (keys from ``keys.load()``; the demo issuer per ``configure``)."""
     host_keys = host_keys or keys.load()
-    if issuer is None and easyauth.sign_in_required():
-        issuer = easyauth.configured_issuer()
-    if issuer is not None:
-        os.environ["WEBSITE_AUTH_ENABLED"] = "True"  # as App Service sets it when authentication is on
+    demo = demo_issuer.configure()
     infos = functions_of(app)
     by_name = {info.name: info for info in infos}
     routes: list[BaseRoute] = [_http_route(i, host_keys) for i in infos if i.trigger_type == "httpTrigger"]
@@ -332,8 +324,9 @@ def build(app: func.FunctionApp, *, timers: bool = True, host_keys: keys.Keys | 
     for path in ("/runtime/webhooks/EventGrid", "/runtime/webhooks/eventgrid"):  # the host's paths ignore case
         routes.append(Route(path, eventgrid, methods=["POST", "OPTIONS"]))
     routes.append(Route("/admin/functions/{name}", _admin_endpoint(by_name, host_keys), methods=["POST"]))
-    if issuer is not None and issuer.demo:
-        routes.append(Route(easyauth.TOKEN_ROUTE, local_only(easyauth.demo_token_endpoint), methods=["GET"]))
+    if demo:
+        routes.append(Route(demo_issuer.TOKEN_ROUTE, local_only(demo_issuer.demo_token_endpoint), methods=["GET"]))
+        routes.append(Route(demo_issuer.JWKS_ROUTE, local_only(demo_issuer.jwks_endpoint), methods=["GET"]))
     tools = [i for i in infos if i.trigger_type == "mcpToolTrigger"]
     session_manager = None
     if tools:
@@ -344,6 +337,7 @@ def build(app: func.FunctionApp, *, timers: bool = True, host_keys: keys.Keys | 
     dist = ROOT / "frontend" / "dist"
     if (dist / "index.html").exists():
         routes.append(Route("/", lambda _r: FileResponse(dist / "index.html")))
+        routes.append(Route("/inbox", lambda _r: FileResponse(dist / "index.html")))  # the demo's inbox page
         routes.append(Mount("/", app=StaticFiles(directory=dist)))
     else:
         routes.append(Route("/", lambda _r: PlainTextResponse(_index_text(infos))))
@@ -363,13 +357,7 @@ def build(app: func.FunctionApp, *, timers: bool = True, host_keys: keys.Keys | 
         for task in tasks:
             task.cancel()
 
-    middleware = [  # outermost first: CORS answers preflights before any limit or sign-in
-        Middleware(CORSMiddleware, allow_origins=cors_origins(), allow_methods=["GET", "POST"],
-                   allow_headers=["Authorization", "Content-Type", "If-None-Match"],
-                   expose_headers=["ETag", "Retry-After", "WWW-Authenticate"], max_age=600),
-        Middleware(RequestLimits),
-        Middleware(easyauth.EasyAuth, issuer=issuer),
-    ]
+    middleware = [Middleware(RequestLimits)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import conversation, db, identity, order_view, orders, params, schema, summaries, sync
-from shared.conversation import MessageJson, message_text
+from shared import conversation, db, identity, inbox, order_view, orders, params, summaries, sync, triage
+from shared.conversation import MessageJson
 from shared.errors import CustomerNotFound, InvalidParameter, NoUsablePhone
-from shared.event_parsing import STATUS_RANK
 from shared.text import iso
 
-_m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status
 MAX_TOOL_LIMIT = 100
+TOOL_PREVIEW_CHARS = 500
+"""Longest text a tool's list shows of one message; ``get_whatsapp_message`` gives it whole."""
+TOOL_BUDGET_BYTES = 65_536
+"""Largest list of messages a tool answers, as UTF-8 JSON (fewer, newest kept, when more would not fit)."""
+SHORTENED = " [recortado: get_whatsapp_message con su id lo trae completo]"
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -38,11 +40,27 @@ def compact(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def _tool_message(message: MessageJson) -> dict[str, Any]:
     status = message["status"]
+    text = message["text"]
+    if text is not None and message["textShortened"]:
+        text += SHORTENED
     return compact({"id": message["id"], "at": message["timestamp"],
                     "from": "cliente" if message["direction"] == "inbound" else "taller",
-                    "type": message["type"], "text": message["text"], "media": message["media"],
+                    "type": message["type"], "text": text, "media": message["media"],
+                    "cutOnArrival": message["textCutOnArrival"] or None,
                     "replyTo": message["replyTo"], "reaction": message["reaction"], "choice": message["choice"],
                     "delivery": status and {"state": status["state"], "errorCode": status["errorCode"]}})
+
+
+def _phone_text(value: Any) -> str | None:
+    """The ``phoneNumber`` argument: text (or a whole number, as a model may write digits), else an error."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise InvalidParameter("phoneNumber", "phoneNumber no es un número de teléfono válido: mandalo como texto, "
+                                              "por ejemplo \"11 5555-1234\".")
+    return value.strip() or None
 
 
 def _limit(value: Any) -> int:
@@ -55,11 +73,12 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
     count = _limit(limit)
     order = params.optional_id(order_id, "orderId", "número de ticket")
     customer = params.optional_id(customer_id, "customerId", "número de cliente")
-    phone = str(phone_number).strip() if phone_number not in (None, "") else None
+    phone = _phone_text(phone_number)
     if sum(x is not None for x in (phone, order, customer)) != 1:
         raise InvalidParameter("phoneNumber", "Indicá exactamente uno: phoneNumber, orderId o customerId.")
     if order is not None:
-        page = conversation.order_messages(order, count, None, url)
+        page = conversation.order_messages(order, count, None, url, preview=TOOL_PREVIEW_CHARS,
+                                           budget=TOOL_BUDGET_BYTES)
         return {"orderId": order, "messages": [_tool_message(m) for m in page["messages"]],
                 "olderMessages": page["nextCursor"] is not None}
 
@@ -76,11 +95,19 @@ def get_messages(phone_number: Any = None, order_id: Any = None, customer_id: An
             if not keys:
                 raise InvalidParameter("phoneNumber", "phoneNumber no es un número de teléfono válido; "
                                                       "incluí el código de área (por ejemplo 11 5555-1234).")
-        page = conversation.page(conn, identity.messages_of(conn, keys), count, None)
+        page = conversation.page(conn, identity.messages_of(conn, keys), count, None, preview=TOOL_PREVIEW_CHARS,
+                                 budget=TOOL_BUDGET_BYTES)
         return {"messages": [_tool_message(m) for m in page["messages"]],
                 "olderMessages": page["nextCursor"] is not None}
 
     return db.read(read, url)
+
+
+def get_message(message_id: Any, url: str | None = None) -> dict[str, Any]:
+    """One message with its whole text (a list shows at most ``TOOL_PREVIEW_CHARS`` of each)."""
+    number = params.parse_order_id(None if message_id is None else str(message_id), "messageId", "id de mensaje")
+    whole = conversation.message_whole(number, None, url)["message"]
+    return _tool_message(whole)
 
 
 def sync_order(order_id: Any, url: str | None = None) -> dict[str, Any]:
@@ -101,33 +128,32 @@ def get_summary(order_id: Any, url: str | None = None) -> dict[str, Any]:
                     "waMeUrl": panel.wa_me_url})
 
 
-def _awaiting(conn: Connection, limit: int) -> list[dict[str, Any]]:
-    # each order's latest message by WhatsApp's time (arrival order can differ), reactions aside;
-    # a reply of the shop's that failed to reach the customer is no answer
-    failed = (_m.c.Direction == "outbound") & sa.exists().where(
-        _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId, _st.c.StatusRank == STATUS_RANK["failed"])
-    ranked = (sa.select(_m.c.ReparacionId, _m.c.Id, _m.c.Direction, _m.c.WhatsAppTimestamp, _m.c.MessageType,
-                        _m.c.Content, _m.c.MediaFileName, _m.c.MediaCaption, _m.c.ChoiceTitle,
-                        sa.func.row_number().over(partition_by=_m.c.ReparacionId,
-                                                  order_by=(_m.c.WhatsAppTimestamp.desc(), _m.c.Id.desc()))
-                        .label("Recency"))
-              .where(_m.c.ReparacionId.is_not(None), _m.c.MessageType != "reaction", ~failed).subquery())
-    rows = conn.execute(
-        sa.select(ranked.c.ReparacionId, ranked.c.WhatsAppTimestamp, ranked.c.MessageType, ranked.c.Content,
-                  ranked.c.MediaFileName, ranked.c.MediaCaption, ranked.c.ChoiceTitle, _cl.c.Nombre, _cl.c.Apellido,
-                  _rep.c.FechaEntrega)
-        .select_from(ranked.join(_rep, _rep.c.ReparacionId == ranked.c.ReparacionId)
-                     .outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-        .where(ranked.c.Recency == 1, ranked.c.Direction == "inbound")
-        .order_by(ranked.c.WhatsAppTimestamp, ranked.c.Id).limit(limit)).all()
-    return [compact({"orderId": r.ReparacionId, "customer": orders.full_name(r.Nombre, r.Apellido),
-                     "waitingSince": iso(r.WhatsAppTimestamp), "orderOpen": r.FechaEntrega is None,
-                     "lastMessage": message_text(r.MessageType, r.Content, file_name=r.MediaFileName,
-                                                 caption=r.MediaCaption, choice=r.ChoiceTitle)[:200]})
-            for r in rows]
-
-
 def orders_awaiting_reply(limit: Any = None, url: str | None = None) -> dict[str, Any]:
-    """Orders whose customer wrote last (reactions aside) and got no answer, longest waiting first."""
+    """Orders whose customer wrote last (reactions aside) and got no answer, open windows first: the inbox's
+    "Esperan respuesta" (one definition, :func:`shared.inbox.awaiting`)."""
     count = _limit(limit)
-    return {"orders": db.read(lambda conn: _awaiting(conn, count), url)}
+    found, _cursor = db.read(lambda conn: inbox.awaiting(conn, count), url)
+    return {"orders": [compact({"orderId": o["orderId"], "customer": o["customer"], "waitingSince": o["waitingSince"],
+                                "canReplyFreely": o["windowOpen"], "orderOpen": o["orderOpen"],
+                                "lastMessage": o["lastMessage"]["text"]}) for o in found]}
+
+
+def list_triage(tab: Any = None, limit: Any = None, url: str | None = None) -> dict[str, Any]:
+    """What needs a person in the inbox: the counts, and one tab's first page (``unassigned`` by default)."""
+    count = _limit(limit)
+    chosen = inbox.parse_tab(str(tab).strip() if tab not in (None, "") else "unassigned")
+    page = inbox.listing(chosen, None, count, url)
+    return compact({"counts": inbox.counts(url), "tab": chosen, "items": page["items"],
+                    "more": page["nextCursor"] is not None})
+
+
+def propose_assignment(sender: Any = None, customer_id: Any = None, order_id: Any = None, reason: Any = None,
+                       url: str | None = None) -> dict[str, Any]:
+    """Propose that a sender is a customer (and optionally an order); staff confirm or discard it in the inbox.
+    Nothing is linked by the proposal itself."""
+    who = triage.parse_sender(sender)
+    customer = params.optional_id(customer_id, "customerId", "número de cliente")
+    order = params.optional_id(order_id, "orderId", "número de ticket")
+    text = str(reason) if isinstance(reason, (str, int, float)) else None
+    proposal = triage.propose(who, customer, order, text, url)
+    return compact({"proposal": proposal, "note": "Queda pendiente hasta que una persona la confirme en la bandeja."})

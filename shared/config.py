@@ -19,6 +19,14 @@ class Setting:
     meaning: str
 
 
+DEFAULT_TEMPLATES: Final = (
+    '{"presupuestado": "presupuesto_listo:es_AR:cliente,=equipo,ticket,presupuesto", '
+    '"reparado": "equipo_listo_para_retirar:es_AR:cliente,=equipo,ticket", '
+    '"rechazado": "presupuesto_rechazado:es_AR:cliente,ticket", '
+    '"recordatorio_retiro": "recordatorio_retiro:es_AR:cliente,=equipo,ticket", '
+    '"saludo": "saludo:es_AR:cliente,ticket"}')
+"""FastService's hand-written texts as WhatsApp templates (names to create in WhatsApp Manager)."""
+
 SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("DATABASE_URL", "sqlite:///.data/fastservice.db",
             "SQLAlchemy URL: SQLite file (embedded default) or "
@@ -34,13 +42,41 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("DEFAULT_REGION", "AR", "Region for phone numbers typed without a country code."),
     Setting("DEFAULT_AREA_CODE", "11", "Area code for numbers typed without one (e.g. `15 5555 1234`)."),
     Setting("WHATSAPP_CHANNEL_ID", "",
-            "ACS channel registration id of the shop's number; when set, events for other channels are quarantined."),
+            "ACS channel registration id of the shop's number: replies are sent from it, and when set, events for "
+            "other channels are quarantined."),
     Setting("ACS_ENDPOINT", "",
-            "Azure Communication Services endpoint (managed identity). Reported by /api/health; "
-            "messages are received through Event Grid, and this app does not send any yet."),
-    Setting("ACS_CONNECTION_STRING", "", "ACS connection string, instead of ACS_ENDPOINT (for local experiments)."),
+            "Azure Communication Services endpoint: staff replies are sent through it with the managed identity "
+            "(role *Communication and Email Service Owner* on that resource). Reported by /api/health."),
+    Setting("ACS_CONNECTION_STRING", "",
+            "ACS connection string, instead of ACS_ENDPOINT (local development and the local ACS fake only; "
+            "never a real key in app settings)."),
+    Setting("ACS_CA_BUNDLE", "",
+            "Development only: CA certificate file the ACS client trusts (the local ACS fake's self-signed "
+            "certificate, written by `make run`)."),
+    Setting("ACS_SEND_TIMEOUT_SECONDS", "10",
+            "Time budget of one send to ACS, its retries of 429/5xx inside the request included; what is still "
+            "retryable after it is left to the `drain_outbox` timer."),
+    Setting("WHATSAPP_SEND_FORMAT", "549",
+            "How Argentine mobiles are addressed when sending: `549` (as WhatsApp reports them, `5491155551234`) "
+            "or `54` (without the mobile 9, `541155551234`)."),
+    Setting("SEND_RETRY_MINUTES", "15",
+            "A send ACS answered with 429/5xx (or could not be reached) is retried for this long, then failed "
+            "with a reason."),
+    Setting("SEND_RECONCILE_MINUTES", "10",
+            "A send whose outcome is unknown (timeout after the request left) waits this long for a delivery "
+            "status that confirms it; then it is failed, never resent automatically."),
+    Setting("OUTBOX_SCHEDULE", "0 * * * * *",
+            "NCRONTAB schedule of `drain_outbox`: retries due sends, settles expired and unknown attempts."),
+    Setting("WHATSAPP_TEMPLATES", DEFAULT_TEMPLATES,
+            "JSON: FastService purpose -> `name:language[:field,field...]` of its WhatsApp template; the fields "
+            "(`cliente`, `ticket`, `presupuesto`, or `=text` for a fixed text) fill the positional parameters "
+            "`{{1}}`, `{{2}}`... in order (named parameters `{{cliente}}` fill by name)."),
+    Setting("TEMPLATE_SYNC_SCHEDULE", "0 0 * * * *",
+            "NCRONTAB schedule of `sync_templates`, which refreshes the template registry from ACS."),
     Setting("RAW_PAYLOAD_MAX_BYTES", "16384", "Largest raw event kept for audit and reprocessing; larger are cut."),
     Setting("SYNC_LOOKBACK_DAYS", "7", "Sync also takes messages this many days before the order was created."),
+    Setting("INBOX_AWAITING_DAYS", "7",
+            "The inbox's \"Esperan respuesta\" looks back this many days for orders whose customer wrote last."),
     Setting("PHONE_INDEX_SCHEDULE", "0 */10 * * * *",
             "NCRONTAB schedule of `refresh_phone_index`, which re-reads every customer's phones "
             "(catches phones FastService edits on existing customers)."),
@@ -92,9 +128,26 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "Lifetime of the read links (SAS) given to ACS for outgoing media and to the agent."),
     Setting("LOG_LEVEL", "INFO", "Log level of the app's loggers. Personal data is logged only at DEBUG."),
     Setting("STAFF_SIGN_IN", "required",
-            "`required`: the staff routes answer 401 without a staff member signed in through App Service "
-            "Authentication (read from its principal header only when `WEBSITE_AUTH_ENABLED` is `True`); the "
-            "local runner then stands in for it. `off`: no sign-in (tests, local experiments; never in Azure)."),
+            "`required`: the staff routes answer 401 unless the request carries a Microsoft Entra access token "
+            "this app validates itself (`shared/staff.py`; no platform header is trusted). `off`: no sign-in "
+            "(tests, local experiments; never in Azure)."),
+    Setting("STAFF_AUTH_TENANT_ID", "",
+            "Entra tenant (directory) id of the staff accounts; tokens must carry it as `tid`. Empty with sign-in "
+            "required: every staff request is 401 (the local runner sets its demo issuer's)."),
+    Setting("STAFF_AUTH_AUDIENCE", "",
+            "Comma-separated audiences (`aud`) a staff token may carry: the API app registration's client id "
+            "and/or `api://<client id>`."),
+    Setting("STAFF_AUTH_ISSUER", "",
+            "Issuer (`iss`) of staff tokens. Empty: Entra v2, `https://login.microsoftonline.com/<tenant>/v2.0`."),
+    Setting("STAFF_AUTH_JWKS_URI", "",
+            "Where the issuer's signing keys (JWKS) are. Empty: "
+            "`https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys`; a `file:` URL works locally."),
+    Setting("STAFF_AUTH_ALLOWED_CLIENTS", "",
+            "Comma-separated client ids of the applications whose tokens are accepted (`azp`), e.g. FastService's "
+            "front end; empty: any application the tenant let ask for this API."),
+    Setting("CORS_ALLOWED_ORIGINS", "",
+            "Comma-separated origins (e.g. `https://fastservice.example.com`) whose pages may call the staff "
+            "routes from a browser; exact match, no wildcard; none by default. The app answers CORS itself."),
 )
 
 _DEFAULTS: Final[dict[str, str]] = {s.name: s.default for s in SETTINGS}

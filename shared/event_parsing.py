@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from shared import config
+from shared import config, envelopes
 from shared.text import bounded_raw, canonical_json, clean_text
 
 # The event types as azure-eventgrid's ``SystemEventNames`` spells them (tests/test_ingest.py
@@ -33,6 +33,10 @@ STATUS_RANK: Final[dict[str, int]] = {"sent": 1, "delivered": 2, "read": 3, "fai
 """Delivery statuses only move forward; ``Failed`` is final and keeps Meta's error."""
 
 _MAX_ID = 90  # longer ids are replaced by their digest so keys fit their columns
+TEXT_MAX_CHARS: Final = 4096
+"""WhatsApp's longest text message; a longer ``content`` is stored cut to it (and flagged)."""
+CAPTION_MAX_CHARS: Final = 1024
+"""WhatsApp's longest media caption; likewise."""
 
 
 class MalformedEvent(Exception):
@@ -68,6 +72,8 @@ class ReceivedMessage:
     timestamp: datetime
     raw: str
     raw_truncated: bool
+    text_truncated: bool = False
+    """``content`` or ``media_caption`` was longer than WhatsApp allows and was cut to it."""
 
 
 @dataclass(frozen=True)
@@ -96,9 +102,28 @@ def _text(obj: Any, field: str) -> str | None:
 
 
 def _identifier(value: str | None) -> str | None:
-    if value is None or len(value) <= _MAX_ID:
-        return value
-    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+    """An identifier kept exactly: as sent when it fits its column and every database accepts it,
+    else a digest of all of it. Never cleaned: ids that differ only in lone UTF-16 surrogates (which
+    :func:`clean_text` would turn into the same U+FFFD) stay two ids."""
+    if value is None:
+        return None
+    try:
+        encoded = value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: no database stores them, so the digest stands in
+        encoded = value.encode("utf-8", "surrogatepass")
+        return "sha256:" + hashlib.sha256(encoded).hexdigest()
+    return value if len(value) <= _MAX_ID else "sha256:" + hashlib.sha256(encoded).hexdigest()
+
+
+def _id(obj: Any, field: str) -> str | None:
+    """An identifier field (see :func:`_identifier`): a string or number, not blank."""
+    if not isinstance(obj, dict):
+        return None
+    value = obj.get(field)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = value if isinstance(value, str) else str(value)
+    return _identifier(text) if text.strip() else None
 
 
 def _timestamp(*candidates: Any) -> datetime:
@@ -122,9 +147,13 @@ def _timestamp(*candidates: Any) -> datetime:
 
 
 def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:
-    """Read one Event Grid envelope; raise :class:`MalformedEvent` for poison."""
+    """Read one envelope (Event Grid schema or CloudEvents 1.0); raise :class:`MalformedEvent` for poison.
+    The raw payload kept is the envelope as it arrived."""
     if not isinstance(envelope, dict):
         raise MalformedEvent("el evento no es un objeto JSON")
+    if envelopes.too_deep(envelope):
+        raise MalformedEvent(f"JSON anidado a más de {envelopes.MAX_DEPTH} niveles")
+    raw_envelope, envelope = envelope, envelopes.grid_view(envelope)
     event_type = envelope.get("eventType")
     data = envelope.get("data")
     if not isinstance(data, dict):
@@ -132,9 +161,9 @@ def parse(envelope: dict[str, Any]) -> ReceivedMessage | DeliveryStatus:
     channel = _text(data, "channelType")
     if channel is not None and channel.lower() != "whatsapp":
         raise MalformedEvent("canal no soportado (channelType distinto de whatsapp)")
-    event_id = _identifier(_text(envelope, "id"))
+    event_id = _id(envelope, "id")
     if event_type == RECEIVED:
-        return _received(envelope, data, event_id)
+        return _received(envelope, data, event_id, raw_envelope)
     if event_type == STATUS_UPDATED:
         return _status(envelope, data, event_id)
     raise MalformedEvent("tipo de evento no soportado")
@@ -147,14 +176,15 @@ def _check_channel(channel_id: str | None, field: str) -> None:
         raise MalformedEvent(f"evento de otro canal (data.{field} no es WHATSAPP_CHANNEL_ID)")
 
 
-def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> ReceivedMessage:
-    channel_id = _text(data, "to")
+def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None,
+              raw_envelope: dict[str, Any]) -> ReceivedMessage:
+    channel_id = _id(data, "to")
     _check_channel(channel_id, "to")
     sender = _text(data, "from")
-    sender_bsuid = _identifier(_text(data, "fromBSUID"))
+    sender_bsuid = _id(data, "fromBSUID")
     if sender is None and sender_bsuid is None:
         raise MalformedEvent("sin remitente (data.from y data.fromBSUID vacíos)")
-    message_id = _identifier(_text(data, "messageId"))
+    message_id = _id(data, "messageId")
     if message_id:
         key = f"msg:{message_id}"
     elif event_id:
@@ -165,29 +195,39 @@ def _received(envelope: dict[str, Any], data: dict[str, Any], event_id: str | No
     context = data.get("context") if isinstance(data.get("context"), dict) else {}
     reaction = data.get("reaction") if isinstance(data.get("reaction"), dict) else {}
     title, payload = _choice(data)
-    raw, truncated = bounded_raw(envelope)
+    content, content_cut = _cut(_text(data, "content"), TEXT_MAX_CHARS)
+    caption, caption_cut = _cut(_text(media, "caption"), CAPTION_MAX_CHARS)
+    raw, truncated = bounded_raw(raw_envelope)
     return ReceivedMessage(
         event_id=event_id or "",
         message_key=key,
         message_id=message_id,
-        channel_id=_identifier(channel_id),
+        channel_id=channel_id,
         sender=sender,
         sender_bsuid=sender_bsuid,
         message_type=(_text(data, "messageType") or "unknown").lower()[:50],
-        content=_text(data, "content"),
-        media_id=_identifier(_text(media, "id")),
+        content=content,
+        media_id=_id(media, "id"),
         media_mime_type=_text(media, "mimeType"),
         media_file_name=_text(media, "fileName"),
-        media_caption=_text(media, "caption"),
-        reply_to_message_id=_identifier(_text(context, "id")),
+        media_caption=caption,
+        reply_to_message_id=_id(context, "id"),
         reaction_emoji=_text(reaction, "emoji"),
-        reaction_message_id=_identifier(_text(reaction, "messageId")),
+        reaction_message_id=_id(reaction, "messageId"),
         choice_title=title,
         choice_payload=payload,
         timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
         raw=raw,
         raw_truncated=truncated,
+        text_truncated=content_cut or caption_cut,
     )
+
+
+def _cut(text: str | None, limit: int) -> tuple[str | None, bool]:
+    """``text`` cut to ``limit`` characters (WhatsApp counts characters), and whether it was."""
+    if text is None or len(text) <= limit:
+        return text, False
+    return text[:limit], True
 
 
 def _choice(data: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -205,8 +245,8 @@ def _choice(data: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _status(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None) -> DeliveryStatus:
-    _check_channel(_text(data, "from"), "from")  # a status comes *from* the shop's channel
-    message_id = _identifier(_text(data, "messageId"))
+    _check_channel(_id(data, "from"), "from")  # a status comes *from* the shop's channel
+    message_id = _id(data, "messageId")
     if message_id is None:
         raise MalformedEvent("estado sin data.messageId")
     status = _text(data, "status")
@@ -221,20 +261,6 @@ def _status(envelope: dict[str, Any], data: dict[str, Any], event_id: str | None
         error_code=_text(error, "channelCode"),
         error_message=_text(error, "channelMessage"),
         recipient=_text(data, "to"),
-        recipient_bsuid=_identifier(_text(data, "toBSUID")),
+        recipient_bsuid=_id(data, "toBSUID"),
         timestamp=_timestamp(data.get("receivedTimestamp"), envelope.get("eventTime")),
     )
-
-
-def envelope_of(event: Any) -> dict[str, Any]:
-    """The Event Grid envelope of a ``func.EventGridEvent`` (what :func:`parse` reads)."""
-    event_time = event.event_time
-    return {
-        "id": event.id,
-        "topic": event.topic,
-        "subject": event.subject,
-        "eventType": event.event_type,
-        "eventTime": event_time.isoformat() if isinstance(event_time, datetime) else event_time,
-        "dataVersion": event.data_version,
-        "data": event.get_json(),
-    }

@@ -13,7 +13,6 @@ with the error's type as the reason, so it is neither retried forever nor lost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, identity, message_store, observability, quarantine
+from shared import db, envelopes, history_import, identity, message_store, observability, outbox, quarantine
 from shared.event_parsing import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.identity import MatchStatus
 from shared.phones import Phone, parse_whatsapp_id
@@ -45,7 +44,7 @@ class IngestResult:
 
 def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResult:
     """Store one Event Grid envelope (Event Grid schema)."""
-    event_id = str(envelope.get("id")) if isinstance(envelope, dict) else "-"
+    event_id = observability.safe_id(envelope.get("id")) if isinstance(envelope, dict) else "-"
     try:
         parsed = parse(envelope)
     except MalformedEvent as exc:
@@ -86,7 +85,7 @@ def _write_received(message: ReceivedMessage, url: str | None) -> IngestResult:
 
 def _quarantine(envelope: Any, reason: str, url: str | None) -> IngestResult:
     new = db.write(lambda conn: quarantine.keep(conn, envelope, reason), url)
-    event_id = envelope.get("id") if isinstance(envelope, dict) else None
+    event_id = observability.safe_id(envelope.get("id") if isinstance(envelope, dict) else None)
     log.warning("event %s quarantined%s: %s", event_id, "" if new else " (again)", reason)
     return IngestResult("quarantined", reason=reason)
 
@@ -112,7 +111,7 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
     pay for a check first.
     """
     phone = phone_of(conn, message.sender, message.sender_bsuid)
-    match = identity.match_phone(conn, phone)
+    match = identity.match_sender(conn, phone, message.sender_bsuid)
     order_id = match.order_id
     now = db.utcnow()
     pk = message_store.insert_message(conn, {
@@ -125,8 +124,13 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
         "ReactionMessageId": message.reaction_message_id, "ChoiceTitle": message.choice_title,
         "ChoicePayload": message.choice_payload, "ChannelId": message.channel_id,
         "WhatsAppTimestamp": message.timestamp, "ReceivedAt": now, "CreatedAt": now,
-        "RawPayload": message.raw, "RawTruncated": message.raw_truncated,
+        "RawPayload": message.raw, "RawTruncated": message.raw_truncated, "TextTruncated": message.text_truncated,
     })
+    # the same message imported from a chat export before it arrived here (issue 19): kept once, this one
+    media = message.message_type != "text"
+    history_import.drop_imported_twin(conn, phone_key=phone.key if phone else None, direction="inbound",
+                                      at=message.timestamp, message_type=message.message_type,
+                                      text=message.media_caption if media else message.content)
     media_pk = _register_media(conn, pk, message)
     return IngestResult("stored", pk, match.status, order_id, media_pk=media_pk)
 
@@ -149,15 +153,18 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
     ACS publishes no event for what the shop sends, only these statuses: the first one
     of a message not stored yet records that the shop wrote to this customer, and when
     (:func:`shared.message_store.record_sent`), so the conversation and "who is waiting for an
-    answer" see the shop's side too.
+    answer" see the shop's side too; when it is the answer we missed to one of our own sends
+    (an ``unknown`` outbox row of that recipient), :func:`shared.outbox.reconcile` settles it.
     """
     applied = message_store.apply_status(conn, status)
     outcome: Outcome = "status_applied" if applied else "status_stale"
     phone = phone_of(conn, status.recipient, status.recipient_bsuid)
     if message_store.sent_message_known(conn, status):
         return IngestResult(outcome)
-    match = identity.match_phone(conn, phone)
+    match = identity.match_sender(conn, phone, status.recipient_bsuid)
     message_store.record_sent(conn, status, phone, match)
+    if phone is not None:  # one of our sends whose answer was lost may be this one
+        outbox.reconcile(conn, phone.key, db.utcnow())
     return IngestResult(outcome, match_status=match.status, order_id=match.order_id)
 
 
@@ -174,8 +181,8 @@ def reprocess_quarantined(limit: int = MAX_REPROCESS, after_id: int = 0, url: st
     report: dict[str, Any] = {"examined": len(rows), "released": 0, "stillQuarantined": 0, "notReplayable": 0,
                               "nextAfterId": rows[-1].Id if len(rows) == limit else None}
     for row in rows:
-        envelope = json.loads(row.Payload) if row.Payload and not row.PayloadTruncated else None
-        if not isinstance(envelope, dict) or "eventType" not in envelope:  # cut, or never an Event Grid event
+        envelope = envelopes.loads(row.Payload) if row.Payload and not row.PayloadTruncated else None
+        if not envelopes.is_event(envelope):  # cut, or never an event of either schema
             report["notReplayable"] += 1
         elif ingest_event(envelope, url).outcome == "quarantined":
             report["stillQuarantined"] += 1

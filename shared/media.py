@@ -232,33 +232,17 @@ def _finish(claim: Claim, **values: Any) -> Callable[[Connection], bool]:
     return run
 
 
-_acs_lock = threading.Lock()
-_acs: dict[tuple[str, str], Any] = {}
-
-
 def acs_client() -> Any:
-    """The ACS messages client from settings (managed identity with ``ACS_ENDPOINT``, else the connection
-    string); cached. ``LookupError`` when neither is set."""
-    endpoint, connection = config.get("ACS_ENDPOINT"), config.get("ACS_CONNECTION_STRING")
-    key = (endpoint, connection)
-    with _acs_lock:
-        if key in _acs:
-            return _acs[key]
-        from azure.communication.messages import NotificationMessagesClient
+    """The ACS messages client: the one :mod:`shared.acs_client` builds for sends (managed identity with
+    ``ACS_ENDPOINT``, else ``ACS_CONNECTION_STRING`` with ``ACS_CA_BUNDLE`` for the local fake), so there is one
+    way to reach ACS. It makes one attempt per call (``retry_total=0``): this module's backoff retries.
+    ``LookupError`` when neither is set."""
+    from shared import acs_client as acs
 
-        options: dict[str, Any] = {"retry_total": 2, "connection_timeout": 10, "read_timeout": 60}
-        if endpoint:
-            from azure.identity import DefaultAzureCredential
-
-            credential = DefaultAzureCredential(managed_identity_client_id=config.get("AZURE_CLIENT_ID") or None)
-            client = NotificationMessagesClient(endpoint, credential, **options)
-        elif connection:
-            client = NotificationMessagesClient.from_connection_string(  # type: ignore[attr-defined]
-                connection, **options)
-        else:
-            raise LookupError("ACS_ENDPOINT / ACS_CONNECTION_STRING")
-        _acs[key] = client
-        return client
+    try:
+        return acs.clients().messages
+    except acs.NotConfigured:
+        raise LookupError("ACS_ENDPOINT / ACS_CONNECTION_STRING") from None
 
 
 def _size_text(limit: int) -> str:

@@ -67,19 +67,22 @@ def outbound_key(message_id: str) -> str:
 def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None, phone_key: str | None,
                     customer_id: int | None, order_id: int | None, content: str | None,
                     message_type: str = "text", sent_at: datetime | None = None,
-                    media_file_name: str | None = None, media_mime_type: str | None = None) -> Written:
-    """Store a message the shop sent through ACS (keyed by the id ACS returned). When a delivery
-    status got there first, its :data:`UNRECORDED` row is completed instead (``updated``); a
-    message already recorded is ``kept``."""
+                    media_file_name: str | None = None, media_mime_type: str | None = None,
+                    sent_by_staff_id: str | None = None, sent_by_name: str | None = None,
+                    outbox_id: int | None = None) -> Written:
+    """Store a message the shop sent through ACS (keyed by the id ACS returned), with who sent it and
+    its outbox row when it went out from the panel. When a delivery status got there first, its
+    :data:`UNRECORDED` row is completed instead (``updated``); a message already recorded is ``kept``."""
     now = db.utcnow()
     row = {"MessageKey": outbound_key(message_id), "WhatsAppMessageId": message_id, "EventId": None,
            "ReparacionId": order_id, "ClienteId": customer_id, "PhoneNumber": phone_e164, "PhoneKey": phone_key,
            "MatchStatus": "matched" if customer_id else "unmatched", "Direction": "outbound",
            "MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
            "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
-           "CreatedAt": now, "RawTruncated": False}
-    # what the sender knows (text, time, and whose it is when it says) beats a status's guess
-    fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType"]
+           "CreatedAt": now, "RawTruncated": False, "SentByStaffId": sent_by_staff_id, "SentByName": sent_by_name,
+           "OutboxId": outbox_id}
+    # what the sender knows (text, time, author, and whose it is when it says) beats a status's guess
+    fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType", "SentByStaffId", "SentByName", "OutboxId"]
     if sent_at is not None:
         fields.append("WhatsAppTimestamp")
     if customer_id:
@@ -95,7 +98,8 @@ def linked_to(phone: Phone | None, match: Match) -> dict[str, Any]:
     return {"ReparacionId": match.order_id, "ClienteId": match.customer_id,
             "PhoneNumber": phone.e164 if phone else None, "PhoneKey": phone.key if phone else None,
             "MatchStatus": match.status,
-            "MatchCandidates": ",".join(map(str, match.candidates)) if match.status == "ambiguous" else None}
+            "MatchCandidates": ",".join(map(str, match.candidates)) if match.status == "ambiguous" else None,
+            "TriageDecisionId": match.decision_id}
 
 
 def sent_message_known(conn: Connection, status: DeliveryStatus) -> bool:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import unicodedata
+from typing import Any
 
 from shared import config
 
@@ -42,3 +44,21 @@ def configure() -> None:
 def bind(invocation_id: str | None) -> None:
     """Use the Functions invocation id as the correlation id of what follows."""
     correlation_id.set(invocation_id or "-")
+
+
+LOGGED_ID_MAX = 80
+
+
+def safe_id(value: Any) -> str:
+    """An id from outside (an event id) as it may be logged: control and format characters (newlines
+    that would forge a log line, ANSI escapes, bidi overrides) and lone surrogates removed, and at most
+    :data:`LOGGED_ID_MAX` characters (longer ones end in "…")."""
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else str(value)
+    head = text[: LOGGED_ID_MAX * 4]  # bounded work whatever the id's length
+    kept = "".join(ch for ch in head if unicodedata.category(ch) not in _UNLOGGABLE)
+    return kept if len(kept) <= LOGGED_ID_MAX and len(text) == len(head) else kept[: LOGGED_ID_MAX - 1] + "…"
+
+
+_UNLOGGABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})

@@ -7,7 +7,16 @@ WhatsApp treats as one line: ``+54 AA N`` and ``+54 9 AA N`` (Argentina's mobile
 ``9``), Mexico's old mobile ``1`` and Brazil's ninth digit. Two phones are the
 same WhatsApp line when their keys are equal.
 
-Nothing here raises on bad input: junk yields no phone and a reason.
+Each fold joins only forms of *one* line, never two lines: Argentina's ``9`` and
+Mexico's ``1`` are access prefixes in front of a national number that is either
+fixed or mobile, never both. Brazil's ninth digit is part of the number, and only
+of mobiles that had an eight-digit form (those starting 6-9): ``9 8765-4321`` and
+``8765-4321`` are one mobile, but ``9 4123-4567`` (a newer mobile) and the landline
+``4123-4567`` are two lines and keep two keys.
+
+Only ASCII digits are digits: text with full-width, superscript or another script's
+digits is no phone (never an exception). Nothing here raises on bad input: junk
+yields no phone and a reason.
 """
 
 from __future__ import annotations
@@ -21,11 +30,12 @@ import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 _SEPARATORS = re.compile(r"[/,;|\n]+|[^\W\d_]+\.?")  # punctuation lists, or words ("casa", "cel", "y"...)
-_DIALABLE = re.compile(r"[^\d+]")
+_DIALABLE = re.compile(r"[^0-9+]")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 _MAX_INPUT = 200  # a phone field longer than this is not a phone field
 _MIN_DIGITS = 6
 _MAX_E164_DIGITS = 15
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 """Part of the phone index's fingerprints: bump it when reading changes, so the next
 ``refresh_phone_index`` re-derives every customer's phones."""
 
@@ -63,9 +73,19 @@ def matching_key(country_code: int, national_number: str) -> str:
         nsn = nsn[1:]  # Argentina: 9 marks a mobile in international form only
     elif country_code == 52 and len(nsn) == 11 and nsn.startswith("1"):
         nsn = nsn[1:]  # Mexico: the old mobile 1
-    elif country_code == 55 and len(nsn) == 11 and nsn[2] == "9":
-        nsn = nsn[:2] + nsn[3:]  # Brazil: the ninth digit
+    elif country_code == 55 and len(nsn) == 11 and nsn[2] == "9" and nsn[3] in _BRAZIL_OLD_MOBILE:
+        nsn = nsn[:2] + nsn[3:]  # Brazil: the ninth digit of a mobile that had an 8-digit form
     return f"{country_code}{nsn}"
+
+
+_BRAZIL_OLD_MOBILE = "6789"
+"""First digits of Brazil's eight-digit mobiles (landlines start with 2-5): only these got the
+ninth digit in front, so only these have an old form that is the same line."""
+
+
+def _non_ascii_digits(text: str) -> bool:
+    """Whether ``text`` has digits other than 0-9 (full-width, superscript, Arabic-Indic...)."""
+    return any(ch.isnumeric() and not ch.isascii() for ch in text)
 
 
 def _phone(number: phonenumbers.PhoneNumber) -> Phone:
@@ -85,6 +105,10 @@ def _parse_valid(text: str, region: str) -> phonenumbers.PhoneNumber | None:
         nsn = phonenumbers.national_significant_number(number)
         if len(nsn) == 11 and nsn.startswith("1"):
             return _parse_valid(f"+52{nsn[1:]}", region)
+    if number.country_code == 55:  # a mobile typed in its old 8-digit form is the 9-digit mobile
+        nsn = phonenumbers.national_significant_number(number)
+        if len(nsn) == 10 and nsn[2] in _BRAZIL_OLD_MOBILE:
+            return _parse_valid(f"+55{nsn[:2]}9{nsn[2:]}", region)
     return None
 
 
@@ -103,7 +127,7 @@ def _parse_chunk(chunk: str, region: str, area_code: str) -> phonenumbers.PhoneN
     if len(digits) < _MIN_DIGITS or len(digits) > _MAX_E164_DIGITS + 2 or "+" in digits:
         return None
     number = _parse_valid(dialable, region)
-    if number is not None or region != "AR" or dialable.startswith("+") or not area_code.isdigit():
+    if number is not None or region != "AR" or dialable.startswith("+") or not _is_ascii_number(area_code):
         return number
     # Argentina without area code: "15 5555 1234" (mobile) or "4555-1234" (area's local number)
     local_length = 10 - len(area_code)
@@ -114,29 +138,54 @@ def _parse_chunk(chunk: str, region: str, area_code: str) -> phonenumbers.PhoneN
     return None
 
 
-_SPACED_DASH = re.compile(r"\s+-\s+")
+def _is_ascii_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
-def _parse_run(chunk: str, region: str, area_code: str) -> list[phonenumbers.PhoneNumber]:
+_SPACED_DASH = re.compile(r"(?<!\s)\s+-\s+")  # starts only at a run's first space: linear, not quadratic
+
+
+_Memo = dict[tuple[str, str], list[phonenumbers.PhoneNumber]]
+
+
+def _parse_run(chunk: str, region: str, area_code: str, memo: _Memo | None = None) -> list[phonenumbers.PhoneNumber]:
     """The numbers in one separator-free chunk: one number, or several typed one after the other
     (``11-5555-1234 - 4555-1234``, ``1155551234 1544443333``). Each next number takes the area
     of the one before it. Splits at `` - `` first, else takes the longest run of space-separated
-    groups that reads as a valid number, then the rest the same way."""
+    groups that reads as a valid number, then the rest the same way.
+
+    ``memo`` remembers each (rest, area) already read: without it, a field of one-digit groups
+    whose tail never reads re-tried every split of every rest (62 ms for 182 characters). Only
+    prefixes short enough to be a number are tried, so the work grows linearly with the groups."""
+    memo = {} if memo is None else memo
+    known = memo.get((chunk, area_code))
+    if known is not None:
+        return known
+    found = _read_run(chunk, region, area_code, memo)
+    memo[(chunk, area_code)] = found
+    return found
+
+
+def _read_run(chunk: str, region: str, area_code: str, memo: _Memo) -> list[phonenumbers.PhoneNumber]:
     number = _parse_chunk(chunk, region, area_code)
     if number is not None:
         return [number]
     parts = _SPACED_DASH.split(chunk.strip())
     if len(parts) == 1:
         groups = parts[0].split()
-        for end in range(len(groups) - 1, 0, -1):
+        digits, longest = 0, 0  # no number has more than _MAX_E164_DIGITS + 2 digits: longer prefixes are not tried
+        while longest < len(groups) - 1 and digits + len(_DIALABLE.sub("", groups[longest])) <= _MAX_E164_DIGITS + 2:
+            digits += len(_DIALABLE.sub("", groups[longest]))
+            longest += 1
+        for end in range(longest, 0, -1):
             first = _parse_chunk(" ".join(groups[:end]), region, area_code)
-            rest = first and _parse_run(" ".join(groups[end:]), region, _area_code_of(first) or area_code)
+            rest = first and _parse_run(" ".join(groups[end:]), region, _area_code_of(first) or area_code, memo)
             if first is not None and rest:
                 return [first, *rest]
         return []  # every group must belong to a valid number: no partial reads of junk
     numbers: list[phonenumbers.PhoneNumber] = []
     for part in parts:
-        found = _parse_run(part, region, area_code)
+        found = _parse_run(part, region, area_code, memo)
         if not found:
             return []
         numbers += found
@@ -156,11 +205,13 @@ def parse_phones(text: str | None, region: str = "AR", area_code: str = "11") ->
         return ParsedPhones((), "vacío")
     if len(text) > _MAX_INPUT:
         return ParsedPhones((), "texto demasiado largo para ser un teléfono")
+    if _non_ascii_digits(text):
+        return ParsedPhones((), "tiene dígitos que no son 0-9")
     found: list[Phone] = []
     rejected = 0
     current_area = area_code
     for chunk in _SEPARATORS.split(text):
-        if not re.search(r"\d", chunk):
+        if not _ASCII_DIGIT.search(chunk):
             continue
         numbers = _parse_run(chunk, region, current_area)
         if not numbers:
@@ -188,7 +239,7 @@ def parse_whatsapp_id(digits: str | None) -> Phone | None:
     if not digits:
         return None
     raw = digits.strip().lstrip("+")
-    if not raw.isdigit() or not _MIN_DIGITS <= len(raw) <= _MAX_E164_DIGITS:
+    if not _is_ascii_number(raw) or not _MIN_DIGITS <= len(raw) <= _MAX_E164_DIGITS:
         return None
     for length in (1, 2, 3):  # country codes are prefix-free: the first one that exists is it
         country_code = int(raw[:length])

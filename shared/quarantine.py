@@ -15,19 +15,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, schema
+from shared import config, db, envelopes, schema
 from shared.state import insert_once
-from shared.text import bounded_raw, canonical_json
+from shared.text import bounded_raw
 
 _q = schema.quarantine
 
 
 def keep(conn: Connection, envelope: Any, reason: str) -> bool:
-    """Keep an event that can never be processed; ``False`` if it was already kept."""
-    payload_hash = hashlib.sha256(canonical_json(envelope).encode()).hexdigest()
-    raw, truncated = bounded_raw(envelope if isinstance(envelope, dict) else {"payload": envelope})
-    event = envelope if isinstance(envelope, dict) else {}
-    row = {"PayloadHash": payload_hash, "EventId": _str_or_none(event.get("id")),
+    """Keep an event that can never be processed; ``False`` if it was already kept.
+
+    Digest and copy are written without recursion (:mod:`shared.envelopes`): JSON nested deeper
+    than ``json.dumps`` can follow is poison to keep too, not an error to retry forever. The
+    digest spells JSON as :func:`shared.text.canonical_json` does, so earlier rows still match."""
+    digest = hashlib.sha256()
+    for chunk in envelopes.canonical_chunks(envelope):
+        digest.update(chunk.encode())
+    kept = envelope if isinstance(envelope, dict) else {"payload": envelope}
+    if envelopes.too_deep(kept):
+        raw, truncated = envelopes.bounded_json(kept, config.get_int("RAW_PAYLOAD_MAX_BYTES"))
+    else:
+        raw, truncated = bounded_raw(kept)
+    event = envelopes.grid_view(envelope) if isinstance(envelope, dict) else {}
+    row = {"PayloadHash": digest.hexdigest(), "EventId": _str_or_none(event.get("id")),
            "EventType": _str_or_none(event.get("eventType")), "Reason": reason, "Payload": raw,
            "PayloadTruncated": truncated, "ReceivedAt": db.utcnow()}
     return insert_once(conn, _q, row) is not None

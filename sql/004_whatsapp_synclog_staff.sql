@@ -1,5 +1,5 @@
--- 004: who ran each sync. The staff member App Service Authentication signed in (Microsoft
--- Entra object id and display name) is recorded on the WhatsAppSyncLog row of the sync.
+-- 004: who ran each sync. The signed-in staff member (the Microsoft Entra object id and display
+-- name of the access token the app validated) is recorded on the WhatsAppSyncLog row of the sync.
 -- Idempotent: each column is added only when missing. Run with:
 --   sqlcmd -S <server>.database.windows.net -d <db> -G -b -i sql/004_whatsapp_synclog_staff.sql
 SET XACT_ABORT ON;

@@ -15,12 +15,19 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from devkit import demo
 from localrunner.functions import InvocationContext
 from shared import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, not speed: Hypothesis' default 200 ms per-example deadline trips on a
+# loaded 2-core CI machine (it did, on a parser test). Speed is `make bench`'s job; the linear-time
+# tests compare scaling within one run.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 REFERENCE_EVENTS = ROOT.parent / "shared" / "reference" / "acs-events"
 EXAMPLES = ROOT / "tests" / "data" / "acs-events"  # a copy, so the suite does not depend on ../shared
 
@@ -71,9 +78,11 @@ def Context() -> InvocationContext:
 @pytest.fixture(autouse=True)
 def _staff_sign_in_off_unless_a_test_turns_it_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """Most suites are not about sign-in: the staff routes answer without a staff member
-    (``STAFF_SIGN_IN=off``); tests/test_auth.py turns it on."""
+    (``STAFF_SIGN_IN=off``); tests/test_auth.py turns it on (``staff_issuer``)."""
     monkeypatch.setenv("STAFF_SIGN_IN", "off")
-    monkeypatch.delenv("WEBSITE_AUTH_ENABLED", raising=False)
+    for name in ("STAFF_AUTH_TENANT_ID", "STAFF_AUTH_AUDIENCE", "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI",
+                 "STAFF_AUTH_ALLOWED_CLIENTS", "CORS_ALLOWED_ORIGINS", "WEBSITE_AUTH_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
 
 
 # The keys a test runner uses (localrunner/keys.py), so tests present them as Azure's callers do.
@@ -97,7 +106,8 @@ class Runner:
         self.db_url = f"sqlite:///{tmp / 'runner.db'}"
         self.tmp = tmp
         env = {**os.environ, "PORT": str(self.port), "DATABASE_URL": self.db_url, "TIMERS": "off",
-               "STAFF_SIGN_IN": "off", "FUNCTIONS_KEYS": "on", **RUNNER_KEYS,
+               "STAFF_SIGN_IN": "off", "FUNCTIONS_KEYS": "on", **RUNNER_KEYS, "FAKE_ACS": "off",
+               "FAKE_ACS_DIR": str(tmp / "fake-acs"),
                "AZURITE": "off", "QUEUES": "off",  # media storage: tests bring their own
                **(extra_env or {})}
         self.env = env
@@ -138,35 +148,49 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
 
 
 class StaffIssuer:
-    """A token issuer of the tests' own (an RSA key in ``tmp``), configured into a runner by ``env``."""
+    """An Entra-like token issuer of the tests' own: an RSA key in ``tmp`` and its JWKS file, which
+    ``env`` points the app's ``STAFF_AUTH_*`` settings at (a runner's environment, or ``sign_in`` in process)."""
 
-    ISSUER = "https://login.microsoftonline.com/00000000-0000-0000-0000-00000000aaaa/v2.0"
+    TENANT = "00000000-0000-0000-0000-00000000aaaa"
+    ISSUER = f"https://login.microsoftonline.com/{TENANT}/v2.0"
     AUDIENCE = "api://fastservice-whatsapp-tests"
+    KID = "tests-key-1"
 
     def __init__(self, tmp: Path) -> None:
+        import jwt
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.public_pem = self.key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        self.jwks = tmp / "issuer-public.pem"
-        self.jwks.write_bytes(self.public_pem)
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        self.jwks = tmp / "issuer-jwks.json"
+        self.jwks.write_text(json.dumps({"keys": [public | {"kid": self.KID, "use": "sig", "alg": "RS256"}]}))
 
     @property
     def env(self) -> dict[str, str]:
-        return {"STAFF_SIGN_IN": "required", "AUTH_ISSUER": self.ISSUER, "AUTH_AUDIENCE": self.AUDIENCE,
-                "AUTH_JWKS": str(self.jwks)}
+        return {"STAFF_SIGN_IN": "required", "STAFF_AUTH_TENANT_ID": self.TENANT, "STAFF_AUTH_AUDIENCE": self.AUDIENCE,
+                "STAFF_AUTH_ISSUER": "", "STAFF_AUTH_JWKS_URI": self.jwks.resolve().as_uri()}
 
-    def token(self, **overrides: Any) -> str:
+    def sign_in(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Require sign-in with this issuer for in-process calls of the functions."""
+        for name, value in self.env.items():
+            monkeypatch.setenv(name, value)
+
+    def token(self, key: Any = None, kid: str | None = KID, **overrides: Any) -> str:
         import jwt
 
         now = int(time.time())
-        claims: dict[str, Any] = {"iss": self.ISSUER, "aud": self.AUDIENCE, "sub": "sub-ana", "iat": now,
-                                  "nbf": now, "exp": now + 600, "oid": "11111111-2222-3333-4444-555555555555",
-                                  "name": "Ana Gómez", "preferred_username": "ana@fastservice.example"}
+        claims: dict[str, Any] = {"iss": self.ISSUER, "aud": self.AUDIENCE, "tid": self.TENANT, "sub": "sub-ana",
+                                  "iat": now, "nbf": now, "exp": now + 600,
+                                  "oid": "11111111-2222-3333-4444-555555555555", "name": "Ana Gómez",
+                                  "preferred_username": "ana@fastservice.example",
+                                  "scp": "access_as_user", "azp": "fastservice-front-end", "ver": "2.0"}
         claims.update(overrides)
-        return jwt.encode({k: v for k, v in claims.items() if v is not None}, self.key, algorithm="RS256")
+        headers = {"kid": kid} if kid is not None else {}
+        return jwt.encode({k: v for k, v in claims.items() if v is not None}, key or self.key, algorithm="RS256",
+                          headers=headers)
 
     def bearer(self, **overrides: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(**overrides)}"}
@@ -201,3 +225,11 @@ def media_env(azurite: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.Fix
     yield azurite
     media.wakeups.flush(5)
     media_storage.reset_clients()
+
+
+@pytest.fixture
+def staff_issuer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StaffIssuer:
+    """Sign-in required for in-process calls, with tokens of a test issuer (``staff_issuer.bearer()``)."""
+    issuer = StaffIssuer(tmp_path)
+    issuer.sign_in(monkeypatch)
+    return issuer

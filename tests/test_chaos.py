@@ -24,7 +24,7 @@ def test_media_ends_stored_once_or_expired_with_a_reason_under_storage_faults(mo
     from shared import media_storage
 
     for name in ("DATABASE_URL", "DB_RETRY_SECONDS", "MEDIA_STORAGE", "MEDIA_CONTAINER", "MEDIA_QUEUE",
-                 "MEDIA_ID_LIFETIME_DAYS", "MEDIA_RETRY_BASE_SECONDS", "ACS_CONNECTION_STRING", "REQUESTS_CA_BUNDLE",
+                 "MEDIA_ID_LIFETIME_DAYS", "MEDIA_RETRY_BASE_SECONDS", "ACS_CONNECTION_STRING", "ACS_CA_BUNDLE",
                  "LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)  # run() sets them; monkeypatch puts the originals back
         monkeypatch.setenv(name, "")
@@ -32,3 +32,21 @@ def test_media_ends_stored_once_or_expired_with_a_reason_under_storage_faults(mo
     media_storage.reset_clients()
     assert counts["azurite stopped"] == 2 and counts["acs fault bursts"] >= 1
     assert counts["stored -> stored"] >= 40 and counts["blobs"] == counts["stored -> stored"]
+
+
+def test_the_hostile_phase_keeps_the_invariants() -> None:
+    from bench.chaos import run_hostile
+
+    counts = run_hostile()  # verify() inside raises on any broken invariant
+    assert counts["refused while the file was gone"] == 5
+    assert counts["cut and flagged"] >= 2
+    assert float(counts["longest request (s)"]) < 30  # inside Event Grid's delivery timeout  # type: ignore[arg-type]
+
+
+def test_sends_end_once_or_with_a_reason_under_acs_and_database_faults() -> None:
+    from bench.chaos_send import run as run_sends
+
+    counts = run_sends(60, fault_rate=0.3, seed=7)  # verify() inside raises on any broken invariant
+    assert counts["sent"] + counts["failed"] == 60
+    assert sum(v for k, v in counts.items() if str(k).startswith("ACS fault")) >= 5  # faults really happened
+    assert counts["accepted by ACS"] >= counts["sent"]

@@ -118,9 +118,9 @@ def test_unknown_future_message_type_is_stored_with_its_raw_data(db_url: str) ->
 
 def test_raw_payload_is_bounded(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAW_PAYLOAD_MAX_BYTES", "1000")
-    run_function(acs_events.received(JUAN, content="x" * 5000))
+    run_function(acs_events.received(JUAN, content="x" * 4000))
     (row,) = rows(db_url)
-    assert row.Content == "x" * 5000  # the message itself is whole
+    assert row.Content == "x" * 4000 and not row.TextTruncated  # the message itself is whole
     assert len(row.RawPayload) == 1000 and row.RawTruncated
 
 
@@ -497,6 +497,9 @@ def test_locked_database_raises_then_the_redelivery_stores_it(db_url: str, monke
         run_function(event)
     holder.execute("ROLLBACK")
     holder.close()
+    import time
+
+    time.sleep(db.writes_paused_for(db_url))  # writes pause briefly after a spent budget; Event Grid waits longer
     run_function(event)
     assert count(db_url, _m) == 1
 

@@ -16,6 +16,7 @@ from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
 TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply",
+         "get_whatsapp_message", "propose_whatsapp_reply", "list_whatsapp_triage", "propose_whatsapp_assignment",
          "list_order_media"}
 
 
@@ -58,6 +59,25 @@ def test_tools_are_listed_with_descriptions_and_input_schemas(runner: Runner) ->
     assert set(tools["get_whatsapp_messages"].input_schema["properties"]) == {
         "phoneNumber", "orderId", "customerId", "limit"}
     assert tools["list_orders_awaiting_reply"].input_schema["required"] == []
+    assert tools["list_whatsapp_triage"].input_schema["required"] == []
+    assert tools["propose_whatsapp_assignment"].input_schema["required"] == ["sender"]
+
+
+def test_triage_then_a_proposal_that_links_nothing_until_a_person_confirms(runner: Runner) -> None:
+    error, body = call(runner, "list_whatsapp_triage", {"tab": "ambiguous"})
+    assert not error and body["counts"]["ambiguous"] == len(body["items"]) >= 1
+    (item,) = [i for i in body["items"] if "Ruiz" in i["lastMessage"]["text"]]
+    first, _second = (c["customerId"] for c in item["candidates"])
+    arguments = {"sender": item["sender"], "customerId": first, "reason": "Firma como Camila en otro chat"}
+    error, proposed = call(runner, "propose_whatsapp_assignment", arguments)
+    assert not error and proposed["proposal"]["status"] == "pending"
+    error, again = call(runner, "propose_whatsapp_assignment", arguments)  # the same proposal, not a second
+    assert not error and again["proposal"]["id"] == proposed["proposal"]["id"]
+    error, after = call(runner, "list_whatsapp_triage", {"tab": "ambiguous"})
+    (still,) = [i for i in after["items"] if i["sender"] == item["sender"]]  # nothing was linked
+    assert [p["id"] for p in still["proposals"]] == [proposed["proposal"]["id"]]
+    error, text = call(runner, "propose_whatsapp_assignment", {"sender": "+54 11 5555", "customerId": first})
+    assert error and "phone:<número>" in text
 
 
 @pytest.mark.parametrize("selector", [{"phoneNumber": "11-5555-1234"}, {"phoneNumber": "+54 9 11 5555 1234"},
@@ -90,14 +110,16 @@ def test_order_media_lists_type_time_caption_and_state(runner: Runner) -> None:
     assert error and "No existe la orden 999" in detail
 
 
-def test_orders_awaiting_reply_oldest_first(runner: Runner) -> None:
+def test_orders_awaiting_reply_open_windows_first(runner: Runner) -> None:
     error, body = call(runner, "list_orders_awaiting_reply", {"limit": 10})
     assert not error
     waiting = [o["orderId"] for o in body["orders"]]
     assert 15 in waiting and 2 in waiting and 1 in waiting  # their customers wrote last
     assert 10 in waiting  # the shop wrote last to Valentina, but it failed (131047): she got no answer
-    stamps = [o["waitingSince"] for o in body["orders"]]
-    assert stamps == sorted(stamps)
+    free = [o["waitingSince"] for o in body["orders"] if o["canReplyFreely"]]
+    closed = [o["waitingSince"] for o in body["orders"] if not o["canReplyFreely"]]
+    assert [o["canReplyFreely"] for o in body["orders"]] == [True] * len(free) + [False] * len(closed)
+    assert free == sorted(free) and closed == sorted(closed, reverse=True)  # soonest to close; then freshest
 
 
 @pytest.mark.parametrize(("tool", "arguments", "message"), [
@@ -122,3 +144,16 @@ def test_tool_errors_are_answers_not_exceptions(demo_url: str) -> None:
     context = json.dumps({"arguments": {"orderId": 999}})
     body = json.loads(anyio.run(function("get_whatsapp_summary"), context))
     assert body == {"error": {"status": 404, "detail": "No existe la orden 999. Revisá el número de ticket."}}
+
+
+def test_the_agent_proposes_a_reply_and_nothing_is_sent(runner: Runner) -> None:
+    import httpx
+
+    failed, made = call(runner, "propose_whatsapp_reply", {"orderId": 2, "text": "Hola María, sale el lunes."})
+    assert not failed and made["state"] == "proposed" and made["kind"] == "text" and made["proposedBy"] == "agent"
+    listed = httpx.get(f"{runner.base}/api/whatsapp/orders/2/proposals").json()["proposals"]
+    assert made["id"] in [p["id"] for p in listed]
+    sends = httpx.get(f"{runner.base}/api/whatsapp/orders/2/outbox").json()["sends"]
+    assert all(s["proposalId"] != made["id"] for s in sends)  # proposing sends nothing
+    failed, detail = call(runner, "propose_whatsapp_reply", {"orderId": 2, "templatePurpose": "inventado"})
+    assert failed and "templatePurpose" in detail

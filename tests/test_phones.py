@@ -29,7 +29,9 @@ JUAN = "541155551234"  # the key of +54 9 11 5555-1234
     ("Tel: 11-5555-1234 (cel)", "+541155551234", JUAN),
     ("11.5555.1234", "+541155551234", JUAN),
     ("+52 1 55 1234 5678", "+525512345678", "525512345678"),  # Mexico's old mobile 1
-    ("+55 11 91234 5678", "+5511912345678", "551112345678"),  # Brazil's ninth digit folded
+    ("+55 11 98765 4321", "+5511987654321", "551187654321"),  # Brazil's ninth digit folded (old-form mobile)
+    ("+55 11 91234 5678", "+5511912345678", "5511912345678"),  # a newer mobile: no 8-digit form, no fold
+    ("+55 11 8765-4321", "+5511987654321", "551187654321"),  # typed in the old 8-digit form
 ])
 def test_single_number_formats(typed: str, e164: str, key: str) -> None:
     parsed = parse_phones(typed)
@@ -135,3 +137,103 @@ def test_whatsapp_ids_split_like_libphonenumber_for_every_region() -> None:
             assert phone is not None and phone.key == expected and phone.e164 == "+" + digits, region
             checked += 1
     assert checked > 400
+
+
+# --- only ASCII digits are digits ------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", [
+    "\uff11\uff11 \uff15\uff15\uff15\uff15 \uff11\uff12\uff13\uff14",  # full-width
+    "11 5555 123\u2074",  # a superscript four
+    "\u0661\u0661 \u0665\u0665\u0665\u0665 \u0661\u0662\u0663\u0664",  # Arabic-Indic
+    "11 5555 1234 \u00b2",  # a superscript after a good number: the field is not read at all
+    "\u0967\u0967 5555 1234",  # Devanagari digits mixed with ASCII ones
+])
+def test_digits_of_other_scripts_are_no_phone(typed: str) -> None:
+    parsed = parse_phones(typed)
+    assert parsed.phones == ()
+    assert parsed.reason == "tiene dígitos que no son 0-9"
+
+
+@pytest.mark.parametrize("raw", ["\uff15\uff14\uff19\uff11\uff11\uff15\uff15\uff15\uff15\uff11\uff12\uff13\uff14",
+                                 "549115555123\u2074", "\u00b2" * 10, "54911\u0665\u0665\u0665\u06651234"])
+def test_whatsapp_ids_with_other_digits_are_no_phone(raw: str) -> None:
+    assert parse_whatsapp_id(raw) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789 +-\uff10\uff11\uff19\u00b2\u00b3\u2074\u0660\u0669\u09e6\u0e50"),
+               max_size=30))
+def test_text_with_any_digits_never_raises_and_non_ascii_ones_give_no_phone(text: str) -> None:
+    parsed = parse_phones(text)
+    phone = parse_whatsapp_id(text)
+    if not text.isascii():
+        assert parsed.phones == () and phone is None
+
+
+# --- each fold joins one line, never two ----------------------------------------------------------
+
+def _key(typed: str) -> str:
+    phones = parse_phones(typed).phones
+    assert len(phones) == 1, typed
+    return phones[0].key
+
+
+@pytest.mark.parametrize(("sender", "typed"), [
+    ("5511987654321", "+55 11 8765-4321"),  # old 8-digit form typed, 9-digit sender
+    ("551187654321", "+55 11 98765-4321"),  # the sender's WhatsApp id still in the old form
+    ("5511987654321", "+55 11 98765-4321"),
+    ("5521976543210", "+55 21 7654-3210"),
+    ("5215512345678", "+52 55 1234 5678"),  # Mexico: WhatsApp's 521 + the 10-digit number
+    ("525512345678", "+52 1 55 1234 5678"),
+    ("5491155551234", "11 15 5555-1234"),  # Argentina: 9 / 15 are prefixes of one mobile
+    ("541155551234", "+54 9 11 5555 1234"),
+])
+def test_forms_of_one_line_share_a_key(sender: str, typed: str) -> None:
+    phone = parse_whatsapp_id(sender)
+    assert phone is not None and phone.key == _key(typed)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    # Brazil: a landline (starts 2-5) and the newer mobile with the same last 8 digits are two lines
+    ("+55 11 4123-4567", "+55 11 94123-4567"),
+    ("+55 11 3456-7890", "+55 11 93456-7890"),
+    ("+55 21 2555-1234", "+55 21 92555-1234"),
+    # Brazil: another area, or a 9 that is not the ninth digit
+    ("+55 11 98765-4321", "+55 21 98765-4321"),
+    ("+55 11 98765-4321", "+55 11 8765-4322"),
+    # Mexico: the 1 folds only in front of a 10-digit number
+    ("+52 55 1234 5678", "+52 55 1234 5679"),
+    ("+52 1 55 1234 5678", "+52 1 55 1234 5679"),
+    ("+52 55 1234 5678", "+52 81 1234 5678"),
+    # Argentina: 9 is not a wildcard: other area, other subscriber, other country
+    ("+54 9 11 5555 1234", "+54 9 351 555 1234"),
+    ("+54 9 11 5555 1234", "+54 11 4555 1234"),
+    ("+54 9 11 5555 1234", "+55 11 5555 1234"),
+    ("+54 9 11 5555 1234", "+52 1 55 5555 1234"),
+])
+def test_near_misses_do_not_match(a: str, b: str) -> None:
+    keys = [p.key for p in parse_phones(a).phones], [p.key for p in parse_phones(b).phones]
+    assert keys[0] and keys[1] and set(keys[0]).isdisjoint(keys[1]), (a, b, keys)
+
+
+def test_brazilian_whatsapp_ids_keep_landline_and_new_mobile_apart() -> None:
+    landline, mobile = parse_whatsapp_id("551141234567"), parse_whatsapp_id("5511941234567")
+    old, new = parse_whatsapp_id("551187654321"), parse_whatsapp_id("5511987654321")
+    assert landline is not None and mobile is not None and landline.key != mobile.key
+    assert old is not None and new is not None and old.key == new.key
+
+
+def test_runs_of_one_digit_groups_are_read_in_bounded_work() -> None:
+    """The split search remembers what it read: a field of one-digit groups whose tail never reads is
+    not retried split by split (counted in calls to the chunk reader, not in time)."""
+    from unittest import mock
+
+    from shared import phones
+
+    counts = []
+    for groups in (40, 80):
+        text = "1 1 5 5 5 5 1 2 3 4 " * (groups // 10) + "9"
+        with mock.patch.object(phones, "_parse_chunk", wraps=phones._parse_chunk) as spy:
+            phones.parse_phones.__wrapped__(text)
+        counts.append(spy.call_count)
+    assert counts[1] <= 3 * counts[0], counts  # linear in the groups (2x), never exponential

@@ -25,6 +25,7 @@ def test_health_is_ok_on_sqlite(runner: Runner) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
+    assert body["database"].pop("write")["writable"] is True
     assert body["database"] == {"backend": "sqlite", "reachable": True, "schemaVersion": schema.SCHEMA_VERSION,
                                 "expectedSchemaVersion": schema.SCHEMA_VERSION}
     assert body["aiProvider"] == "offline_digest" and body["messagingClient"] == "none"
@@ -353,3 +354,18 @@ def test_a_cloudevent_reaches_the_function_as_the_workers_cloudevent() -> None:
     assert client.post(url, content=json.dumps([example("text-received")]), headers=grid).status_code == 202
     assert isinstance(received[-1], func.EventGridEvent) and received[-1].event_type == example(
         "text-received")["eventType"]
+
+
+def test_a_cloudevents_batch_is_stored_through_the_runner_and_the_real_app(runner: Runner) -> None:
+    """End to end: CloudEvents delivery (its own content type) → the worker's CloudEvent → ingestion."""
+    from tests.test_hostile_events import cloud_event
+
+    event = cloud_event(example("text-received") | {"id": "cloudevents-through-the-runner"})
+    response = httpx.post(runner.eventgrid_url, content=json.dumps([event, 7]),
+                          headers={"Content-Type": "application/cloudevents-batch+json; charset=utf-8",
+                                   "aeg-event-type": "Notification"}, timeout=10)
+    assert response.status_code == 202
+    rows = db.read(lambda c: c.execute(sa.select(schema.message.c.RawPayload).where(
+        schema.message.c.EventId == "cloudevents-through-the-runner")).all(), runner.db_url)
+    assert len(rows) == 1 and json.loads(rows[0].RawPayload)["type"] == event["type"]
+    db.dispose_all()

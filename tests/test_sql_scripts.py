@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,11 +15,13 @@ from tests.conftest import ROOT, example, example_names
 
 SQL = ROOT / "sql"
 _CREATE_TABLE = re.compile(r"CREATE TABLE \[dbo\]\.\[(\w+)\] \((.*?)\n    \);", re.S)
-_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
+_COLUMN = re.compile(r"^\s*\[(\w+)\] ([A-Za-z0-9_(), ]+?)( IDENTITY\(1,1\))? (NOT NULL|NULL),?$")
 _PK = re.compile(r"CONSTRAINT \[PK_(\w+)\] PRIMARY KEY \(([^)]*)\)")
 _ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD "
                          r"(\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
-_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\);")
+_ALTER_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ALTER COLUMN "
+                           r"(\[\w+\] [A-Za-z0-9_(), ]+? (?:NOT NULL|NULL));")
+_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\)(?: WHERE ([^;]+))?;")
 
 
 def _names(text: str) -> list[str]:
@@ -39,8 +42,12 @@ def parse_scripts() -> dict[str, dict[str, Any]]:
         m = _COLUMN.match(re.sub(r" CONSTRAINT \[\w+\] DEFAULT .*$", "", definition))
         assert m, definition
         tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
-    for unique, index, table, cols in _INDEX.findall(text):
-        tables[table]["indexes"][index] = (bool(unique), _names(cols))
+    for table, definition in _ALTER_COLUMN.findall(text):  # a later migration's new type or collation
+        m = _COLUMN.match(definition)
+        assert m and m.group(1) in tables[table]["columns"], definition
+        tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
+    for unique, index, table, cols, where in _INDEX.findall(text):
+        tables[table]["indexes"][index] = (bool(unique), _names(cols), where or None)
     return tables
 
 
@@ -61,7 +68,21 @@ def test_columns_types_nullability_keys_and_indexes_agree(table: sa.Table) -> No
                          bool(c.primary_key and c.autoincrement is True)) for c in table.columns}
     assert scripted["columns"] == expected
     assert scripted["pk"] == [c.name for c in table.primary_key.columns]
-    assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns]) for i in table.indexes}
+    assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns], _where(i))
+                                   for i in table.indexes}
+
+
+def _where(index: sa.Index) -> str | None:
+    """A filtered index's condition as SQL Server reads it (the script must say the same; SQLite gets the
+    same condition from shared/schema.py)."""
+    where = index.dialect_options["mssql"]["where"]
+    if where is None:
+        return None
+    assert index.dialect_options["sqlite"]["where"] is where  # one condition for both engines
+    return str(where.compile(dialect=mssql.dialect(), compile_kwargs={"include_table": False}))
+
+
+_GUARDS = ("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH", "IF EXISTS (SELECT 1 FROM sys.")
 
 
 def test_scripts_are_idempotent_by_construction() -> None:
@@ -71,7 +92,7 @@ def test_scripts_are_idempotent_by_construction() -> None:
         for i, line in enumerate(lines):
             if re.match(r"\s*(CREATE|INSERT|ALTER TABLE)", line):
                 guard = lines[i - 1].strip()
-                assert guard.startswith(("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH")), f"{script.name}:{i + 1}"
+                assert guard.startswith(_GUARDS), f"{script.name}:{i + 1}"
 
 
 def test_the_embedded_migration_adds_columns_a_later_script_adds(db_url: str) -> None:
@@ -99,6 +120,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         conversation,
         db,
         health,
+        history_import,
         identity,
         ingest,
         message_store,
@@ -107,6 +129,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         sync,
     )
     from shared.errors import NoUsablePhone
+    export = ROOT / "tests" / "data" / "chat-exports" / "import" / "Chat de WhatsApp con +54 9 11 5555-1234.txt"
 
     issued: list[Any] = []
 
@@ -134,6 +157,14 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         db.write(lambda c: message_store.record_outbound(c, message_id="wamid.compile", phone_e164=None, phone_key=None,
                                                          customer_id=None, order_id=None, content="listo"), db_url)
         ingest.reprocess_quarantined(url=db_url)
+        _send_paths(db_url, monkeypatch)
+        _inbox_statements(db_url)
+        history_import.preview(export.name, export.read_bytes(), url=db_url)
+        history_import.import_export(export.name, export.read_bytes(), shop_participant="FastService", order_id=1,
+                                     url=db_url)
+        history_import.import_export(export.name, export.read_bytes(), shop_participant="FastService", url=db_url)
+        ingest.ingest_event(acs_events.received("5491155551234", content="Hola, tengo una tele que no prende",
+                                                when=datetime(2024, 2, 1, 13, 0)), db_url)  # an imported twin
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
     statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]
@@ -144,8 +175,68 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         compiled = str(statement.compile(dialect=dialect))
         kinds.add(compiled.split(maxsplit=1)[0])
         assert "LIMIT" not in compiled  # SQL Server has TOP / OFFSET FETCH, not LIMIT
+        assert not re.search(r" IS (NOT )?(1|0|true|false)\b", compiled)  # no boolean IS on SQL Server
     assert {"SELECT", "INSERT", "UPDATE", "DELETE"} <= kinds
 
+
+
+def _send_paths(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every statement of sending (issue 15): templates sync and filling, sends and their outcomes,
+    reconciliation, the timer, proposals."""
+    import json
+
+    from devkit import acs_events
+    from shared import acs_client, ingest, outbox, proposals, replies, templates
+    from shared.staff import Staff
+
+    body = [{"type": "BODY", "text": "Hola {{1}}, tu equipo (orden {{2}}) está listo."}]
+    monkeypatch.setattr(acs_client, "list_templates", lambda channel: iter([
+        acs_client.ListedTemplate("equipo_listo_para_retirar", "es_AR", "approved", body)]))
+    templates.sync(url)
+    templates.sync(url)  # the update path
+    staff = Staff("s", "S")
+    outcomes = iter([acs_client.Accepted("wamid.c1"), acs_client.Unknown("t"), acs_client.RetryLater(60, 429),
+                     acs_client.Rejected("131026"), acs_client.Accepted("wamid.c3")])
+    for n in range(4):
+        request = replies.parse_send_body(json.dumps({"clientRequestId": f"c{n}", "text": "hola"}).encode())
+        replies.send(2, request, staff, url, sender=lambda row: next(outcomes))
+    replies.send(2, replies.parse_send_body(b'{"clientRequestId": "c0", "text": "hola"}'), staff, url)
+    ingest.ingest_event(acs_events.status("wamid.c2", "Sent", to="5491144445678"), url)
+    replies.order_templates(1, url)
+    replies.order_outbox(2, url)
+    outbox.drain(url, sender=lambda row: next(outcomes))
+    made = proposals.propose(2, "borrador", None, url)
+    proposals.pending(2, url)
+    proposals.send(2, made["id"], {"clientRequestId": "p1"}, staff, url,
+                   sender=lambda row: acs_client.Accepted("wamid.p1"))
+    proposals.discard(2, proposals.propose(2, None, "saludo", url)["id"], staff, url)
+
+
+def _inbox_statements(url: str) -> None:
+    """Every statement of the inbox and its decisions (issue 17), on the demo data."""
+    from devkit import acs_events
+    from shared import inbox, ingest, triage
+
+    for tab in inbox.TABS:
+        first = inbox.listing(tab, None, 1, url)
+        if first["nextCursor"]:
+            inbox.listing(tab, first["nextCursor"], 1, url)
+    inbox.counts(url)
+    (ambiguous,) = inbox.listing("ambiguous", url=url)["items"]
+    decision = triage.assign(ambiguous["sender"], customer_id=ambiguous["candidates"][0]["customerId"], url=url)
+    ingest.ingest_event(acs_events.received("5491122223333", content="de nuevo"), url)
+    inbox.messages(customer_id=decision["customerId"], url=url)
+    triage.history(sender=ambiguous["sender"], url=url)
+    triage.undo(decision["id"], None, url)
+    unassigned = inbox.listing("unassigned", url=url)["items"][0]
+    inbox.messages(sender=unassigned["sender"], url=url)
+    proposal = triage.propose(unassigned["sender"], 1, None, "x", url)
+    triage.confirm_proposal(proposal["id"], None, url)
+    ingest.ingest_event(acs_events.received("5491133332222", content="¿y la tablet?"), url)  # two open orders
+    customer = next(i for i in inbox.listing("multiple_orders", url=url)["items"] if i["openOrders"])
+    orders = [o["orderId"] for o in customer["openOrders"]]
+    moved = triage.move(customer["customerId"], orders[0], customer["lastMessage"]["id"], url=url)
+    triage.undo(moved["id"], None, url)
 
 
 def test_the_grant_script_covers_every_table_the_app_touches_and_nothing_more() -> None:
@@ -183,3 +274,25 @@ def test_staff_columns_come_with_migration_004() -> None:
     for column in ("StaffId", "StaffName"):
         assert f"IF COL_LENGTH(N'dbo.WhatsAppSyncLog', N'{column}') IS NULL" in text
         assert column in schema.sync_log.c
+
+
+def test_identifier_columns_compare_exactly_on_sql_server() -> None:
+    """Message keys, message ids, event ids and BSUIDs carry a binary collation in the DDL (sql/003 and
+    schema.py agree through the column test above); FastService's own collation is case-insensitive."""
+    identifiers = {("WhatsAppMessage", "MessageKey"), ("WhatsAppMessage", "WhatsAppMessageId"),
+                   ("WhatsAppMessage", "EventId"), ("WhatsAppMessage", "Bsuid"), ("WhatsAppMessage", "MediaId"),
+                   ("WhatsAppMessage", "ReplyToMessageId"), ("WhatsAppMessage", "ReactionMessageId"),
+                   ("WhatsAppMessageStatus", "WhatsAppMessageId"), ("WhatsAppMessageStatus", "EventId"),
+                   ("WhatsAppBsuid", "Bsuid"), ("WhatsAppQuarantine", "EventId")}
+    scripted = parse_scripts()
+    for table, column in identifiers:
+        assert scripted[table]["columns"][column][0].endswith(f"COLLATE {schema.BINARY_COLLATION}"), (table, column)
+    text = (SQL / "003_identifiers_binary_text_truncated.sql").read_text(encoding="utf-8")
+    for table, column in identifiers:  # statistics on each are dropped before its ALTER COLUMN
+        assert f"(N'{table}', N'{column}')" in text
+    # every index or key on a changed column is dropped first and made again after
+    for index in ("UX_WhatsAppMessage_MessageKey", "IX_WhatsAppMessage_WhatsAppMessageId", "IX_WhatsAppMessage_Bsuid"):
+        assert text.index(f"DROP INDEX [{index}]") < text.index(f"CREATE UNIQUE INDEX [{index}]" if index[0] == "U"
+                                                                 else f"CREATE INDEX [{index}]")
+    for key in ("PK_WhatsAppMessageStatus", "PK_WhatsAppBsuid"):
+        assert text.index(f"DROP CONSTRAINT [{key}]") < text.index(f"ADD CONSTRAINT [{key}] PRIMARY KEY")

@@ -65,6 +65,10 @@ const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css
 async function serve(page, state) {
   await page.route(`${ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
+    if (url.pathname === '/.localrunner/staff-token') {
+      // the panel signs in first, as inside FastService (fetched once, before the clock starts)
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ access_token: 'bench', expires_in: 3600 }) });
+    }
     if (url.pathname.startsWith('/api/whatsapp/orders/')) {
       return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(order(state.messages.length)) });
     }

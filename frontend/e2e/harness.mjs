@@ -87,8 +87,8 @@ export async function startRunner() {
     ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TIMERS: 'off',
     // keys as in Azure (localrunner/keys.py), known to the helpers below
     FUNCTIONS_KEYS: 'on', ...RUNNER_KEYS,
-    // the demo page does not sign in yet: staff routes answer without a token here
-    STAFF_SIGN_IN: 'off',
+    // signed in as in Azure: the app validates the demo page's tokens of the runner's demo issuer
+    STAFF_SIGN_IN: 'required', STAFF_AUTH_TENANT_ID: '', STAFF_AUTH_ISSUER: '',
   };
   const child = spawn(python, ['-m', 'localrunner', 'serve'], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
@@ -164,8 +164,17 @@ export async function postIncomingText(baseUrl, from, content) {
   return event;
 }
 
+/** A demo staff member's bearer token from the runner's dev-only route (what the demo page does). */
+export async function staffToken(baseUrl, user = 'ana') {
+  const r = await fetch(`${baseUrl}/.localrunner/staff-token?user=${user}`);
+  if (!r.ok) throw new Error(`the demo token route answered ${r.status}`);
+  return (await r.json()).access_token;
+}
+
+/** GET a staff route's JSON, signed in as the demo page is. */
 export async function getJson(url) {
-  const r = await fetch(url);
+  const { origin } = new URL(url);
+  const r = await fetch(url, { headers: { Authorization: `Bearer ${await staffToken(origin)}` } });
   if (!r.ok) throw new Error(`GET ${url} answered ${r.status}`);
   return r.json();
 }

@@ -27,6 +27,7 @@ STORAGE_TABLE_DATA_CONTRIBUTOR = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
 MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
 COGNITIVE_SERVICES_OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
 STORAGE_BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a"
+COMMUNICATION_AND_EMAIL_SERVICE_OWNER = "09976791-48a7-449e-bb21-39d1a415f350"
 
 ADVANCED_MESSAGING_EVENTS = {
     "Microsoft.Communication.AdvancedMessageReceived",
@@ -214,16 +215,21 @@ DEPLOYMENT_IMPLIED = {
     "ACS_ENDPOINT": "communicationAccess.outputs.endpoint",
     "AZURE_OPENAI_ENDPOINT": "openAiAccess.outputs.endpoint",
     "AZURE_OPENAI_DEPLOYMENT": "openAiDeploymentName",
-    "STAFF_SIGN_IN": "required",  # never off in Azure: App Service Authentication signs staff in
+    "STAFF_SIGN_IN": "required",  # never off in Azure: the app validates every staff token itself
     "MEDIA_STORAGE__blobServiceUri": "mediaStorage.outputs.blobServiceUri",
     "MEDIA_STORAGE__queueServiceUri": "mediaStorage.outputs.queueServiceUri",
     "MEDIA_STORAGE__credential": "managedidentity",
     "MEDIA_STORAGE__clientId": "identity.properties.clientId",
     "MEDIA_CONTAINER": "mediaStorage.outputs.containerName",
     "MEDIA_QUEUE": "mediaStorage.outputs.queueName",
+    "STAFF_AUTH_TENANT_ID": "staffTenantId",
+    "STAFF_AUTH_AUDIENCE": "staffAuthAudience",
+    "STAFF_AUTH_ALLOWED_CLIENTS": "frontendClientId",
 }
-LEFT_EMPTY = {"ACS_CONNECTION_STRING", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-              "MEDIA_STORAGE"}  # media: identity-based (MEDIA_STORAGE__*), never a connection string
+# keys stay empty (managed identity); the staff token's issuer and keys are derived from the tenant;
+# media storage is identity-based (MEDIA_STORAGE__*), never a connection string
+LEFT_EMPTY = {"ACS_CONNECTION_STRING", "ACS_CA_BUNDLE", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
+              "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI", "MEDIA_STORAGE"}
 
 
 def test_every_config_setting_is_wired_as_an_app_setting(bicep: Bicep) -> None:
@@ -248,12 +254,12 @@ def test_app_settings_take_the_deployment_values_or_the_app_defaults(bicep: Bice
     params = main_params(bicep)
     for setting in SETTINGS:
         value = app_settings[setting.name]
-        if setting.name == "DATABASE_URL":
-            continue  # test_database_url_points_at_the_existing_server_with_entra_auth
+        if setting.name in ("DATABASE_URL", "CORS_ALLOWED_ORIGINS"):
+            continue  # test_database_url_points_at_the_existing_server_with_entra_auth, test_cors_...
         if setting.name in DEPLOYMENT_IMPLIED:
             assert dotted(value) == DEPLOYMENT_IMPLIED[setting.name], setting.name
         elif setting.name in LEFT_EMPTY:
-            assert value == "", f"{setting.name} must stay empty: access is with the managed identity"
+            assert value == "", f"{setting.name} must stay empty (managed identity; derived from the tenant)"
         else:
             assert isinstance(value, str) and value in params, f"{setting.name} should come from a parameter"
             assert params[value]["default"] == setting.default, (
@@ -327,6 +333,9 @@ EXPECTED_ROLE_ASSIGNMENTS = {
     ("modules/storage.bicep", STORAGE_TABLE_DATA_CONTRIBUTOR, "storage", "identityPrincipalId"),
     ("modules/monitoring.bicep", MONITORING_METRICS_PUBLISHER, "appInsights", "identityPrincipalId"),
     ("modules/openai-access.bicep", COGNITIVE_SERVICES_OPENAI_USER, "account", "identityPrincipalId"),
+    # sending staff replies (issue 15); see modules/communication-access.bicep for why a role, not a key
+    ("modules/communication-access.bicep", COMMUNICATION_AND_EMAIL_SERVICE_OWNER, "communication",
+     "identityPrincipalId"),
     ("modules/deadletter-access.bicep", STORAGE_BLOB_DATA_CONTRIBUTOR, "container", "principalId"),
     # media (issue 16): data roles on the container and the queues only; the delegator (user-delegation
     # keys for read links, no data access) can only be assigned at account scope
@@ -343,6 +352,7 @@ SCOPE_TYPES = {
     "container": "Microsoft.Storage/storageAccounts/blobServices/containers",
     "queue": "Microsoft.Storage/storageAccounts/queueServices/queues",
     "poisonQueue": "Microsoft.Storage/storageAccounts/queueServices/queues",
+    "communication": "Microsoft.Communication/communicationServices",
 }
 
 
@@ -366,15 +376,12 @@ def test_identity_role_assignments_are_exactly_the_needed_ones(bicep: Bicep) -> 
 
 
 def test_role_modules_receive_the_right_principals(bicep: Bicep) -> None:
-    for name in ("monitoring", "storage", "openAiAccess", "mediaStorage"):
+    for name in ("monitoring", "storage", "openAiAccess", "communicationAccess", "mediaStorage"):
         _, config = module(bicep, name)
         assert dotted(config["params"]["identityPrincipalId"]) == "identity.properties.principalId", name
     _, dead_letter = module(bicep, "deadLetterAccess")
     assert dotted(dead_letter["params"]["principalId"]) == "eventGridTopic.outputs.principalId"
     assert dotted(dead_letter["params"]["containerName"]) == "storage.outputs.deadLetterContainerName"
-    # ACS: nothing is sent through it yet, and its only Entra role can read its access keys
-    _, communication_access = module(bicep, "communicationAccess")
-    assert "identityPrincipalId" not in communication_access["params"]
 
 
 def test_function_app_identity_is_user_assigned(bicep: Bicep) -> None:
@@ -578,7 +585,15 @@ WHATSAPP_TABLES = [
     "WhatsAppSummary",
     "WhatsAppQuarantine",
     "WhatsAppState",
+    "WhatsAppOutbox",
+    "WhatsAppTemplate",
+    "WhatsAppProposal",
     "WhatsAppSchemaVersion",
+    "WhatsAppSenderAlias",
+    "WhatsAppTriageDecision",
+    "WhatsAppTriageLink",
+    "WhatsAppAssignmentProposal",
+    "WhatsAppImport",
 ]
 
 
@@ -627,45 +642,27 @@ def test_grant_script_gives_full_dml_on_whatsapp_tables_only() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# Staff sign-in: App Service Authentication (Easy Auth v2) with Entra ID, and CORS
+# Staff sign-in and CORS: settings of the app, which does both itself (Flex Consumption has neither)
 # --------------------------------------------------------------------------------------
 
-AUTH_EXCLUDED = {
-    "/api/health", "/api/openapi.json", "/api/whatsapp/quarantine/reprocess", "/runtime/webhooks/eventgrid",
-    "/runtime/webhooks/mcp", "/admin/functions/refresh_phone_index", "/admin/functions/summarize_conversations",
-    "/admin/functions/ingest_whatsapp_event",
-}
+
+def test_no_app_service_authentication_nor_platform_cors_that_flex_consumption_would_not_honour(bicep: Bicep) -> None:
+    assert resources(bicep, "Microsoft.Web/sites/config", FUNCTION_APP) == []
+    site = declared(bicep, "Microsoft.Web/sites", FUNCTION_APP)
+    assert "cors" not in site["properties"]["siteConfig"]
+    text = (INFRA / "modules" / "functionapp.bicep").read_text(encoding="utf-8")
+    assert "authsettingsV2" not in text and "allowedOrigins" not in text
 
 
-def _auth_settings(bicep: Bicep) -> tuple[Any, dict]:
-    (found,) = [r for _, _, r in resources(bicep, "Microsoft.Web/sites/config", FUNCTION_APP)]
-    config = found["config"]
-    return config.get("condition"), config.get("config", config)
-
-
-def test_staff_routes_require_an_entra_sign_in_and_answer_401(bicep: Bicep) -> None:
-    condition, auth = _auth_settings(bicep)
-    assert auth["name"] == "authsettingsV2" and auth["parent"] == "site"
-    assert condition is not None  # only with an app registration given (else the function itself answers 401)
-    properties = auth["properties"]
-    assert properties["platform"]["enabled"] is True
-    validation = properties["globalValidation"]
-    assert validation["requireAuthentication"] is True
-    assert validation["unauthenticatedClientAction"] == "Return401"  # an API: no redirect to a login page
-    aad = properties["identityProviders"]["azureActiveDirectory"]
-    assert aad["enabled"] is True and aad["registration"]["clientId"] == "staffAuthClientId"
-    assert aad["validation"]["allowedAudiences"] == ["api://${staffAuthClientId}", "staffAuthClientId"]
-    assert properties["httpSettings"]["requireHttps"] is True
-    assert properties["login"]["tokenStore"]["enabled"] is False  # bearer tokens only: nothing to store
-
-
-def test_webhooks_admin_and_health_are_excluded_and_keep_their_keys(bicep: Bicep) -> None:
-    _, auth = _auth_settings(bicep)
-    assert auth["properties"]["globalValidation"]["excludedPaths"] == "authExcludedPaths"
-    assert set(variable(bicep, FUNCTION_APP, "authExcludedPaths")) == AUTH_EXCLUDED
-    from localrunner.easyauth import EXCLUDED_PATHS  # the local stand-in excludes the same
-
-    assert set(EXCLUDED_PATHS) == AUTH_EXCLUDED
+def test_the_staff_token_settings_come_from_the_azd_inputs(bicep: Bicep) -> None:
+    tenant = variable(bicep, "main.bicep", "staffTenantId")["operator"]["operands"]
+    assert tenant["condition"]["function"]["parameters"]["item_to_test"] == "staffAuthTenantId"
+    assert tenant["true_value"]["operator"]["operands"]["operand_1"]["function"]["type"] == "tenant"  # default
+    assert tenant["false_value"] == "staffAuthTenantId"
+    audience = variable(bicep, "main.bicep", "staffAuthAudience")["operator"]["operands"]
+    assert audience["condition"]["function"]["parameters"]["item_to_test"] == "staffAuthClientId"
+    assert audience["false_value"] == "${staffAuthClientId},api://${staffAuthClientId}"
+    assert audience["true_value"] == ""  # no app registration: no audience, so every staff request is 401
 
 
 def test_staff_sign_in_inputs_are_azd_parameters_without_secrets(bicep: Bicep) -> None:
@@ -677,15 +674,11 @@ def test_staff_sign_in_inputs_are_azd_parameters_without_secrets(bicep: Bicep) -
         assert main_params(bicep)[name]["default"] == ""
         readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
         assert f"`{variable_name}`" in readme, f"README's deploy table must document {variable_name}"
-    _, function_app = module(bicep, "functionApp")
-    assert function_app["params"]["staffAuthClientId"] == "staffAuthClientId"
 
 
 def test_cors_allows_only_the_front_end_origins_and_none_by_default(bicep: Bicep) -> None:
-    site = declared(bicep, "Microsoft.Web/sites", FUNCTION_APP)
-    cors = site["properties"]["siteConfig"]["cors"]
-    assert cors["allowedOrigins"] == "corsAllowedOrigins" and cors["supportCredentials"] is False
-    params = bicep[FUNCTION_APP]["parameters"]
-    assert params["corsAllowedOrigins"]["default"] == []
+    app_settings = variable(bicep, "main.bicep", "appSettings")
+    cors = app_settings["CORS_ALLOWED_ORIGINS"]["function"]
+    assert cors["type"] == "replace" and cors["parameters"]["original_string"] == "frontendOrigins"
     assert main_params(bicep)["frontendOrigins"]["default"] == ""
-    assert "'*'" not in (INFRA / "modules" / "functionapp.bicep").read_text(encoding="utf-8")
+    assert "'*'" not in (INFRA / "main.bicep").read_text(encoding="utf-8")

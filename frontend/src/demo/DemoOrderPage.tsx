@@ -1,12 +1,13 @@
 /**
  * A stand-in for FastService's order details screen: pick a demo order, see its
  * card and the WhatsApp panel. URL parameters: `order` (ReparacionId), `key`
- * (function key: DEMO ONLY, never in FastService), `token` / `signin=demo` / `staff`
- * (a staff token, see demoAuth.ts), `poll` (poll interval in ms), `limit` (messages
+ * (function key: DEMO ONLY, never in FastService), `signin` (`demo`, the default: signed in as a
+ * demo staff member through the local runner; `off`: signed out), `staff` (`ana`, the default, or
+ * `bruno`), `token` (a staff token; see demoAuth.ts), `poll` (poll interval in ms), `limit` (messages
  * per page), `api` (API origin; same origin by default).
  */
-import { useEffect, useId, useMemo, useState } from 'react';
-import { demoTokenSource } from './demoAuth';
+import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { DEMO_STAFF, demoStaffName, demoTokenSource } from './demoAuth';
 import { WhatsAppPanel } from '../components/WhatsApp/WhatsAppPanel';
 import { DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../hooks/useWhatsAppMessages';
 import { DEMO_ORDERS } from './demoOrders';
@@ -34,18 +35,80 @@ export function readParams(search: string): PageParams {
     pageSize: Number.isInteger(limit) && limit >= 1 && limit <= 200 ? limit : DEFAULT_PAGE_SIZE,
     baseUrl: query.get('api') ?? '',
     token: query.get('token') ?? '',
-    signin: query.get('signin') ?? '',
-    staff: query.get('staff') ?? '',
+    signin: query.get('signin') || 'demo',
+    staff: (query.get('staff') ?? '').trim().toLowerCase(),
   };
 }
 
-function writeParams(orderId: number, functionKey: string): void {
+function writeParams(orderId: number, functionKey: string, staff: string): void {
   const url = new URL(window.location.href);
   url.searchParams.set('order', String(orderId));
+  if (staff) url.searchParams.set('staff', staff);
   url.searchParams.delete('token'); // read once; a token does not belong in the address bar
   if (functionKey) url.searchParams.set('key', functionKey);
   else url.searchParams.delete('key');
   window.history.replaceState(null, '', url);
+}
+
+/** The demo's header: FastService's name, its two WhatsApp pages (order screen, inbox) and the session. */
+export function DemoHeader({ current, children }: { current: 'orders' | 'inbox'; children: ReactNode }) {
+  const link = (active: boolean) =>
+    `rounded px-2 py-1 text-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-white ${
+      active ? 'bg-slate-700 font-medium text-white' : 'text-slate-200 underline hover:text-white'
+    }`;
+  return (
+    <header className="bg-slate-900 text-white">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
+        <p className="text-lg font-semibold tracking-tight">
+          FastService <span className="font-normal text-slate-300">· Órdenes de reparación</span>
+        </p>
+        <nav aria-label="Demo" className="flex flex-wrap items-center gap-2">
+          <a href="/" className={link(current === 'orders')} aria-current={current === 'orders' ? 'page' : undefined}>
+            Órdenes
+          </a>
+          <a href="/inbox" className={link(current === 'inbox')} aria-current={current === 'inbox' ? 'page' : undefined}>
+            Bandeja de WhatsApp
+          </a>
+        </nav>
+        {children}
+      </div>
+    </header>
+  );
+}
+
+/** Who the demo session is, and the button to switch to the other demo staff member. */
+export function DemoSession({ token, signedIn, current, other, onSwitch }: {
+  token: boolean;
+  signedIn: boolean;
+  current: string;
+  other: { name: string };
+  onSwitch: () => void;
+}) {
+  return (
+    <div className="flex flex-wrap items-center gap-2 text-sm">
+      {token ? (
+        <p className="text-slate-200">Sesión con el token de la dirección</p>
+      ) : signedIn ? (
+        <>
+          <p className="text-slate-200" data-testid="demo-session">
+            Sesión de demo: <strong className="font-semibold text-white">{current}</strong>
+          </p>
+          <button
+            type="button"
+            className="min-h-8 rounded-md border border-slate-500 px-2 py-1 text-xs text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-white"
+            onClick={onSwitch}
+          >
+            Entrar como {other.name}
+          </button>
+        </>
+      ) : (
+        <p className="text-slate-200" data-testid="demo-session">
+          Sin sesión (demo)
+        </p>
+      )}
+      <span className="rounded bg-slate-700 px-2 py-0.5 text-xs text-slate-200">Demo</span>
+    </div>
+  );
 }
 
 const field =
@@ -60,20 +123,26 @@ export function DemoOrderPage() {
   const selectId = useId();
   const keyId = useId();
   const known = DEMO_ORDERS.find((o) => o.id === orderId);
-  const getAccessToken = useMemo(() => demoTokenSource(initial), [initial]);
+  // Who the demo session is: switching asks the runner for the other demo staff member's token.
+  const [staffUser, setStaffUser] = useState(initial.staff);
+  const signedIn = Boolean(initial.token) || initial.signin === 'demo';
+  const getAccessToken = useMemo(() => demoTokenSource({ ...initial, staff: staffUser }), [initial, staffUser]);
+  const current = demoStaffName(staffUser);
+  const other = DEMO_STAFF.find((s) => s.name !== current) ?? DEMO_STAFF[0];
 
-  useEffect(() => writeParams(orderId, functionKey), [orderId, functionKey]);
+  useEffect(() => writeParams(orderId, functionKey, staffUser), [orderId, functionKey, staffUser]);
 
   return (
     <div className="min-h-screen bg-gray-100 text-gray-900">
-      <header className="bg-slate-900 text-white">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
-          <p className="text-lg font-semibold tracking-tight">
-            FastService <span className="font-normal text-slate-300">· Órdenes de reparación</span>
-          </p>
-          <span className="rounded bg-slate-700 px-2 py-0.5 text-xs text-slate-200">Demo</span>
-        </div>
-      </header>
+      <DemoHeader current="orders">
+        <DemoSession
+          token={Boolean(initial.token)}
+          signedIn={signedIn}
+          current={current}
+          other={other}
+          onSwitch={() => setStaffUser(other.user)}
+        />
+      </DemoHeader>
 
       <main className="mx-auto flex max-w-6xl flex-col gap-4 px-3 py-4 sm:px-4">
         <form
@@ -154,6 +223,7 @@ export function DemoOrderPage() {
           <WhatsAppPanel
             orderId={orderId}
             baseUrl={initial.baseUrl}
+            key={staffUser /* another staff member: a fresh panel, nothing of the previous session kept */}
             getAccessToken={getAccessToken}
             functionKey={functionKey || null /* DEMO ONLY: FastService passes getAccessToken, never a key */}
             pollIntervalMs={initial.pollIntervalMs}

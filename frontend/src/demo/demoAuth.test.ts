@@ -1,11 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEMO_TOKEN_PATH, demoTokenSource } from './demoAuth';
+import { DEMO_TOKEN_PATH, demoStaffName, demoTokenSource } from './demoAuth';
 
 const params = { token: '', signin: '', staff: '', baseUrl: '' };
 
 describe('demoTokenSource (demo page only)', () => {
-  it('has no token source by default', () => {
-    expect(demoTokenSource(params)).toBeUndefined();
+  it('has no token source when signed out (signin=off)', () => {
+    expect(demoTokenSource({ ...params, signin: 'off' })).toBeUndefined();
+  });
+
+  it("asks the runner's dev-only route, as Ana unless told otherwise", async () => {
+    expect(DEMO_TOKEN_PATH).toBe('/.localrunner/staff-token');
+    const fetchMock = vi.fn(async () => new Response(JSON.stringify({ access_token: 'jwt', expires_in: 3600 }), { status: 200 }));
+    await demoTokenSource({ ...params, signin: 'demo' }, fetchMock as unknown as typeof fetch)?.();
+    expect(fetchMock).toHaveBeenCalledWith(`${DEMO_TOKEN_PATH}?user=ana`, expect.anything());
+    expect(demoStaffName('BRUNO')).toBe('Bruno Díaz');
+    expect(demoStaffName('')).toBe('Ana Gómez');
   });
 
   it('uses a token given in the URL', async () => {

@@ -7,11 +7,13 @@
  *   css=tailwind  a Tailwind v4 host (the demo page's stylesheet, with its reset)
  *   layout=main (a 520 px column at a fixed place, so screenshots of different hosts compare pixel
  *   for pixel) | sidebar (a 360 px sidebar in the page's flow); panel=0 leaves the panel out;
- *   order, poll, limit as on the demo page.
+ *   order, poll, limit, signin, staff as on the demo page (signed in as a demo staff member by default,
+ *   the way FastService passes its MSAL token source).
  */
 import { createRoot } from 'react-dom/client';
 import { renderStats } from '../components/WhatsApp/MessageBubble';
 import { WhatsAppPanel } from '../components/WhatsApp/WhatsAppPanel';
+import { demoTokenSource } from './demoAuth';
 import hostileCss from './hostile.css?inline';
 
 const query = new URLSearchParams(window.location.search);
@@ -21,6 +23,7 @@ const withPanel = query.get('panel') !== '0';
 const orderId = Number(query.get('order') ?? '1') || 1;
 const poll = Number(query.get('poll') ?? '0');
 const limit = Number(query.get('limit') ?? '50');
+const getAccessToken = demoTokenSource({ token: '', signin: query.get('signin') || 'demo', staff: query.get('staff') ?? '', baseUrl: '' });
 
 async function main() {
   if (css === 'hostile') {
@@ -53,7 +56,7 @@ async function main() {
         // a white slot in every mode: the panel's rounded corners and shadow blend with what is behind
         style={{ background: '#fff', ...(sidebar ? { width: 360, flex: 'none' } : { position: 'absolute', top: 16, left: 800, width: 520 }) }}
       >
-        {withPanel && <WhatsAppPanel orderId={orderId} pollIntervalMs={poll} pageSize={limit} />}
+        {withPanel && <WhatsAppPanel orderId={orderId} pollIntervalMs={poll} pageSize={limit} getAccessToken={getAccessToken} />}
       </aside>
     </div>,
   );

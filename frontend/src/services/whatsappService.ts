@@ -19,7 +19,20 @@
  * (status 0 when the server could not be reached). An aborted request rejects
  * with the fetch `AbortError` unchanged.
  */
-import type { MessagePage, OrderWhatsApp, Problem, SyncResult } from '../types/whatsapp';
+import type {
+  ImportPreview,
+  ImportResult,
+  InboxCounts,
+  InboxItems,
+  InboxMessagePage,
+  InboxPage,
+  InboxTab,
+  MessagePage,
+  OrderWhatsApp,
+  Problem,
+  SyncResult,
+  TriageDecision,
+} from '../types/whatsapp';
 
 export interface WhatsAppServiceOptions {
   /** Origin (and optional path prefix) of the function app; '' = same origin. */
@@ -49,13 +62,48 @@ export interface ListMessagesOptions extends RequestOptions {
   before?: string | null;
 }
 
+/** Whose messages or decisions: a sender (`phone:…`/`bsuid:…`) or a customer. */
+export type InboxSubject = { sender: string } | { customerId: number };
+
 export interface WhatsAppService {
   getOrder(orderId: number, options?: RequestOptions): Promise<OrderWhatsApp>;
   listMessages(orderId: number, options?: ListMessagesOptions): Promise<MessagePage>;
   syncOrder(orderId: number, options?: RequestOptions): Promise<SyncResult>;
   /** A stored media file (`media.url` of a message) as a Blob, with the same sign-in as the API. */
   getMedia(url: string, options?: RequestOptions): Promise<Blob>;
+  /** What a WhatsApp chat export holds and whose it is (nothing is written). */
+  previewImport(orderId: number, file: File, options?: RequestOptions): Promise<ImportPreview>;
+  /** Import a chat export into the order's customer's history, `shopParticipant` being the shop. */
+  importHistory(orderId: number, file: File, shopParticipant: string, options?: RequestOptions): Promise<ImportResult>;
+  // the inbox
+  listInbox<T extends InboxTab>(tab: T, options?: RequestOptions & { cursor?: string | null; limit?: number }): Promise<InboxPage<InboxItems[T]>>;
+  inboxCounts(options?: RequestOptions): Promise<InboxCounts>;
+  inboxMessages(subject: InboxSubject, options?: ListMessagesOptions): Promise<InboxMessagePage>;
+  decisions(subject: InboxSubject, options?: RequestOptions): Promise<{ decisions: TriageDecision[] }>;
+  /** 409 (`WhatsAppApiError.problem.decision`) when someone assigned the sender first. */
+  assignSender(sender: string, target: { customerId?: number; orderId?: number }, options?: RequestOptions): Promise<TriageDecision>;
+  moveMessages(
+    move: { customerId: number; orderId: number; fromMessageId: number; toMessageId?: number | null },
+    options?: RequestOptions,
+  ): Promise<TriageDecision>;
+  undoDecision(decisionId: number, options?: RequestOptions): Promise<TriageDecision>;
+  confirmProposal(proposalId: number, options?: RequestOptions): Promise<TriageDecision>;
+  discardProposal(proposalId: number, options?: RequestOptions): Promise<unknown>;
 }
+
+function queryString(values: Record<string, string | number | null | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== null && value !== undefined && value !== '') query.set(name, String(value));
+  const qs = query.toString();
+  return qs ? `?${qs}` : '';
+}
+
+function subjectQuery(subject: InboxSubject): Record<string, string | number> {
+  return 'sender' in subject ? { sender: subject.sender } : { customerId: subject.customerId };
+}
+
+/** Largest file the import accepts (the server says the same with a 413). */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 /** An HTTP API failure, parsed from `application/problem+json` when the server sent one. */
 export class WhatsAppApiError extends Error {
@@ -137,7 +185,7 @@ async function errorFrom(response: Response, usesKey: boolean): Promise<WhatsApp
       // an unreadable body: fall back to the generic text
     }
   }
-  // 401/403 come from Easy Auth (or the runner standing in for it) with no Spanish detail:
+  // 401/403 (the app's sign-in problem, or a gateway's bare answer):
   // always our own text, which says what to do.
   let detail = problem?.detail.trim() ? problem.detail : genericDetail(response.status);
   if (response.status === 401) detail = usesKey ? FUNCTION_KEY_TEXT : SESSION_EXPIRED_TEXT;
@@ -148,6 +196,15 @@ async function errorFrom(response: Response, usesKey: boolean): Promise<WhatsApp
 function checkOrderId(orderId: number): void {
   if (!Number.isInteger(orderId) || orderId < 1 || orderId > 2147483647) {
     throw new WhatsAppApiError(400, 'El número de orden debe ser un entero positivo.');
+  }
+}
+
+function checkImportFile(file: File): void {
+  if (file.size > MAX_IMPORT_BYTES) {
+    throw new WhatsAppApiError(
+      413,
+      'El archivo supera los 64 MB que se pueden subir desde el panel. Exportá el chat «sin archivos» (solo el .txt) o pedile a un operador que lo importe.',
+    );
   }
 }
 
@@ -177,7 +234,7 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     return `Bearer ${token.trim()}`;
   }
 
-  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal, body?: Blob): Promise<T> {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
     const bearer = await authorization();
@@ -185,10 +242,11 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     if (functionKey) headers['x-functions-key'] = functionKey;
     const cached = method === 'GET' ? cache.get(url) : undefined;
     if (cached) headers['If-None-Match'] = cached.etag;
+    if (body) headers['Content-Type'] = 'application/octet-stream';
     let response: Response;
     try {
       // no-store: the browser's own cache stays out of the way, so a 304 reaches this code.
-      response = await doFetch(url, { method, headers, signal, cache: 'no-store' });
+      response = await doFetch(url, { method, headers, signal, cache: 'no-store', ...(body ? { body } : {}) });
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new WhatsAppApiError(0, 'No se pudo conectar con el servidor. Revisá la conexión y reintentá.');
@@ -243,6 +301,48 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
       }
       if (!response.ok) throw await errorFrom(response, Boolean(functionKey) && !bearer);
       return response.blob();
+    },
+    async previewImport(orderId, file, { signal } = {}) {
+      checkOrderId(orderId);
+      checkImportFile(file);
+      const query = new URLSearchParams({ orderId: String(orderId), fileName: file.name });
+      return request<ImportPreview>('POST', `/api/whatsapp/imports/preview?${query.toString()}`, signal, file);
+    },
+    async importHistory(orderId, file, shopParticipant, { signal } = {}) {
+      checkOrderId(orderId);
+      checkImportFile(file);
+      const query = new URLSearchParams({ orderId: String(orderId), fileName: file.name, shopParticipant });
+      return request<ImportResult>('POST', `/api/whatsapp/imports?${query.toString()}`, signal, file);
+    },
+    async listInbox(tab, { cursor, limit, signal } = {}) {
+      return request('GET', `/api/whatsapp/inbox${queryString({ tab, cursor, limit })}`, signal);
+    },
+    async inboxCounts({ signal } = {}) {
+      return request<InboxCounts>('GET', '/api/whatsapp/inbox/counts', signal);
+    },
+    async inboxMessages(subject, { limit, before, signal } = {}) {
+      const qs = queryString({ ...subjectQuery(subject), limit, before });
+      return request<InboxMessagePage>('GET', `/api/whatsapp/inbox/messages${qs}`, signal);
+    },
+    async decisions(subject, { signal } = {}) {
+      return request('GET', `/api/whatsapp/inbox/decisions${queryString(subjectQuery(subject))}`, signal);
+    },
+    async assignSender(sender, { customerId, orderId }, { signal } = {}) {
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/assign${queryString({ sender, customerId, orderId })}`, signal);
+    },
+    async moveMessages({ customerId, orderId, fromMessageId, toMessageId }, { signal } = {}) {
+      checkOrderId(orderId);
+      const qs = queryString({ customerId, orderId, fromMessageId, toMessageId });
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/move${qs}`, signal);
+    },
+    async undoDecision(decisionId, { signal } = {}) {
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/decisions/${decisionId}/undo`, signal);
+    },
+    async confirmProposal(proposalId, { signal } = {}) {
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/proposals/${proposalId}/confirm`, signal);
+    },
+    async discardProposal(proposalId, { signal } = {}) {
+      return request<unknown>('POST', `/api/whatsapp/inbox/proposals/${proposalId}/discard`, signal);
     },
   };
 }

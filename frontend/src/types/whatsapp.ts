@@ -15,6 +15,10 @@ export interface Problem {
   instance?: string;
   fieldsTried?: PhoneFieldProblem[];
   parameter?: string;
+  /** customer-not-identified: the customers who share the chat's phone. */
+  candidates?: CustomerCandidate[];
+  /** invalid-export: the line of the file at fault. */
+  line?: number;
 }
 
 /** `PhoneFieldProblem` */
@@ -204,4 +208,200 @@ export interface Health {
   aiProvider: string;
   messagingClient: string;
   odbcDrivers?: string[] | null;
+}
+
+// --- history import (POST /api/whatsapp/imports/preview, /api/whatsapp/imports) ---------------------
+
+/** `CustomerCandidate` */
+export interface CustomerCandidate {
+  customerId: number;
+  name: string;
+}
+
+/** `ImportParticipant`: one author of the chat export. */
+export interface ImportParticipant {
+  name: string;
+  messages: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+  /** The name is a phone number (a contact the exporting phone had not saved). */
+  looksLikePhone: boolean;
+}
+
+/** `ImportPreview.customer` */
+export interface ImportCustomer {
+  customerId: number;
+  name: string;
+  matchedBy: 'fileName' | 'participant' | 'customer' | 'order';
+  phone: string | null;
+  /** Whether the file's phone is one of the customer's (null: the file names none). */
+  filePhoneIsCustomers: boolean | null;
+}
+
+/** `PreviousImport`: this very file was imported (or started) before. */
+export interface PreviousImport {
+  importId: number;
+  state: 'running' | 'completed' | 'failed';
+  customerId: number;
+  shopParticipant: string;
+  messagesImported: number;
+  importedBy: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+/** `ImportPreview`: answer of `POST /api/whatsapp/imports/preview`. */
+export interface ImportPreview {
+  fileName: string;
+  format: 'txt' | 'zip';
+  platform: 'android' | 'ios';
+  participants: ImportParticipant[];
+  messages: number;
+  systemLines: number;
+  attachments: number;
+  mediaFiles: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+  customer: ImportCustomer | null;
+  customerProblem: string | null;
+  candidates: CustomerCandidate[];
+  suggestedShopParticipant: string | null;
+  previousImport: PreviousImport | null;
+  maxMessages: number;
+}
+
+/** `ImportResult`: answer of `POST /api/whatsapp/imports`. */
+export interface ImportResult {
+  importId: number;
+  state: 'completed';
+  /** This file was imported before: nothing was added. */
+  alreadyImported: boolean;
+  fileName: string;
+  customerId: number;
+  customerName: string;
+  shopParticipant: string;
+  messagesInFile: number;
+  messagesImported: number;
+  addedNow: number;
+  alreadyStored: number;
+  /** Messages ACS had delivered (same direction, minute and text): kept once. */
+  duplicatesOfLive: number;
+  systemLines: number;
+  orders: { orderId: number; messages: number }[];
+  unlinked: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+  completedAt: string | null;
+}
+
+// --- the inbox (GET /api/whatsapp/inbox…): conversations no order holds, and who is waiting --------------
+
+export type InboxTab = 'unassigned' | 'ambiguous' | 'multiple_orders' | 'awaiting_reply';
+
+/** A message as one line of text (media as placeholders). */
+export interface MessagePreview {
+  id: number;
+  direction: MessageDirection;
+  at: string;
+  text: string;
+}
+
+export interface PendingProposal {
+  id: number;
+  customerId: number;
+  customerName: string | null;
+  orderId: number | null;
+  reason: string | null;
+  proposedAt: string;
+}
+
+/** A sender no customer holds (tabs unassigned and ambiguous). */
+export interface InboxSender {
+  /** `phone:<key>` or `bsuid:<id>`: what the decisions take. */
+  sender: string;
+  phone: string | null;
+  bsuid: string | null;
+  messageCount: number;
+  lastMessage: MessagePreview;
+  /** A person had assigned this sender to a customer FastService deleted since ("cliente eliminado"). */
+  deletedCustomerId: number | null;
+  proposals: PendingProposal[];
+  /** ambiguous only: the customers sharing the line. */
+  candidates?: { customerId: number; name: string | null; exists: boolean }[];
+}
+
+/** A customer with messages no order holds (tab multiple_orders). */
+export interface InboxCustomer {
+  customerId: number;
+  customerName: string | null;
+  customerExists: boolean;
+  messageCount: number;
+  lastMessage: MessagePreview;
+  openOrders: { orderId: number; createdAt: string }[];
+}
+
+/** An order whose customer wrote last and got no answer (tab awaiting_reply). */
+export interface InboxAwaiting {
+  orderId: number;
+  customerId: number;
+  customer: string;
+  waitingSince: string;
+  windowClosesAt: string;
+  windowOpen: boolean;
+  secondsLeft: number;
+  orderOpen: boolean;
+  lastMessage: MessagePreview;
+}
+
+export interface InboxPage<T> {
+  tab: InboxTab;
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface InboxItems {
+  unassigned: InboxSender;
+  ambiguous: InboxSender;
+  multiple_orders: InboxCustomer;
+  awaiting_reply: InboxAwaiting;
+}
+
+export interface InboxCounts {
+  unassigned: number;
+  ambiguous: number;
+  multipleOrders: number;
+  /** Orders waiting whose 24-hour window is still open. */
+  awaitingReply: number;
+  proposals: number;
+}
+
+export interface StaffMember {
+  id: string | null;
+  name: string | null;
+}
+
+/** A staff decision in the inbox (who, when, what changed). */
+export interface TriageDecision {
+  id: number;
+  kind: 'assign' | 'pick_candidate' | 'move';
+  sender: string | null;
+  customerId: number;
+  customerName: string | null;
+  customerExists: boolean;
+  orderId: number | null;
+  messageCount: number;
+  fromMessageId: number | null;
+  toMessageId: number | null;
+  source: 'staff' | 'agent-proposal';
+  proposalId: number | null;
+  decidedBy: StaffMember | null;
+  decidedAt: string;
+  undoneAt: string | null;
+  undoneBy: StaffMember | null;
+  undoneCount: number | null;
+}
+
+export interface InboxMessagePage {
+  messages: Message[];
+  nextCursor: string | null;
 }
