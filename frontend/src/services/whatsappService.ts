@@ -19,7 +19,18 @@
  * (status 0 when the server could not be reached). An aborted request rejects
  * with the fetch `AbortError` unchanged.
  */
-import type { MessagePage, OrderWhatsApp, Problem, SyncResult } from '../types/whatsapp';
+import type {
+  MessagePage,
+  OrderTemplates,
+  OrderWhatsApp,
+  Problem,
+  Proposal,
+  ProposalList,
+  Send,
+  SendList,
+  SendRequest,
+  SyncResult,
+} from '../types/whatsapp';
 
 export interface WhatsAppServiceOptions {
   /** Origin (and optional path prefix) of the function app; '' = same origin. */
@@ -53,6 +64,23 @@ export interface WhatsAppService {
   getOrder(orderId: number, options?: RequestOptions): Promise<OrderWhatsApp>;
   listMessages(orderId: number, options?: ListMessagesOptions): Promise<MessagePage>;
   syncOrder(orderId: number, options?: RequestOptions): Promise<SyncResult>;
+  /**
+   * Sends a text or a template to the order's customer. `clientRequestId` is made once per compose
+   * action and sent again unchanged on a retry: the server answers the same send (200), never a second.
+   */
+  sendMessage?(orderId: number, request: SendRequest, options?: RequestOptions): Promise<Send>;
+  listTemplates?(orderId: number, options?: RequestOptions): Promise<OrderTemplates>;
+  /** Sends not (yet) in the conversation: sending, unknown, failed. */
+  listOutbox?(orderId: number, options?: RequestOptions): Promise<SendList>;
+  listProposals?(orderId: number, options?: RequestOptions): Promise<ProposalList>;
+  /** Sends an agent's proposal (optionally with the edited `text`), exactly once per `clientRequestId`. */
+  sendProposal?(
+    orderId: number,
+    proposalId: number,
+    body: { clientRequestId: string; text?: string },
+    options?: RequestOptions,
+  ): Promise<Send>;
+  discardProposal?(orderId: number, proposalId: number, options?: RequestOptions): Promise<Proposal>;
 }
 
 /** An HTTP API failure, parsed from `application/problem+json` when the server sent one. */
@@ -175,9 +203,10 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     return `Bearer ${token.trim()}`;
   }
 
-  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     const bearer = await authorization();
     if (bearer) headers.Authorization = bearer;
     if (functionKey) headers['x-functions-key'] = functionKey;
@@ -186,7 +215,13 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     let response: Response;
     try {
       // no-store: the browser's own cache stays out of the way, so a 304 reaches this code.
-      response = await doFetch(url, { method, headers, signal, cache: 'no-store' });
+      response = await doFetch(url, {
+        method,
+        headers,
+        signal,
+        cache: 'no-store',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new WhatsAppApiError(0, 'No se pudo conectar con el servidor. Revisá la conexión y reintentá.');
@@ -224,6 +259,30 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     async syncOrder(orderId, { signal } = {}) {
       checkOrderId(orderId);
       return request<SyncResult>('POST', `/api/whatsapp/sync?orderId=${orderId}`, signal);
+    },
+    async sendMessage(orderId, body, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<Send>('POST', `/api/whatsapp/orders/${orderId}/messages`, signal, body);
+    },
+    async listTemplates(orderId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<OrderTemplates>('GET', `/api/whatsapp/orders/${orderId}/templates`, signal);
+    },
+    async listOutbox(orderId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<SendList>('GET', `/api/whatsapp/orders/${orderId}/outbox`, signal);
+    },
+    async listProposals(orderId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<ProposalList>('GET', `/api/whatsapp/orders/${orderId}/proposals`, signal);
+    },
+    async sendProposal(orderId, proposalId, body, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<Send>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/send`, signal, body);
+    },
+    async discardProposal(orderId, proposalId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<Proposal>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/discard`, signal);
     },
   };
 }

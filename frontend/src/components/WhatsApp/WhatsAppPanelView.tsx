@@ -8,8 +8,11 @@
  */
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWhatsAppMessages, DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../../hooks/useWhatsAppMessages';
-import { createWhatsAppService, type WhatsAppService } from '../../services/whatsappService';
-import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource } from '../../types/whatsapp';
+import { useWhatsAppSends } from '../../hooks/useWhatsAppSends';
+import { createWhatsAppService, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
+import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource, Proposal } from '../../types/whatsapp';
+import { Composer } from './Composer';
+import { OutgoingBubble } from './OutgoingBubble';
 import { NO_PHONE_ACTION } from './explain';
 import { formatDateTime, formatPhone, humanizeFieldNames, messagesLabel } from './format';
 import { MessageBubble } from './MessageBubble';
@@ -339,6 +342,63 @@ export function WhatsAppPanelView({
     setUnseen(0);
   }, [orderId]);
 
+  // The agent's proposals for this order (nothing is sent until a person presses Enviar).
+  const [proposals, setProposals] = useState<Proposal[]>([]);
+  const [proposalsError, setProposalsError] = useState<WhatsAppApiError | null>(null);
+  const proposalsGen = useRef(0);
+  const loadProposals = useCallback(async () => {
+    if (!service.listProposals) return;
+    const gen = ++proposalsGen.current;
+    try {
+      const list = await service.listProposals(orderId);
+      if (gen !== proposalsGen.current) return;
+      setProposals(Array.isArray(list?.proposals) ? list.proposals : []);
+      setProposalsError(null);
+    } catch (error) {
+      if (gen === proposalsGen.current && error instanceof WhatsAppApiError) setProposalsError(error);
+    }
+  }, [service, orderId]);
+  useEffect(() => {
+    setProposals([]);
+    void loadProposals();
+  }, [loadProposals]);
+  const discardProposal = useCallback(
+    async (proposal: Proposal) => {
+      if (!service.discardProposal) return;
+      try {
+        await service.discardProposal(orderId, proposal.id);
+      } catch (error) {
+        if (error instanceof WhatsAppApiError) setProposalsError(error);
+      }
+      await loadProposals();
+    },
+    [service, orderId, loadProposals],
+  );
+
+  const sends = useWhatsAppSends({
+    service,
+    orderId,
+    messages,
+    refreshConversation: refresh,
+    pollIntervalMs,
+    onProposalSent: () => void loadProposals(),
+  });
+  const [draft, setDraft] = useState<{ text: string; seq: number } | null>(null);
+  const editFailed = useCallback((text: string) => setDraft((d) => ({ text, seq: (d?.seq ?? 0) + 1 })), []);
+
+  // A new send of this panel: show it (the person just wrote it).
+  const pendingCount = sends.pending.length;
+  const previousPending = useRef(0);
+  useLayoutEffect(() => {
+    const log = logRef.current;
+    if (log && pendingCount > previousPending.current) {
+      log.scrollTop = log.scrollHeight;
+      nearBottom.current = true;
+      setUnseen(0);
+    }
+    previousPending.current = pendingCount;
+  }, [pendingCount]);
+
   const onSynced = useCallback(() => refresh(), [refresh]);
   const panel = useRef<HTMLElement>(null);
   const loadError = data.status === 'error' ? data.error : null;
@@ -477,7 +537,7 @@ export function WhatsAppPanelView({
                     No se pudieron cargar los mensajes anteriores: {olderError.detail}
                   </p>
                 )}
-                {thread.length === 0 ? (
+                {thread.length === 0 && sends.pending.length === 0 ? (
                   <p className="px-2 py-6 text-center text-sm text-gray-700">
                     {order.phone ? EMPTY_CONVERSATION_TEXT : EMPTY_NO_PHONE_TEXT}
                   </p>
@@ -512,6 +572,17 @@ export function WhatsAppPanelView({
                         </li>
                       );
                     })}
+                    {sends.pending.map((local) => (
+                      <li key={`s-${local.clientRequestId}`}>
+                        <OutgoingBubble
+                          local={local}
+                          onRetry={(id) => void sends.retry(id)}
+                          onResend={(id) => void sends.resend(id)}
+                          onDismiss={sends.dismiss}
+                          onEdit={order.customerServiceWindow.open ? editFailed : undefined}
+                        />
+                      </li>
+                    ))}
                   </ol>
                 )}
               </div>
@@ -527,6 +598,20 @@ export function WhatsAppPanelView({
               )}
             </div>
           </section>
+
+          {service.sendMessage && !blocker && (
+            <Composer
+              orderId={orderId}
+              service={service}
+              window={order.customerServiceWindow}
+              submit={sends.submit}
+              draft={draft}
+              proposals={proposals}
+              proposalsError={proposalsError}
+              onDiscardProposal={discardProposal}
+              customerName={order.customer.name.split(' ')[0] || 'el cliente'}
+            />
+          )}
         </>
       )}
     </section>
