@@ -355,7 +355,7 @@ export function WhatsAppPanelView({
       setProposals(Array.isArray(list?.proposals) ? list.proposals : []);
       setProposalsError(null);
     } catch (error) {
-      if (gen === proposalsGen.current && error instanceof WhatsAppApiError) setProposalsError(error);
+      if (gen === proposalsGen.current && error instanceof WhatsAppApiError && error.status !== 404) setProposalsError(error);
     }
   }, [service, orderId]);
   useEffect(() => {
