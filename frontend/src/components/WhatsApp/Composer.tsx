@@ -407,7 +407,7 @@ function TemplateItem({ template, disabled, onSend }: { template: TemplateOption
             blocker ? 'cursor-not-allowed bg-gray-100 text-gray-600 ring-1 ring-gray-200' : 'bg-emerald-700 text-white hover:bg-emerald-800'
           }`}
         >
-          Enviar<span className="sr-only"> plantilla «{templateTitle(template)}»</span>
+          Enviar <span className="sr-only">plantilla «{templateTitle(template)}»</span>
         </button>
       </div>
       <p id={previewId} dir="auto" className="mt-0.5 whitespace-pre-wrap text-sm text-gray-800 [overflow-wrap:anywhere]">
