@@ -575,6 +575,8 @@ const STYLE_PROPS = [
 async function panelSignature(page) {
   const host = page.locator(HOST_TAG);
   await host.getByRole('log').getByText('Les dejé un Samsung A52', { exact: false }).waitFor();
+  // the composer settles too: Juan's proposal with its template's title (the templates arrived)
+  await host.getByText('Plantilla sugerida: Equipo listo para retirar').waitFor();
   await page.waitForTimeout(200);
   return host.evaluate((el, props) => {
     const origin = el.getBoundingClientRect();
@@ -603,6 +605,8 @@ async function hostSignature(page) {
 
 suite.test('inserción: igual en una página hostil y en una Tailwind v4 que en una limpia, sin tocar la página', async (page) => {
   await page.setViewportSize({ width: 1366, height: 900 });
+  // one clock for the three mounts: "quedan N h M min" must not turn a minute between them
+  await page.clock.setFixedTime(new Date());
   const open = async (css, extra = '') => {
     await page.goto(`${base}/embed-test.html?order=1&poll=0&css=${css}${extra}`);
     await page.locator('#host-h1').waitFor();
