@@ -891,6 +891,39 @@ suite.test('un envío en curso sobrevive a recargar la página (GET …/outbox)'
   }
 }, { timeout: 60_000 });
 
+suite.test('teclado: decidir una sugerencia y responder sin mouse; el foco no se pierde y se ve', async (page) => {
+  const panel = await openOrder(page, 2);
+  const activeName = () =>
+    page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return `${el?.tagName} ${el?.getAttribute('aria-label') ?? el?.textContent?.trim() ?? ''}`.slice(0, 60);
+    });
+  await logOf(panel).focus();
+  const reached = [];
+  for (let i = 0; i < 8 && !reached.at(-1)?.startsWith('BUTTON Descartar'); i++) {
+    await page.keyboard.press('Tab');
+    reached.push(await activeName());
+  }
+  assert.ok(reached.at(-1)?.startsWith('BUTTON Descartar'), `Tab order: ${reached.join(' | ')}`);
+  const outline = await panel.getByRole('region', { name: /Sugerencia del asistente/ }).getByRole('button', { name: 'Descartar' })
+    .evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.notEqual(outline, 'none', 'a visible focus ring');
+  await page.keyboard.press('Enter');
+  await panel.getByRole('region', { name: /Sugerencia del asistente/ }).waitFor({ state: 'detached' });
+  await eventually(async () => assert.match(await activeName(), /^TEXTAREA/));
+  const text = `Sin mouse (${Date.now()})`;
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+  await logOf(panel).locator('[data-direction="outbound"]').filter({ hasText: text }).first().waitFor();
+  assert.match(await activeName(), /^TEXTAREA/, 'the box keeps the focus after sending');
+  await panel.getByTestId('send-announcement').filter({ hasText: /Enviando mensaje|Mensaje enviado/ }).waitFor({ state: 'attached' });
+  for (const name of ['Enviar']) {
+    const box = await panel.getByRole('button', { name, exact: true }).boundingBox();
+    assert.ok(box.width >= 24 && box.height >= 24, `target «${name}» ${box.width}×${box.height}`);
+  }
+});
+
 async function main() {
   const started = Date.now();
   fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -13,7 +13,7 @@
  * One press = one action = one clientRequestId (useWhatsAppSends); the button is held while the
  * request runs, so a double click cannot make a second action.
  */
-import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { isAbortError, type WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import type { CustomerServiceWindow, OrderTemplates, Proposal, TemplateOption } from '../../types/whatsapp';
 import type { SendAction } from '../../hooks/useWhatsAppSends';
@@ -188,6 +188,21 @@ export function Composer({
   const hintId = useId();
   const headingId = useId();
   const open = replyWindow.open;
+  const root = useRef<HTMLDivElement>(null);
+  /** A control that goes away (a decided proposal) hands focus to the box, else to the composer. */
+  const wantFocus = useRef(false);
+  const refocus = useCallback(() => {
+    if (!wantFocus.current) return;
+    const rootNode = root.current?.getRootNode() as Document | ShadowRoot | undefined;
+    const active = rootNode?.activeElement;
+    if (active && active !== document.body && root.current?.contains(active) && active.isConnected) return;
+    wantFocus.current = false;
+    (box.current ?? root.current)?.focus();
+  }, []);
+  const keepFocus = useCallback(() => {
+    wantFocus.current = true;
+    requestAnimationFrame(refocus);
+  }, [refocus]);
 
   // Templates: when the window closes (or opens: proposals of templates need their preview too).
   useEffect(() => {
@@ -267,11 +282,16 @@ export function Composer({
 
   const left = open ? windowLeft(replyWindow.until) : null;
   const openProposals = proposals.filter((p) => p.state === 'proposed');
+  // The decided proposal's item is gone now: its focus goes to the box.
+  const openCount = openProposals.length;
+  useLayoutEffect(() => {
+    refocus();
+  }, [openCount, refocus]);
   const templateList = templates?.templates ?? null;
   const showBox = open || editing !== null;
 
   return (
-    <div className="flex min-w-0 flex-col gap-2" data-testid="composer">
+    <div ref={root} tabIndex={-1} className="flex min-w-0 flex-col gap-2 outline-none" data-testid="composer">
       {openProposals.length > 0 && (
         <section aria-labelledby={headingId} className="flex flex-col gap-1.5">
           <h3 id={headingId} className="text-xs font-semibold text-sky-900">
@@ -285,7 +305,9 @@ export function Composer({
                 proposal={p}
                 templates={templateList}
                 windowOpen={open}
-                onSend={() => act({ kind: 'proposal', proposalId: p.id, preview: p.text ?? templateList?.find((t) => t.purpose === p.templatePurpose)?.preview ?? '' })}
+                onSend={() =>
+                  act({ kind: 'proposal', proposalId: p.id, preview: p.text ?? templateList?.find((t) => t.purpose === p.templatePurpose)?.preview ?? '' }).then(keepFocus)
+                }
                 onEdit={
                   p.kind === 'text'
                     ? () => {
@@ -295,7 +317,7 @@ export function Composer({
                       }
                     : null
                 }
-                onDiscard={() => onDiscardProposal(p)}
+                onDiscard={() => onDiscardProposal(p).then(keepFocus)}
               />
             ))}
           </ul>

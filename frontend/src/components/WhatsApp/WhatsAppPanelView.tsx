@@ -8,7 +8,7 @@
  */
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWhatsAppMessages, DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../../hooks/useWhatsAppMessages';
-import { useWhatsAppSends } from '../../hooks/useWhatsAppSends';
+import { phaseOf, useWhatsAppSends, type SendPhase } from '../../hooks/useWhatsAppSends';
 import { createWhatsAppService, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource, Proposal } from '../../types/whatsapp';
 import { Composer } from './Composer';
@@ -50,6 +50,15 @@ const PHONE_SOURCES: Record<PhoneSource, string> = {
   Telefono1: 'Teléfono 1',
   Telefono2: 'Teléfono 2',
   whatsapp: 'desde el que escribió',
+};
+
+const PHASE_ANNOUNCEMENTS: Record<SendPhase, string> = {
+  sending: 'Enviando mensaje…',
+  sent: 'Mensaje enviado.',
+  failed: 'El mensaje no se envió: mirá el motivo en la conversación.',
+  rejected: 'El mensaje no se envió: mirá el motivo en la conversación.',
+  unknown: 'No pudimos confirmar si el mensaje salió.',
+  requestFailed: 'No pudimos confirmar el envío con el servidor: podés reintentar.',
 };
 
 const focusRing = 'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700';
@@ -383,6 +392,21 @@ export function WhatsAppPanelView({
     pollIntervalMs,
     onProposalSent: () => void loadProposals(),
   });
+  const dismissSend = useCallback(
+    (clientRequestId: string) => {
+      sends.dismiss(clientRequestId);
+      logRef.current?.focus(); // its buttons go with it: keep the keyboard in the conversation
+    },
+    [sends],
+  );
+  // What screen readers hear about the newest send of this panel.
+  const newest = sends.pending[sends.pending.length - 1];
+  const newestPhase = newest ? phaseOf(newest) : null;
+  const [announcement, setAnnouncement] = useState('');
+  useEffect(() => {
+    if (!newestPhase) return;
+    setAnnouncement(PHASE_ANNOUNCEMENTS[newestPhase]);
+  }, [newestPhase, newest?.clientRequestId]);
   const [draft, setDraft] = useState<{ text: string; seq: number } | null>(null);
   const editFailed = useCallback((text: string) => setDraft((d) => ({ text, seq: (d?.seq ?? 0) + 1 })), []);
 
@@ -578,7 +602,7 @@ export function WhatsAppPanelView({
                           local={local}
                           onRetry={(id) => void sends.retry(id)}
                           onResend={(id) => void sends.resend(id)}
-                          onDismiss={sends.dismiss}
+                          onDismiss={dismissSend}
                           onEdit={order.customerServiceWindow.open ? editFailed : undefined}
                         />
                       </li>
@@ -599,6 +623,9 @@ export function WhatsAppPanelView({
             </div>
           </section>
 
+          <p role="status" aria-live="polite" className="sr-only" data-testid="send-announcement">
+            {announcement}
+          </p>
           {service.sendMessage && !blocker && (
             <Composer
               orderId={orderId}
