@@ -26,7 +26,7 @@ import type { Message, PendingMessage, Send, SendRequest } from '../types/whatsa
 /** What a person asked to send. */
 export type SendAction =
   | { kind: 'text'; text: string }
-  | { kind: 'template'; purpose: string; preview: string }
+  | { kind: 'template'; purpose: string | null; name: string; language: string; preview: string }
   | { kind: 'proposal'; proposalId: number; text?: string; preview: string };
 
 export interface LocalSend {
@@ -80,7 +80,10 @@ export function requestBody(local: LocalSend): SendRequest | { clientRequestId: 
   const action = local.action;
   if (!action) return null;
   if (action.kind === 'text') return { clientRequestId: local.clientRequestId, text: action.text };
-  if (action.kind === 'template') return { clientRequestId: local.clientRequestId, template: { purpose: action.purpose } };
+  if (action.kind === 'template') {
+    const template = action.purpose ? { purpose: action.purpose } : { name: action.name, language: action.language };
+    return { clientRequestId: local.clientRequestId, template };
+  }
   return action.text !== undefined
     ? { clientRequestId: local.clientRequestId, text: action.text }
     : { clientRequestId: local.clientRequestId };

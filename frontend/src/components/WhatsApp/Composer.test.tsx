@@ -115,7 +115,9 @@ describe('Composer, window closed', () => {
     await user.click(budget);
     expect(submit).not.toHaveBeenCalled();
     await user.click(within(list).getByRole('button', { name: 'Enviar plantilla «Equipo listo para retirar»' }));
-    expect(submit).toHaveBeenCalledWith({ kind: 'template', purpose: 'reparado', preview: 'Hola Juan, tu equipo (orden 1) está reparado.' });
+    expect(submit).toHaveBeenCalledWith({
+      kind: 'template', purpose: 'reparado', name: 'equipo_listo_para_retirar', language: 'es_AR', preview: 'Hola Juan, tu equipo (orden 1) está reparado.',
+    });
   });
 
   it('a double click while the first send runs is one action', async () => {

@@ -276,8 +276,8 @@ export function Composer({
   };
 
   const sendTemplate = (t: TemplateOption) => {
-    if (templateBlocker(t) || !t.purpose) return;
-    void act({ kind: 'template', purpose: t.purpose, preview: t.preview });
+    if (templateBlocker(t)) return;
+    void act({ kind: 'template', purpose: t.purpose, name: t.name, language: t.language, preview: t.preview });
   };
 
   const left = open ? windowLeft(replyWindow.until) : null;
@@ -288,7 +288,8 @@ export function Composer({
     refocus();
   }, [openCount, refocus]);
   const templateList = templates?.templates ?? null;
-  const showBox = open || editing !== null;
+  // A draft survives the window closing under it (it then says the text will not go out).
+  const showBox = open || editing !== null || text !== '';
 
   return (
     <div ref={root} tabIndex={-1} className="flex min-w-0 flex-col gap-2 outline-none" data-testid="composer">
@@ -413,7 +414,7 @@ export function Composer({
 }
 
 function TemplateItem({ template, disabled, onSend }: { template: TemplateOption; disabled: boolean; onSend: () => void }) {
-  const blocker = templateBlocker(template) ?? (template.purpose ? null : 'Esta plantilla no tiene un uso asignado en FastService.');
+  const blocker = templateBlocker(template);
   const reasonId = useId();
   const previewId = useId();
   return (
