@@ -638,11 +638,13 @@ suite.test('inserción: igual en una página hostil y en una Tailwind v4 que en 
 suite.test('inserción en una barra lateral de 360 px (página hostil): sin desborde horizontal', async (page) => {
   for (const [width, height] of VIEWPORTS) {
     await page.setViewportSize({ width: Math.max(width, 400), height });
-    for (const order of [1, 10, 11]) {
+    for (const order of [1, 2, 10, 11]) {
       await page.goto(`${base}/embed-test.html?order=${order}&poll=0&css=hostile&layout=sidebar`);
       const host = page.locator(HOST_TAG);
       await host.getByRole('button', { name: 'Sincronizar WhatsApp' }).waitFor();
       await host.getByRole('log').or(host.getByText('No hay mensajes guardados', { exact: false })).first().waitFor();
+      // the composer too: the text box, or the templates once loaded
+      if (order !== 11) await host.getByRole('textbox').or(host.locator('[data-template]')).first().waitFor();
       const overflow = await host.evaluate((el) => {
         const box = el.getBoundingClientRect();
         const out = [...el.shadowRoot.querySelectorAll('*')]
@@ -658,6 +660,7 @@ suite.test('inserción en una barra lateral de 360 px (página hostil): sin desb
       assert.equal(Math.round(overflow.width), 360, 'the panel takes the sidebar width');
       assert.deepEqual(overflow.out, [], `order ${order}: elements overflow the 360 px sidebar`);
       assert.ok(overflow.scroll <= overflow.client, `order ${order}: horizontal scroll inside the panel`);
+      if (order === 2 || order === 10) await page.screenshot({ path: shot(`embed-sidebar-360-${width}-order-${order}`), fullPage: true });
     }
     await page.screenshot({ path: shot(`embed-sidebar-360-${width}`), fullPage: true });
   }
