@@ -738,6 +738,7 @@ suite.test('responder (orden 2, ventana abierta): «enviando» al instante, desp
   const stored = log.locator('[data-direction="outbound"][data-id]').filter({ hasText: text });
   await stored.getByRole('img', { name: /^Entregado|^Leído/ }).waitFor({ timeout: 15_000 });
   await stored.getByRole('img', { name: /^Leído/ }).waitFor({ timeout: 15_000 });
+  await stored.getByText('Ana Gómez ·').waitFor(); // the signed-in staff member is its author
   const [tickColor, timeColor] = await stored.evaluate((el) => [
     getComputedStyle(el.querySelector('[data-state="read"]')).color,
     getComputedStyle(el.querySelector('time')).color,

@@ -244,6 +244,8 @@ export function useWhatsAppSends({
       } catch (error) {
         if (gen !== generation.current || isAbortError(error)) return;
         dispatch({ type: 'failed', clientRequestId: local.clientRequestId, error: toApiError(error) });
+        // e.g. 409 /problems/proposal-decided: someone else decided it; the list must say so
+        if (action.kind === 'proposal') params.current.onProposalSent?.();
       }
     })().finally(() => {
       inflight.current.delete(local.clientRequestId);
