@@ -122,7 +122,7 @@ export async function startRunner() {
     if (!exited) child.kill('SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  return { baseUrl, port, stop, logFile };
+  return { baseUrl, port, stop, logFile, databaseUrl };
 }
 
 /** The keys the runner of these tests enforces (Event Grid's system key goes in `code=`, the admin API takes the master key). */
@@ -251,4 +251,12 @@ export async function fakeAcs(pathAndQuery, body = {}) {
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** What the agent's MCP tool propose_whatsapp_reply writes (shared/proposals.propose), straight into the runner's database. */
+export function propose(databaseUrl, orderId, text) {
+  const python = path.join(ROOT, '.venv', 'bin', 'python');
+  const code = 'import sys\nfrom shared import proposals\nproposals.propose(int(sys.argv[1]), sys.argv[2], None, sys.argv[3])';
+  const r = spawnSync(python, ['-c', code, String(orderId), text, databaseUrl], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`propose failed: ${r.stderr}`);
 }

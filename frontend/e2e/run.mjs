@@ -18,6 +18,7 @@ import {
   getJson,
   log,
   postIncomingText,
+  propose,
   startRunner,
 } from './harness.mjs';
 
@@ -42,6 +43,7 @@ const ddmmyyyy = (iso) =>
 
 const suite = createSuite();
 let base = '';
+let databaseUrl = '';
 let context;
 
 async function openOrder(page, orderId, extra = '') {
@@ -896,7 +898,9 @@ suite.test('un envío en curso sobrevive a recargar la página (GET …/outbox)'
 }, { timeout: 60_000 });
 
 suite.test('teclado: decidir una sugerencia y responder sin mouse; el foco no se pierde y se ve', async (page) => {
+  propose(databaseUrl, 2, 'Hola María, ¿te queda bien retirarla mañana?');
   const panel = await openOrder(page, 2);
+  await panel.getByText('¿te queda bien retirarla mañana?', { exact: false }).waitFor();
   const activeName = () =>
     page.evaluate(() => {
       let el = document.activeElement;
@@ -910,11 +914,19 @@ suite.test('teclado: decidir una sugerencia y responder sin mouse; el foco no se
     reached.push(await activeName());
   }
   assert.ok(reached.at(-1)?.startsWith('BUTTON Descartar'), `Tab order: ${reached.join(' | ')}`);
-  const outline = await panel.getByRole('region', { name: /Sugerencia del asistente/ }).getByRole('button', { name: 'Descartar' })
-    .evaluate((el) => getComputedStyle(el).outlineStyle);
+  const outline = await page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return getComputedStyle(el).outlineStyle;
+  });
   assert.notEqual(outline, 'none', 'a visible focus ring');
+  const decided = await page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return el.closest('[data-proposal]').getAttribute('data-proposal');
+  });
   await page.keyboard.press('Enter');
-  await panel.getByRole('region', { name: /Sugerencia del asistente/ }).waitFor({ state: 'detached' });
+  await panel.locator(`[data-proposal="${decided}"]`).waitFor({ state: 'detached' });
   await eventually(async () => assert.match(await activeName(), /^TEXTAREA/));
   const text = `Sin mouse (${Date.now()})`;
   await page.keyboard.type(text);
@@ -922,10 +934,12 @@ suite.test('teclado: decidir una sugerencia y responder sin mouse; el foco no se
   await logOf(panel).locator('[data-direction="outbound"]').filter({ hasText: text }).first().waitFor();
   assert.match(await activeName(), /^TEXTAREA/, 'the box keeps the focus after sending');
   await panel.getByTestId('send-announcement').filter({ hasText: /Enviando mensaje|Mensaje enviado/ }).waitFor({ state: 'attached' });
-  for (const name of ['Enviar']) {
-    const box = await panel.getByRole('button', { name, exact: true }).boundingBox();
-    assert.ok(box.width >= 24 && box.height >= 24, `target «${name}» ${box.width}×${box.height}`);
-  }
+  // 24×24 targets (WCAG 2.2): every button of the composer and its proposals
+  const boxes = await panel.getByTestId('composer').getByRole('button').evaluateAll((els) =>
+    els.map((el) => ({ name: el.textContent.trim(), w: el.getBoundingClientRect().width, h: el.getBoundingClientRect().height })),
+  );
+  assert.ok(boxes.length >= 1);
+  for (const b of boxes) assert.ok(b.w >= 24 && b.h >= 24, `target «${b.name}» ${b.w}×${b.h}`);
 });
 
 async function main() {
@@ -937,6 +951,7 @@ async function main() {
   buildIfNeeded();
   const runner = await startRunner();
   base = runner.baseUrl;
+  databaseUrl = runner.databaseUrl;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-wa-chromium-'));
   let result = { passed: 0, failed: 1 };
   try {
