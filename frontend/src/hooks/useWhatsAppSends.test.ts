@@ -38,6 +38,8 @@ describe('phaseOf', () => {
     expect(phaseOf(local({ send: send('pending') }))).toBe('sending');
     expect(phaseOf(local({ send: send('unknown') }))).toBe('unknown');
     expect(phaseOf(local({ send: send('failed') }))).toBe('failed');
+    // the server gave up confirming it: still «No pudimos confirmar si salió», a person decides
+    expect(phaseOf(local({ send: send('failed', { errorCode: 'not_confirmed', reason: 'No pudimos confirmar si el mensaje salió.' }) }))).toBe('unknown');
     expect(phaseOf(local({ error: new WhatsAppApiError(0, 'x') }))).toBe('requestFailed');
     expect(phaseOf(local({ error: new WhatsAppApiError(503, 'x') }))).toBe('requestFailed');
     expect(phaseOf(local({ error: new WhatsAppApiError(401, 'x') }))).toBe('requestFailed');

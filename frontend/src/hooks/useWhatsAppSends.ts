@@ -57,7 +57,8 @@ export function phaseOf(local: LocalSend): SendPhase {
   if (local.send) {
     const state = local.send.state;
     if (state === 'sent') return 'sent';
-    if (state === 'failed') return 'failed';
+    // failed only because nobody could confirm it (SEND_RECONCILE_MINUTES passed): it may have gone out
+    if (state === 'failed') return local.send.errorCode === 'not_confirmed' ? 'unknown' : 'failed';
     if (state === 'unknown') return 'unknown';
     return 'sending';
   }
@@ -334,7 +335,7 @@ export function useWhatsAppSends({
   // While something is unsettled, follow the outbox.
   const unsettled = pending.some((s) => {
     const phase = phaseOf(s);
-    return (phase === 'sending' && !s.posting) || phase === 'unknown' || phase === 'sent';
+    return (phase === 'sending' && !s.posting) || (phase === 'unknown' && s.send?.state === 'unknown') || phase === 'sent';
   });
   useEffect(() => {
     if (!unsettled || !pollIntervalMs || pollIntervalMs <= 0) return;

@@ -119,7 +119,7 @@ export function OutgoingBubble({ local, onRetry, onResend, onDismiss, onEdit }: 
             )}
             {phase === 'unknown' && (
               <p className="text-amber-900 [overflow-wrap:anywhere]">
-                <span className="font-semibold">{UNKNOWN_TEXT}</span> {reason ?? UNKNOWN_HELP}
+                <span className="font-semibold">{UNKNOWN_TEXT}</span> {UNKNOWN_HELP}
               </p>
             )}
             {phase === 'requestFailed' && (
