@@ -6,4 +6,14 @@ export {
   type WhatsAppService,
   type WhatsAppServiceOptions,
 } from '../../services/whatsappService';
-export type { OrderWhatsApp, Message, MessagePage, SyncResult } from '../../types/whatsapp';
+export type {
+  OrderWhatsApp,
+  Message,
+  MessagePage,
+  SyncResult,
+  Send,
+  SendRequest,
+  OrderTemplates,
+  TemplateOption,
+  Proposal,
+} from '../../types/whatsapp';
