@@ -307,11 +307,30 @@ describe('WhatsAppPanelView sending', () => {
   });
 });
 
+const proposal: Proposal = {
+  id: 5, orderId: 1, kind: 'text', text: 'Hola Juan, está lista el lunes.', templatePurpose: null, proposedBy: 'agent',
+  state: 'proposed', createdAt: NOW, decidedBy: null, decidedAt: null, outboxId: null,
+};
+
 describe('WhatsAppPanelView proposals', () => {
-  const proposal: Proposal = {
-    id: 5, orderId: 1, kind: 'text', text: 'Hola Juan, está lista el lunes.', templatePurpose: null, proposedBy: 'agent',
-    state: 'proposed', createdAt: NOW, decidedBy: null, decidedAt: null, outboxId: null,
-  };
+  it('a proposal the agent writes while the order is open shows up with the next poll', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      let proposals: Proposal[] = [];
+      const service = panelService({ current: [] }, { listProposals: vi.fn(async () => ({ orderId: 1, proposals })) });
+      render(<WhatsAppPanelView orderId={1} service={service} pollIntervalMs={1000} />);
+      await screen.findByRole('textbox', { name: 'Tu respuesta' });
+      expect(screen.queryByRole('region', { name: /Sugerencia del asistente/ })).not.toBeInTheDocument();
+      proposals = [{ ...proposal, text: 'Recién propuesta' }];
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(1100);
+      });
+      expect(await screen.findByText('Recién propuesta')).toBeInTheDocument();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
 
   it('nothing is sent until Enviar; Editar loads it and sends the edited text through the proposal', async () => {
     const user = userEvent.setup();

@@ -371,6 +371,15 @@ export function WhatsAppPanelView({
     setProposals([]);
     void loadProposals();
   }, [loadProposals]);
+  // The agent may propose while the order is open: look again as often as for messages (while visible).
+  const signedOut = Boolean(data.error?.unauthorized || data.refreshError?.unauthorized);
+  useEffect(() => {
+    if (!pollIntervalMs || pollIntervalMs <= 0 || signedOut) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void loadProposals();
+    }, pollIntervalMs);
+    return () => clearInterval(timer);
+  }, [pollIntervalMs, loadProposals, signedOut]);
   const discardProposal = useCallback(
     async (proposal: Proposal) => {
       if (!service.discardProposal) return;
