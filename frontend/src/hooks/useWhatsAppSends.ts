@@ -231,8 +231,8 @@ export function useWhatsAppSends({
       try {
         let send: Send;
         if (action.kind === 'proposal') {
-          if (!svc.sendProposal) throw new WhatsAppApiError(0, 'Este panel no puede enviar propuestas.');
-          send = await svc.sendProposal(id, action.proposalId, body as { clientRequestId: string; text?: string });
+          if (!svc.sendReplyProposal) throw new WhatsAppApiError(0, 'Este panel no puede enviar propuestas.');
+          send = await svc.sendReplyProposal(id, action.proposalId, body as { clientRequestId: string; text?: string });
         } else {
           if (!svc.sendMessage) throw new WhatsAppApiError(0, 'Este panel no puede enviar mensajes.');
           send = await svc.sendMessage(id, body as SendRequest);

@@ -218,9 +218,9 @@ describe('createWhatsAppService: sending (issue 15)', () => {
     const { service, call } = setup(() => jsonResponse({}));
     await service.listTemplates!(3);
     await service.listOutbox!(3);
-    await service.listProposals!(3);
-    await service.sendProposal!(3, 9, { clientRequestId: 'p-1', text: 'Editado' });
-    await service.discardProposal!(3, 9);
+    await service.listReplyProposals!(3);
+    await service.sendReplyProposal!(3, 9, { clientRequestId: 'p-1', text: 'Editado' });
+    await service.discardReplyProposal!(3, 9);
     expect([0, 1, 2, 3, 4].map((i) => `${call(i).init.method} ${call(i).url}`)).toEqual([
       'GET /api/whatsapp/orders/3/templates',
       'GET /api/whatsapp/orders/3/outbox',

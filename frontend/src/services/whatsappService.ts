@@ -24,8 +24,8 @@ import type {
   OrderTemplates,
   OrderWhatsApp,
   Problem,
-  Proposal,
-  ProposalList,
+  ReplyProposal,
+  ReplyProposalList,
   Send,
   SendList,
   SendRequest,
@@ -72,15 +72,15 @@ export interface WhatsAppService {
   listTemplates?(orderId: number, options?: RequestOptions): Promise<OrderTemplates>;
   /** Sends not (yet) in the conversation: sending, unknown, failed. */
   listOutbox?(orderId: number, options?: RequestOptions): Promise<SendList>;
-  listProposals?(orderId: number, options?: RequestOptions): Promise<ProposalList>;
+  listReplyProposals?(orderId: number, options?: RequestOptions): Promise<ReplyProposalList>;
   /** Sends an agent's proposal (optionally with the edited `text`), exactly once per `clientRequestId`. */
-  sendProposal?(
+  sendReplyProposal?(
     orderId: number,
     proposalId: number,
     body: { clientRequestId: string; text?: string },
     options?: RequestOptions,
   ): Promise<Send>;
-  discardProposal?(orderId: number, proposalId: number, options?: RequestOptions): Promise<Proposal>;
+  discardReplyProposal?(orderId: number, proposalId: number, options?: RequestOptions): Promise<ReplyProposal>;
 }
 
 /** An HTTP API failure, parsed from `application/problem+json` when the server sent one. */
@@ -272,17 +272,17 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
       checkOrderId(orderId);
       return request<SendList>('GET', `/api/whatsapp/orders/${orderId}/outbox`, signal);
     },
-    async listProposals(orderId, { signal } = {}) {
+    async listReplyProposals(orderId, { signal } = {}) {
       checkOrderId(orderId);
-      return request<ProposalList>('GET', `/api/whatsapp/orders/${orderId}/proposals`, signal);
+      return request<ReplyProposalList>('GET', `/api/whatsapp/orders/${orderId}/proposals`, signal);
     },
-    async sendProposal(orderId, proposalId, body, { signal } = {}) {
+    async sendReplyProposal(orderId, proposalId, body, { signal } = {}) {
       checkOrderId(orderId);
       return request<Send>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/send`, signal, body);
     },
-    async discardProposal(orderId, proposalId, { signal } = {}) {
+    async discardReplyProposal(orderId, proposalId, { signal } = {}) {
       checkOrderId(orderId);
-      return request<Proposal>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/discard`, signal);
+      return request<ReplyProposal>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/discard`, signal);
     },
   };
 }

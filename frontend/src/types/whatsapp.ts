@@ -283,8 +283,8 @@ export interface OrderTemplates {
   templates: TemplateOption[];
 }
 
-/** `Proposal` */
-export interface Proposal {
+/** OpenAPI `Proposal`: a reply the agent proposed (named apart from the inbox's triage proposals). */
+export interface ReplyProposal {
   id: number;
   orderId: number;
   kind: 'text' | 'template';
@@ -298,8 +298,8 @@ export interface Proposal {
   outboxId: number | null;
 }
 
-/** `ProposalList` */
-export interface ProposalList {
+/** OpenAPI `ProposalList` */
+export interface ReplyProposalList {
   orderId: number;
-  proposals: Proposal[];
+  proposals: ReplyProposal[];
 }

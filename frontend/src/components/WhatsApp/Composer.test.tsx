@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import { deferred, fakeService, makeMessage, makeOrder, makePage } from '../../test/fixtures';
-import type { Message, OrderTemplates, Proposal, Send, SendRequest } from '../../types/whatsapp';
+import type { Message, OrderTemplates, ReplyProposal, Send, SendRequest } from '../../types/whatsapp';
 import { Composer, isSendKey, templateBlocker, windowLeft } from './Composer';
 import { WhatsAppPanelView } from './WhatsAppPanelView';
 
@@ -181,10 +181,10 @@ function panelService(messages: { current: Message[] }, overrides: Partial<Whats
     ...base,
     listTemplates: vi.fn(async () => ({ ...TEMPLATES, window: OPEN })),
     listOutbox: vi.fn(async () => ({ orderId: 1, sends: [] as Send[] })),
-    listProposals: vi.fn(async () => ({ orderId: 1, proposals: [] as Proposal[] })),
+    listReplyProposals: vi.fn(async () => ({ orderId: 1, proposals: [] as ReplyProposal[] })),
     sendMessage: vi.fn(async (_id: number, body: SendRequest) => sendOf(body, 'sent', storedReply('text' in body ? body.text : ''))),
-    sendProposal: vi.fn(),
-    discardProposal: vi.fn(),
+    sendReplyProposal: vi.fn(),
+    discardReplyProposal: vi.fn(),
     ...overrides,
   };
   return service;
@@ -307,7 +307,7 @@ describe('WhatsAppPanelView sending', () => {
   });
 });
 
-const proposal: Proposal = {
+const proposal: ReplyProposal = {
   id: 5, orderId: 1, kind: 'text', text: 'Hola Juan, está lista el lunes.', templatePurpose: null, proposedBy: 'agent',
   state: 'proposed', createdAt: NOW, decidedBy: null, decidedAt: null, outboxId: null,
 };
@@ -316,8 +316,8 @@ describe('WhatsAppPanelView proposals', () => {
   it('a proposal the agent writes while the order is open shows up with the next poll', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
-      let proposals: Proposal[] = [];
-      const service = panelService({ current: [] }, { listProposals: vi.fn(async () => ({ orderId: 1, proposals })) });
+      let proposals: ReplyProposal[] = [];
+      const service = panelService({ current: [] }, { listReplyProposals: vi.fn(async () => ({ orderId: 1, proposals })) });
       render(<WhatsAppPanelView orderId={1} service={service} pollIntervalMs={1000} />);
       await screen.findByRole('textbox', { name: 'Tu respuesta' });
       expect(screen.queryByRole('region', { name: /Sugerencia del asistente/ })).not.toBeInTheDocument();
@@ -335,24 +335,24 @@ describe('WhatsAppPanelView proposals', () => {
   it('nothing is sent until Enviar; Editar loads it and sends the edited text through the proposal', async () => {
     const user = userEvent.setup();
     let proposals = [proposal];
-    const sendProposal = vi.fn(async (_o: number, _p: number, body: { clientRequestId: string; text?: string }) => {
+    const sendReplyProposal = vi.fn(async (_o: number, _p: number, body: { clientRequestId: string; text?: string }) => {
       proposals = [];
       return sendOf({ clientRequestId: body.clientRequestId, text: body.text }, 'pending', null, { proposalId: 5 });
     });
-    const service = panelService({ current: [] }, { listProposals: vi.fn(async () => ({ orderId: 1, proposals })), sendProposal });
+    const service = panelService({ current: [] }, { listReplyProposals: vi.fn(async () => ({ orderId: 1, proposals })), sendReplyProposal });
     render(<WhatsAppPanelView orderId={1} service={service} pollIntervalMs={0} />);
     const region = await screen.findByRole('region', { name: /Sugerencia del asistente/ });
     expect(within(region).getByText('Hola Juan, está lista el lunes.')).toBeInTheDocument();
-    expect(sendProposal).not.toHaveBeenCalled();
+    expect(sendReplyProposal).not.toHaveBeenCalled();
     expect(service.sendMessage).not.toHaveBeenCalled();
     await user.click(within(region).getByRole('button', { name: 'Editar' }));
     const box = screen.getByRole('textbox', { name: 'Editando la sugerencia del asistente' });
     expect(box).toHaveValue('Hola Juan, está lista el lunes.');
     await user.clear(box);
     await user.type(box, 'Hola Juan, está lista el martes.{Enter}');
-    await waitFor(() => expect(sendProposal).toHaveBeenCalledTimes(1));
-    expect(sendProposal.mock.calls[0]![1]).toBe(5);
-    expect(sendProposal.mock.calls[0]![2]).toEqual({ clientRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown, text: 'Hola Juan, está lista el martes.' });
+    await waitFor(() => expect(sendReplyProposal).toHaveBeenCalledTimes(1));
+    expect(sendReplyProposal.mock.calls[0]![1]).toBe(5);
+    expect(sendReplyProposal.mock.calls[0]![2]).toEqual({ clientRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown, text: 'Hola Juan, está lista el martes.' });
     expect(service.sendMessage).not.toHaveBeenCalled();
     await waitFor(() => expect(screen.queryByRole('region', { name: /Sugerencia del asistente/ })).not.toBeInTheDocument());
   });
@@ -360,16 +360,16 @@ describe('WhatsAppPanelView proposals', () => {
   it('Enviar sends it as proposed (no text), once; Descartar discards it', async () => {
     const user = userEvent.setup();
     const gate = deferred<Send>();
-    const sendProposal = vi.fn(() => gate.promise);
-    const discardProposal = vi.fn(async () => ({ ...proposal, state: 'discarded' as const }));
-    const service = panelService({ current: [] }, { listProposals: vi.fn(async () => ({ orderId: 1, proposals: [proposal] })), sendProposal, discardProposal });
+    const sendReplyProposal = vi.fn(() => gate.promise);
+    const discardReplyProposal = vi.fn(async () => ({ ...proposal, state: 'discarded' as const }));
+    const service = panelService({ current: [] }, { listReplyProposals: vi.fn(async () => ({ orderId: 1, proposals: [proposal] })), sendReplyProposal, discardReplyProposal });
     render(<WhatsAppPanelView orderId={1} service={service} pollIntervalMs={0} />);
     const region = await screen.findByRole('region', { name: /Sugerencia del asistente/ });
     await user.dblClick(within(region).getByRole('button', { name: 'Enviar' }));
-    expect(sendProposal).toHaveBeenCalledTimes(1);
-    expect((sendProposal.mock.calls[0] as unknown[])[2]).toEqual({ clientRequestId: expect.any(String) as unknown });
+    expect(sendReplyProposal).toHaveBeenCalledTimes(1);
+    expect((sendReplyProposal.mock.calls[0] as unknown[])[2]).toEqual({ clientRequestId: expect.any(String) as unknown });
     await act(async () => gate.resolve(sendOf({ clientRequestId: 'x' }, 'pending', null)));
     await user.click(within(region).getByRole('button', { name: 'Descartar' }));
-    expect(discardProposal).toHaveBeenCalledWith(1, 5);
+    expect(discardReplyProposal).toHaveBeenCalledWith(1, 5);
   });
 });

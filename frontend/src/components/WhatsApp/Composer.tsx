@@ -15,7 +15,7 @@
  */
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { isAbortError, type WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
-import type { CustomerServiceWindow, OrderTemplates, Proposal, TemplateOption } from '../../types/whatsapp';
+import type { CustomerServiceWindow, OrderTemplates, ReplyProposal, TemplateOption } from '../../types/whatsapp';
 import type { SendAction } from '../../hooks/useWhatsAppSends';
 import { formatDateTime } from './format';
 
@@ -77,9 +77,9 @@ export interface ComposerProps {
   /** A text to load into the box (a failed send's "Editar"), with a counter so the same text loads again. */
   draft?: { text: string; seq: number } | null;
   /** Proposals of the agent for this order. */
-  proposals: Proposal[];
+  proposals: ReplyProposal[];
   proposalsError: WhatsAppApiError | null;
-  onDiscardProposal: (proposal: Proposal) => Promise<void>;
+  onDiscardProposal: (proposal: ReplyProposal) => Promise<void>;
   /** The customer's first name, for the placeholder. */
   customerName: string;
 }
@@ -92,7 +92,7 @@ function ProposalItem({
   onEdit,
   onDiscard,
 }: {
-  proposal: Proposal;
+  proposal: ReplyProposal;
   templates: TemplateOption[] | null;
   windowOpen: boolean;
   onSend: () => Promise<void>;
@@ -177,7 +177,7 @@ export function Composer({
   customerName,
 }: ComposerProps) {
   const [text, setText] = useState('');
-  const [editing, setEditing] = useState<Proposal | null>(null);
+  const [editing, setEditing] = useState<ReplyProposal | null>(null);
   const [templates, setTemplates] = useState<OrderTemplates | null>(null);
   const [templatesError, setTemplatesError] = useState<WhatsAppApiError | null>(null);
   const [, setTick] = useState(0);

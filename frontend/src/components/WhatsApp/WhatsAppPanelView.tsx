@@ -10,7 +10,7 @@ import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useSta
 import { useWhatsAppMessages, DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../../hooks/useWhatsAppMessages';
 import { phaseOf, useWhatsAppSends, type SendPhase } from '../../hooks/useWhatsAppSends';
 import { createWhatsAppService, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
-import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource, Proposal } from '../../types/whatsapp';
+import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource, ReplyProposal } from '../../types/whatsapp';
 import { Composer } from './Composer';
 import { OutgoingBubble } from './OutgoingBubble';
 import { NO_PHONE_ACTION } from './explain';
@@ -352,14 +352,14 @@ export function WhatsAppPanelView({
   }, [orderId]);
 
   // The agent's proposals for this order (nothing is sent until a person presses Enviar).
-  const [proposals, setProposals] = useState<Proposal[]>([]);
+  const [proposals, setProposals] = useState<ReplyProposal[]>([]);
   const [proposalsError, setProposalsError] = useState<WhatsAppApiError | null>(null);
   const proposalsGen = useRef(0);
   const loadProposals = useCallback(async () => {
-    if (!service.listProposals) return;
+    if (!service.listReplyProposals) return;
     const gen = ++proposalsGen.current;
     try {
-      const list = await service.listProposals(orderId);
+      const list = await service.listReplyProposals(orderId);
       if (gen !== proposalsGen.current) return;
       setProposals(Array.isArray(list?.proposals) ? list.proposals : []);
       setProposalsError(null);
@@ -380,11 +380,11 @@ export function WhatsAppPanelView({
     }, pollIntervalMs);
     return () => clearInterval(timer);
   }, [pollIntervalMs, loadProposals, signedOut]);
-  const discardProposal = useCallback(
-    async (proposal: Proposal) => {
-      if (!service.discardProposal) return;
+  const discardReplyProposal = useCallback(
+    async (proposal: ReplyProposal) => {
+      if (!service.discardReplyProposal) return;
       try {
-        await service.discardProposal(orderId, proposal.id);
+        await service.discardReplyProposal(orderId, proposal.id);
       } catch (error) {
         if (error instanceof WhatsAppApiError) setProposalsError(error);
       }
@@ -644,7 +644,7 @@ export function WhatsAppPanelView({
               draft={draft}
               proposals={proposals}
               proposalsError={proposalsError}
-              onDiscardProposal={discardProposal}
+              onDiscardProposal={discardReplyProposal}
               customerName={order.customer.name.split(' ')[0] || 'el cliente'}
             />
           )}

@@ -15,5 +15,5 @@ export type {
   SendRequest,
   OrderTemplates,
   TemplateOption,
-  Proposal,
+  ReplyProposal,
 } from '../../types/whatsapp';
