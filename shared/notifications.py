@@ -567,10 +567,17 @@ def order_panel(order_id: int, url: str | None = None) -> dict[str, Any]:
     return db.read(read, url)
 
 
-def record_consent(order_id: int, body: dict[str, Any], staff: Staff | None, url: str | None = None) -> dict[str, Any]:
-    """Staff record the order's customer's opt-in (or opt-out) with how they got it (``evidence``)."""
+def record_consent(order_id: int, raw: bytes, staff: Staff | None, url: str | None = None) -> dict[str, Any]:
+    """Staff record the order's customer's opt-in (or opt-out) with how they got it (``evidence``):
+    ``{state: opted_in|opted_out, evidence}``."""
     from shared.errors import InvalidParameter
 
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
+    if not isinstance(body, dict):
+        raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON: {state, evidence}.")
     wanted = body.get("state")
     if wanted not in (consent.OPTED_IN, consent.OPTED_OUT):
         raise InvalidParameter("state", "state debe ser opted_in u opted_out.")
