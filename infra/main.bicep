@@ -172,7 +172,7 @@ param notifySchedule string = '0 * * * * *'
 @description('NOTIFY_RULES: JSON, FastService status name -> purpose:auto|offer of its notification.')
 param notifyRules string = '{"Presupuestado": "presupuestado:offer", "Reparado": "reparado:auto", "Rechazado": "rechazado:offer"}'
 
-@description('NOTIFY_REMINDER: purpose:auto|offer:days,... of the pickup reminder (empty: none).')
+@description('NOTIFY_REMINDER: purpose:auto|offer:days,... of the pickup reminder (off: none).')
 param notifyReminder string = 'recordatorio_retiro:offer:3,10'
 
 @description('NOTIFY_MAX_AGE_MINUTES: a status change older than this when first seen is not notified.')
@@ -184,11 +184,11 @@ param notifySettleMinutes string = '5'
 @description('NOTIFY_OVERLAP_MINUTES: each poll re-reads this far behind its watermark.')
 param notifyOverlapMinutes string = '10'
 
-@description('NOTIFY_QUIET_HOURS: Buenos Aires hours from-to without automatic sends (empty: none).')
+@description('NOTIFY_QUIET_HOURS: Buenos Aires hours from-to without automatic sends (off: none).')
 param notifyQuietHours string = '21-9'
 
 @description('NOTIFY_BATCH_SIZE: orders read per page while polling.')
-param notifyBatchSize string = '1000'
+param notifyBatchSize string = '5000'
 
 @description('NOTIFY_OUTDATED_QUOTE: answer to a tap on an outdated quote: auto, offer or off.')
 param notifyOutdatedQuote string = 'offer'

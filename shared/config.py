@@ -87,7 +87,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "nothing."),
     Setting("NOTIFY_REMINDER", "recordatorio_retiro:offer:3,10",
             "`purpose:auto|offer:days,...`: pickup reminder for orders still in a `reparado` status without "
-            "`FechaEntrega` after each number of days (once per step, only the highest step reached); empty: none."),
+            "`FechaEntrega` after each number of days (once per step, only the highest step reached); `off`: none."),
     Setting("NOTIFY_MAX_AGE_MINUTES", "120",
             "A status change older than this (by `Reparacion.ModificadoEn`) when first seen is recorded but not "
             "notified."),
@@ -99,8 +99,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "table removes the repeats."),
     Setting("NOTIFY_QUIET_HOURS", "21-9",
             "Local hours (America/Argentina/Buenos_Aires) `from-to` in which nothing is sent automatically; "
-            "notifications due then wait until `to` o'clock. Empty: no quiet hours."),
-    Setting("NOTIFY_BATCH_SIZE", "1000", "Orders read per page while polling; a run reads page after page."),
+            "notifications due then wait until `to` o'clock. `off`: no quiet hours."),
+    Setting("NOTIFY_BATCH_SIZE", "5000", "Orders read per page while polling; a run reads page after page."),
     Setting("NOTIFY_OUTDATED_QUOTE", "offer",
             "What answers a tap on an outdated quote's button (\"Ese presupuesto ya no está vigente...\"): "
             "`auto` (sent), `offer` (offered to staff) or `off`."),

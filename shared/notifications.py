@@ -125,7 +125,9 @@ class Reminder:
 
 def reminder() -> Reminder | None:
     raw = config.get("NOTIFY_REMINDER")
-    parts = raw.split(":") if raw else []
+    if raw.lower() == "off":
+        return None
+    parts = raw.split(":")
     try:
         days = tuple(sorted({int(d) for d in parts[2].split(",") if d.strip()})) if len(parts) == 3 else ()
     except ValueError:
@@ -158,7 +160,7 @@ def _zone() -> Any:
 
 def quiet_hours() -> tuple[int, int] | None:
     raw = config.get("NOTIFY_QUIET_HOURS")
-    if not raw:
+    if raw.lower() == "off":
         return None
     start, _, end = raw.partition("-")
     try:
@@ -213,10 +215,15 @@ def _parse_watermark(text: str | None) -> datetime | None:
         return None
 
 
-def changed_orders(conn: Connection, since: datetime | None, after: tuple[datetime, int] | None,
+def changed_orders(conn: Connection, since: datetime | None, upper: datetime, after: tuple[datetime, int] | None,
                    limit: int) -> list[Any]:
-    """A page of orders modified after ``since``, in (ModificadoEn, ReparacionId) order after ``after``."""
-    query = sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.EstadoReparacionId, _rep.c.ModificadoEn)
+    """A page of orders modified in (``since``, ``upper``] whose status is not the one we last saw (or that we
+    never saw), in (ModificadoEn, ReparacionId) order after ``after``, with what we saw."""
+    query = (sa.select(_rep.c.ReparacionId, _rep.c.ClienteId, _rep.c.EstadoReparacionId, _rep.c.ModificadoEn,
+                       _os.c.EstadoReparacionId.label("SeenStatus"), _os.c.ChangeSeq.label("SeenSeq"))
+             .select_from(_rep.outerjoin(_os, _os.c.ReparacionId == _rep.c.ReparacionId))
+             .where(_rep.c.ModificadoEn <= upper,
+                    sa.or_(_os.c.ReparacionId.is_(None), _os.c.EstadoReparacionId != _rep.c.EstadoReparacionId)))
     if since is not None:
         query = query.where(_rep.c.ModificadoEn > since)
     if after is not None:
@@ -225,140 +232,168 @@ def changed_orders(conn: Connection, since: datetime | None, after: tuple[dateti
     return list(conn.execute(query.order_by(_rep.c.ModificadoEn, _rep.c.ReparacionId).limit(limit)).all())
 
 
-def _supersede(conn: Connection, order_id: int, below_seq: int, now: datetime) -> int:
+def _supersede(conn: Connection, order_ids: list[int], now: datetime) -> int:
+    """Each of these orders just changed status (once per page): its open notifications are of older changes."""
     return int(conn.execute(_n.update().where(
-        _n.c.ReparacionId == order_id, _n.c.State.in_(OPEN), _n.c.ChangeSeq < below_seq,
-        _n.c.Kind.in_((STATUS, REMINDER))).values(
+        _n.c.ReparacionId.in_(order_ids), _n.c.State.in_(OPEN), _n.c.Kind.in_((STATUS, REMINDER))).values(
         State=SUPERSEDED, Reason="Un cambio de estado posterior lo reemplazó.", UpdatedAt=now)).rowcount)
 
 
-def _queue(conn: Connection, row: dict[str, Any], now: datetime, settle: bool = True) -> int | None:
-    """Insert a notification (once: ``None`` when its unique key exists), due after the settle time and
-    outside quiet hours."""
+def _new(row: dict[str, Any], now: datetime, state_: str | None = None, reason: str | None = None,
+         settle: bool = True) -> dict[str, Any]:
+    """A notification row, due after the settle time and, for automatic ones, outside quiet hours."""
     due = now + timedelta(minutes=config.get_float("NOTIFY_SETTLE_MINUTES")) if settle else now
-    held = after_quiet_hours(due) if row["Mode"] == AUTO else due  # staff choose when to send an offer
-    full = {"State": HELD if held != due else QUEUED, "DueAt": held, "CreatedAt": now, "UpdatedAt": now,
-            "Reason": None, "OutboxId": None, **row}
-    return state.insert_once(conn, _n, full)
+    held = after_quiet_hours(due) if row["Mode"] == AUTO and state_ is None else due  # staff choose for offers
+    return {"State": state_ or (HELD if held != due else QUEUED), "DueAt": held, "CreatedAt": now, "UpdatedAt": now,
+            "Reason": reason, "OutboxId": None, "DecidedByStaffId": None, "DecidedByName": None, **row}
+
+
+def _queue(conn: Connection, row: dict[str, Any], now: datetime, settle: bool = True) -> int | None:
+    """Insert a notification once (``None`` when its unique key exists)."""
+    return state.insert_once(conn, _n, _new(row, now, settle=settle))
+
+
+_CLAIM: Final = _os.update().where(
+    _os.c.ReparacionId == sa.bindparam("order"), _os.c.EstadoReparacionId == sa.bindparam("was"),
+    _os.c.ChangeSeq == sa.bindparam("seq")).values(
+    EstadoReparacionId=sa.bindparam("status"), ChangeSeq=sa.bindparam("next"), ModificadoEn=sa.bindparam("modified"),
+    SeenAt=sa.bindparam("seen"), ChangedAt=sa.bindparam("modified"))
+"""A change is claimed by moving the row from what the poller read; only one poller's update matches."""
+
+
+def _insert_all(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert ``rows`` in one statement; when a unique index refuses one (a racing poller wrote it), one by one.
+    The rows this call inserted."""
+    if not rows:
+        return []
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert(), rows)
+        return rows
+    except sa.exc.IntegrityError:
+        return [row for row in rows if state.insert_once(conn, table, row) is not None]
 
 
 def _page(conn: Connection, rows: list[Any], baseline: bool, now: datetime, report: PollReport) -> None:
-    ids = [int(r.ReparacionId) for r in rows]
-    seen = {int(r.ReparacionId): r for r in conn.execute(sa.select(_os).where(_os.c.ReparacionId.in_(ids))).all()}
     by_status = status_rules(conn) if not baseline else {}
     max_age = timedelta(minutes=config.get_float("NOTIFY_MAX_AGE_MINUTES"))
-    fresh = []
+    too_old = REASONS["too_old"].format(minutes=int(max_age.total_seconds() // 60))
+    fresh: list[dict[str, Any]] = []
+    candidates: list[tuple[Any, dict[str, Any]]] = []
     for r in rows:
         order_id, status = int(r.ReparacionId), int(r.EstadoReparacionId)
-        before = seen.get(order_id)
+        before = None if r.SeenStatus is None else (int(r.SeenStatus), int(r.SeenSeq))
         if before is None:
             fresh.append({"ReparacionId": order_id, "EstadoReparacionId": status, "ChangeSeq": 0,
                           "ModificadoEn": r.ModificadoEn, "SeenAt": now, "ChangedAt": r.ModificadoEn})
-            continue
-        if int(before.EstadoReparacionId) == status:
-            continue
-        seq = int(before.ChangeSeq) + 1
-        won = conn.execute(_os.update().where(
-            _os.c.ReparacionId == order_id, _os.c.EstadoReparacionId == before.EstadoReparacionId,
-            _os.c.ChangeSeq == before.ChangeSeq).values(
-            EstadoReparacionId=status, ChangeSeq=seq, ModificadoEn=r.ModificadoEn, SeenAt=now,
-            ChangedAt=r.ModificadoEn)).rowcount
-        if not won:
-            continue  # another poller took this change
-        report.changes += 1
-        report.superseded += _supersede(conn, order_id, seq, now)
-        rule = by_status.get(status)
+        elif before[0] != status:
+            candidates.append((r, {"order": order_id, "was": before[0], "seq": before[1], "status": status,
+                                   "next": before[1] + 1, "modified": r.ModificadoEn, "seen": now}))
+    claimed: list[tuple[Any, int]] = []
+    if candidates:  # one statement for all; then which rows this poller moved (the others' updates matched none)
+        conn.execute(_CLAIM, [c for _, c in candidates])
+        after = {int(x.ReparacionId): (int(x.EstadoReparacionId), int(x.ChangeSeq), x.SeenAt) for x in conn.execute(
+            sa.select(_os.c.ReparacionId, _os.c.EstadoReparacionId, _os.c.ChangeSeq, _os.c.SeenAt)
+            .where(_os.c.ReparacionId.in_([c["order"] for _, c in candidates])))}
+        # a racer that moved the same row with the same ``now`` is caught by the notification's unique key
+        claimed = [(r, c["next"]) for r, c in candidates if after.get(c["order"]) == (c["status"], c["next"], now)]
+    report.changes += len(claimed)
+    if claimed:  # what of these orders still waits or is offered belongs to an older change: superseded
+        report.superseded += _supersede(conn, [int(r.ReparacionId) for r, _ in claimed], now)
+    inserted = _insert_all(conn, _os, fresh)  # first sight: a new order, or the first run's baseline
+    report.baseline += len(inserted)
+    if not baseline and inserted:
+        first_seen = {f["ReparacionId"] for f in inserted}
+        claimed += [(r, 0) for r in rows if int(r.ReparacionId) in first_seen]
+    queued: list[dict[str, Any]] = []
+    for r, seq in claimed:
+        rule = by_status.get(int(r.EstadoReparacionId))
         if rule is None:
             continue
-        row = {"ReparacionId": order_id, "ClienteId": int(r.ClienteId), "Kind": STATUS, "ChangeSeq": seq, "Step": 0,
-               "EstadoReparacionId": status, "Purpose": rule.purpose, "Mode": rule.mode, "ChangedAt": r.ModificadoEn}
+        row = {"ReparacionId": int(r.ReparacionId), "ClienteId": int(r.ClienteId), "Kind": STATUS, "ChangeSeq": seq,
+               "Step": 0, "EstadoReparacionId": int(r.EstadoReparacionId), "Purpose": rule.purpose,
+               "Mode": rule.mode, "ChangedAt": r.ModificadoEn}
         if r.ModificadoEn < now - max_age:
             report.too_old += 1
-            reason = REASONS["too_old"].format(minutes=int(max_age.total_seconds() // 60))
-            state.insert_once(conn, _n, {**row, "State": SKIPPED, "DueAt": now, "CreatedAt": now, "UpdatedAt": now,
-                                         "Reason": reason})
-            continue
-        if _queue(conn, row, now) is not None:
-            report.notifications += 1
-    for row in fresh:  # first sight of an order: a new order, or the first run's baseline
-        if state.insert_once(conn, _os, row) is None:
-            continue  # another poller recorded it
-        report.baseline += 1
-        if baseline:
-            continue
-        rule = by_status.get(int(row["EstadoReparacionId"]))
-        if rule is not None and row["ModificadoEn"] >= now - max_age:
-            order = next(r for r in rows if int(r.ReparacionId) == row["ReparacionId"])
-            if _queue(conn, {"ReparacionId": row["ReparacionId"], "ClienteId": int(order.ClienteId), "Kind": STATUS,
-                             "ChangeSeq": 0, "Step": 0, "EstadoReparacionId": row["EstadoReparacionId"],
-                             "Purpose": rule.purpose, "Mode": rule.mode, "ChangedAt": row["ModificadoEn"]},
-                      now) is not None:
-                report.notifications += 1
+            queued.append(_new(row, now, SKIPPED, too_old, settle=False))
+        else:
+            queued.append(_new(row, now))
+    report.notifications += sum(1 for q in _insert_all(conn, _n, queued) if q["State"] != SKIPPED)
 
 
 def poll(url: str | None = None, now: datetime | None = None, time_budget: float = 120.0) -> PollReport:
-    """One polling run: page after page of orders changed since the watermark (minus the overlap)."""
+    """One polling run: the newest ``ModificadoEn`` now (the run's upper bound), then page after page of the
+    orders modified since the watermark (minus the overlap) whose status differs from ours; the watermark
+    moves to the upper bound once every page is done (a run cut short is simply done again)."""
     report = PollReport()
     size = config.get_int("NOTIFY_BATCH_SIZE")
     overlap = timedelta(minutes=config.get_float("NOTIFY_OVERLAP_MINUTES"))
     deadline = time.monotonic() + time_budget
-    started = db.read(lambda conn: _parse_watermark(state.value(conn, WATERMARK)), url)
+
+    def bounds(conn: Connection) -> tuple[datetime | None, Any]:
+        return _parse_watermark(state.value(conn, WATERMARK)), conn.execute(
+            sa.select(sa.func.max(_rep.c.ModificadoEn))).scalar()
+
+    started, upper = db.read(bounds, url)
     baseline = started is None
     since = None if started is None else started - overlap
     after: tuple[datetime, int] | None = None
-    while time.monotonic() < deadline:
+    done = upper is None
+    while not done and time.monotonic() < deadline:
         at = now or db.utcnow()
 
         def step(conn: Connection, at: datetime = at, after: tuple[datetime, int] | None = after) -> list[Any]:
-            rows = changed_orders(conn, since, after, size)
+            rows = changed_orders(conn, since, upper, after, size)
             if rows:
                 _page(conn, rows, baseline, at, report)
-                last = rows[-1].ModificadoEn
-                state.upsert(conn, schema.state, {"Name": WATERMARK}, {"Value": last.isoformat(), "UpdatedAt": at},
-                             when=schema.state.c.Value < last.isoformat())
-            elif baseline:  # an empty FastService: the baseline is done all the same
-                state.upsert(conn, schema.state, {"Name": WATERMARK}, {"Value": at.isoformat(), "UpdatedAt": at},
-                             when=schema.state.c.Value < "")
+            if len(rows) < size:  # the last page: the watermark moves, and the reminders, in its transaction
+                _finish(conn, upper, at, report)
             return rows
 
         rows = db.write(step, url)
         report.read += len(rows)
         report.pages += 1
-        if len(rows) < size:
-            break
-        after = (rows[-1].ModificadoEn, int(rows[-1].ReparacionId))
-    report.reminders = db.write(lambda conn: _reminders(conn, now or db.utcnow()), url)
+        done = len(rows) < size
+        if rows:
+            after = (rows[-1].ModificadoEn, int(rows[-1].ReparacionId))
+    if upper is None:  # an empty FastService: the baseline is done all the same
+        db.write(lambda conn: _finish(conn, None, now or db.utcnow(), report), url)
     log.info("notify poll: %s", report.as_dict())
     return report
 
 
+def _finish(conn: Connection, upper: datetime | None, now: datetime, report: PollReport) -> None:
+    mark = (upper or now).isoformat()
+    state.upsert(conn, schema.state, {"Name": WATERMARK}, {"Value": mark, "UpdatedAt": now},
+                 when=schema.state.c.Value < mark)
+    report.reminders = _reminders(conn, now)
+
+
 def _reminders(conn: Connection, now: datetime) -> int:
-    """Pickup reminders due: orders we saw enter a ``reparado`` status, still in it, not delivered."""
+    """Pickup reminders due: orders we saw enter a ``reparado`` status, still in it, not delivered; for each, the
+    highest step reached, once (a step is skipped when a higher one was already written)."""
     spec = reminder()
     if spec is None:
         return 0
     ready = [s for s, r in status_rules(conn).items() if r.purpose == "reparado"]
     if not ready:
         return 0
-    rows = conn.execute(sa.select(_os.c.ReparacionId, _os.c.ChangeSeq, _os.c.ChangedAt, _os.c.EstadoReparacionId,
-                                  _rep.c.ClienteId)
-                        .join(_rep, _rep.c.ReparacionId == _os.c.ReparacionId)
-                        .where(_os.c.EstadoReparacionId.in_(ready), _os.c.ChangeSeq > 0,
-                               _rep.c.EstadoReparacionId == _os.c.EstadoReparacionId, _rep.c.FechaEntrega.is_(None),
-                               _os.c.ChangedAt <= now - timedelta(days=spec.days[0]))).all()
     written = 0
-    for r in rows:
-        step = max(d for d in spec.days if r.ChangedAt <= now - timedelta(days=d))
-        done = conn.execute(sa.select(_n.c.Id).where(
-            _n.c.ReparacionId == r.ReparacionId, _n.c.Kind == REMINDER, _n.c.ChangeSeq == r.ChangeSeq,
-            _n.c.Step >= step).limit(1)).first()
-        if done is not None:
-            continue
-        if _queue(conn, {"ReparacionId": r.ReparacionId, "ClienteId": r.ClienteId, "Kind": REMINDER,
-                         "ChangeSeq": r.ChangeSeq, "Step": step, "EstadoReparacionId": r.EstadoReparacionId,
-                         "Purpose": spec.purpose, "Mode": spec.mode, "ChangedAt": r.ChangedAt},
-                  now, settle=False) is not None:
-            written += 1
+    for step in sorted(spec.days, reverse=True):
+        done = sa.select(_n.c.Id).where(_n.c.ReparacionId == _os.c.ReparacionId, _n.c.Kind == REMINDER,
+                                        _n.c.ChangeSeq == _os.c.ChangeSeq, _n.c.Step >= step).exists()
+        rows = conn.execute(sa.select(_os.c.ReparacionId, _os.c.ChangeSeq, _os.c.ChangedAt, _os.c.EstadoReparacionId,
+                                      _rep.c.ClienteId)
+                            .join(_rep, _rep.c.ReparacionId == _os.c.ReparacionId)
+                            .where(_os.c.EstadoReparacionId.in_(ready), _os.c.ChangeSeq > 0,
+                                   _os.c.ChangedAt <= now - timedelta(days=step), ~done,
+                                   _rep.c.EstadoReparacionId == _os.c.EstadoReparacionId,
+                                   _rep.c.FechaEntrega.is_(None))).all()
+        new = [_new({"ReparacionId": r.ReparacionId, "ClienteId": r.ClienteId, "Kind": REMINDER,
+                     "ChangeSeq": r.ChangeSeq, "Step": step, "EstadoReparacionId": r.EstadoReparacionId,
+                     "Purpose": spec.purpose, "Mode": spec.mode, "ChangedAt": r.ChangedAt}, now, settle=False)
+               for r in rows]
+        written += len(_insert_all(conn, _n, new))
     return written
 
 
