@@ -221,6 +221,7 @@ def fill(body: str, params: list[str], fields: tuple[str, ...], values: dict[str
     filled: list[str | None] = []
     missing: list[str] = []
     by_param: dict[str, str | None] = {}
+    label: dict[str, str] = {}  # what a missing value is called in the preview: the field, not "{{4}}"
     for param in params:
         field = fields[int(param) - 1] if param.isdigit() and 0 < int(param) <= len(fields) else param
         value = field[1:] if field.startswith("=") else values.get(field) if field in FIELDS else None
@@ -228,7 +229,9 @@ def fill(body: str, params: list[str], fields: tuple[str, ...], values: dict[str
             missing.append(field if field in FIELDS else "{{" + param + "}}")
         filled.append(value)
         by_param[param] = value
-    preview = _PLACEHOLDER.sub(lambda m: by_param.get(m.group(1)) or f"«{m.group(1)}»", body)
+        label[param] = field if field in FIELDS else param
+    preview = _PLACEHOLDER.sub(
+        lambda m: by_param.get(m.group(1)) or f"«{label.get(m.group(1), m.group(1))}»", body)
     return filled, preview, missing
 
 

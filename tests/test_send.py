@@ -196,6 +196,7 @@ def test_templates_fill_from_the_order_and_say_what_is_missing(url: str) -> None
     assert by_name["equipo_listo_para_retirar"]["preview"] == "Hola Juan, tu equipo (orden #1) está listo."
     assert by_name["equipo_listo_para_retirar"]["purpose"] == "reparado"
     assert by_name["presupuesto_listo"]["missing"] == ["presupuesto"]
+    assert by_name["presupuesto_listo"]["preview"].endswith("es «presupuesto».")  # named, not «4»
     assert not by_name["presupuesto_listo"]["sendable"]
     assert by_name["promo_sin_mapa"]["missing"] == ["{{1}}"] and by_name["promo_sin_mapa"]["purpose"] is None
     with pytest.raises(replies.TemplateValueMissing) as caught:
