@@ -103,8 +103,9 @@ def main() -> None:
         later = start + timedelta(days=4)
         reminders: list[float] = []
         for i in range(20):
+            when = later + timedelta(minutes=i)
             t = time.perf_counter()
-            db.write(lambda conn, i=i: notifications._reminders(conn, later + timedelta(minutes=i)), url)
+            db.write(lambda conn: notifications._reminders(conn, when), url)  # noqa: B023 - called at once
             reminders.append(time.perf_counter() - t)
         raw.close()
         db.dispose_all()

@@ -193,10 +193,6 @@ param notifyBatchSize string = '5000'
 @description('NOTIFY_OUTDATED_QUOTE: answer to a tap on an outdated quote: auto, offer or off.')
 param notifyOutdatedQuote string = 'offer'
 
-@secure()
-@description('BUTTON_SIGNING_KEY: secret (32+ characters) that signs quote buttons; empty: quote buttons unsigned and taps not recorded.')
-param buttonSigningKey string = ''
-
 @description('WHATSAPP_GREETING: text pre-filled in the wa.me link.')
 param whatsappGreeting string = 'Hola {cliente}, te escribimos de FastService por tu orden #{ticket}.'
 
@@ -419,7 +415,7 @@ var appSettings = {
   NOTIFY_QUIET_HOURS: notifyQuietHours
   NOTIFY_BATCH_SIZE: notifyBatchSize
   NOTIFY_OUTDATED_QUOTE: notifyOutdatedQuote
-  BUTTON_SIGNING_KEY: buttonSigningKey
+  BUTTON_SIGNING_KEY: '' // the key is generated into the database on first use (no secret in settings)
   RAW_PAYLOAD_MAX_BYTES: rawPayloadMaxBytes
   SYNC_LOOKBACK_DAYS: syncLookbackDays
   PHONE_INDEX_SCHEDULE: phoneIndexSchedule

@@ -105,9 +105,9 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "What answers a tap on an outdated quote's button (\"Ese presupuesto ya no está vigente...\"): "
             "`auto` (sent), `offer` (offered to staff) or `off`."),
     Setting("BUTTON_SIGNING_KEY", "",
-            "Secret (at least 32 characters; a Key Vault reference in Azure) that signs quote buttons' payloads. "
-            "Empty: generated into `.data/button-signing-key` for the embedded database; on SQL Server, quote "
-            "templates then go out without payloads and taps are not recorded."),
+            "Secret (32+ characters) that signs quote buttons' payloads. Empty (the default, also in Azure): a random "
+            "key generated once into `WhatsAppState` on first use, readable only by the app's identity and the "
+            "database's admins."),
     Setting("RAW_PAYLOAD_MAX_BYTES", "16384", "Largest raw event kept for audit and reprocessing; larger are cut."),
     Setting("SYNC_LOOKBACK_DAYS", "7", "Sync also takes messages this many days before the order was created."),
     Setting("PHONE_INDEX_SCHEDULE", "0 */10 * * * *",

@@ -34,8 +34,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -62,31 +60,26 @@ class NoKey(Exception):
     """No signing key: quote buttons cannot be signed or verified."""
 
 
-@cache
-def _generated_key(path: str) -> bytes:
-    file = Path(path)
-    if not file.exists():
-        file.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(file, "x", encoding="ascii") as out:  # the first process writes it; others read it
-                out.write(secrets.token_urlsafe(48))
-            file.chmod(0o600)
-        except FileExistsError:
-            pass
-    return file.read_text(encoding="ascii").strip().encode()
+KEY_STATE: Final = "button-signing-key"
 
 
-def key() -> bytes:
-    """``BUTTON_SIGNING_KEY``; for the embedded database without one, a key generated beside it in ``.data/``."""
+def key(conn: Connection) -> bytes:
+    """``BUTTON_SIGNING_KEY`` when set; otherwise a random key generated once into ``WhatsAppState`` (the first
+    writer wins the row; everyone reads it back): no secret in settings, only the app's identity and the DBAs
+    can read it, and it lives as long as the buttons it signed."""
     configured = config.get("BUTTON_SIGNING_KEY")
     if configured:
         if len(configured) < 32:
             raise NoKey("BUTTON_SIGNING_KEY must be at least 32 characters")
         return configured.encode()
-    url = sa.make_url(config.get("DATABASE_URL"))
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return _generated_key(str(Path(url.database).resolve().parent / "button-signing-key"))
-    raise NoKey("BUTTON_SIGNING_KEY is not set")
+    stored = state.value(conn, KEY_STATE)
+    if not stored:
+        state.insert_once(conn, schema.state, {"Name": KEY_STATE, "Value": secrets.token_urlsafe(48),
+                                               "UpdatedAt": db.utcnow()})
+        stored = state.value(conn, KEY_STATE)
+    if not stored:
+        raise NoKey("the button signing key could not be stored")
+    return stored.encode()
 
 
 def _mac(body: str, secret: bytes) -> str:
@@ -94,9 +87,9 @@ def _mac(body: str, secret: bytes) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")[:MAC_CHARS]
 
 
-def sign(order_id: int, quote_ref: int, decision: str) -> str:
+def sign(conn: Connection, order_id: int, quote_ref: int, decision: str) -> str:
     body = f"{PREFIX}.{order_id}.{quote_ref}.{decision}"
-    return f"{body}.{_mac(body, key())}"
+    return f"{body}.{_mac(body, key(conn))}"
 
 
 @dataclass(frozen=True)
@@ -106,7 +99,7 @@ class Verified:
     decision: str
 
 
-def verify(payload: str) -> Verified | str:
+def verify(conn: Connection, payload: str) -> Verified | str:
     """The payload's order, quote and decision, or why not: ``unsigned`` (not one of ours: no ``q1.``
     shape), ``forged`` (our shape, wrong MAC), ``no_key``."""
     if not payload.startswith(PREFIX + ".") or len(payload) > MAX_PAYLOAD:
@@ -115,7 +108,7 @@ def verify(payload: str) -> Verified | str:
     if found is None:
         return "forged"
     try:
-        secret = key()
+        secret = key(conn)
     except NoKey:
         return "no_key"
     body = payload[: payload.rindex(".")]
@@ -141,9 +134,9 @@ def payloads(conn: Connection, order_id: int) -> list[str] | None:
     if quote is None:
         return None
     try:
-        return [sign(order_id, quote[0], ACCEPT), sign(order_id, quote[0], REJECT)]
+        return [sign(conn, order_id, quote[0], ACCEPT), sign(conn, order_id, quote[0], REJECT)]
     except NoKey:
-        log.error("quote buttons go out unsigned: %s", "BUTTON_SIGNING_KEY is not set or too short")
+        log.error("quote buttons go out unsigned: BUTTON_SIGNING_KEY is too short")
         return None
 
 
@@ -162,7 +155,7 @@ def _digest(payload: str) -> str:
 
 def on_tap(conn: Connection, message_pk: int, payload: str) -> Tap:
     """What a quick-reply tap means, written in the ingest transaction of its message (see the module)."""
-    verified = verify(payload)
+    verified = verify(conn, payload)
     now = db.utcnow()
 
     def keep(outcome: str, **row: Any) -> Tap:

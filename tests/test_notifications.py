@@ -405,10 +405,20 @@ def test_forged_and_outdated_taps_are_never_recorded(url: str, fake: FakeAcs) ->
     assert fake.messages()[-1].body["content"] == quote_buttons.OUTDATED_TEXT
 
 
-def test_payloads_are_bound_to_order_quote_and_decision(url: str) -> None:
-    payload = quote_buttons.sign(12, 34, "a")
-    verified = quote_buttons.verify(payload)
-    assert isinstance(verified, quote_buttons.Verified) and (verified.order_id, verified.quote_ref) == (12, 34)
-    assert len(payload.rsplit(".", 1)[1]) * 6 >= 96
-    for tampered in (payload.replace(".12.", ".13."), payload.replace(".34.", ".35."), payload.replace(".a.", ".r.")):
-        assert quote_buttons.verify(tampered) == "forged"
+def test_payloads_are_bound_to_order_quote_and_decision(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def check(conn: Any) -> None:
+        payload = quote_buttons.sign(conn, 12, 34, "a")
+        verified = quote_buttons.verify(conn, payload)
+        assert isinstance(verified, quote_buttons.Verified) and (verified.order_id, verified.quote_ref) == (12, 34)
+        assert len(payload.rsplit(".", 1)[1]) * 6 >= 96
+        for tampered in (payload.replace(".12.", ".13."), payload.replace(".34.", ".35."),
+                         payload.replace(".a.", ".r.")):
+            assert quote_buttons.verify(conn, tampered) == "forged"
+
+    db.write(check, url)
+    generated = db.write(quote_buttons.key, url)
+    assert len(generated) >= 32 and db.read(quote_buttons.key, url) == generated  # generated once
+    monkeypatch.setenv("BUTTON_SIGNING_KEY", "k" * 40)  # a configured key: the generated one's payloads fail
+    signed_before = db.write(lambda c: quote_buttons.sign(c, 1, 2, "r"), url)
+    monkeypatch.delenv("BUTTON_SIGNING_KEY")
+    assert db.read(lambda c: quote_buttons.verify(c, signed_before), url) == "forged"
