@@ -42,15 +42,17 @@ def is_empty(conn: Connection) -> bool:
     return conn.execute(sa.select(sa.func.count()).select_from(schema.cliente)).scalar() == 0
 
 
-def load(url: str | None = None, now: datetime | None = None) -> bool:
-    """Load the demo into an empty database; ``False`` (and nothing written) otherwise."""
+def load(url: str | None = None, now: datetime | None = None, *, notifications: bool = False) -> bool:
+    """Load the demo into an empty database; ``False`` (and nothing written) otherwise. ``notifications``: also
+    the order notifications' demo (``make setup``; the suites start from the plain demo)."""
     now = now or datetime.now(UTC)
     loaded = db.write(lambda conn: _load_tables(conn, now) if is_empty(conn) else False, url)
     if loaded:
         for event in conversations(now):
             ingest.ingest_event(event, url)
         _proposals(url)
-        _notifications(url, now)
+        if notifications:
+            _notifications(url, now)
     return bool(loaded)
 
 

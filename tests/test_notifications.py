@@ -41,6 +41,7 @@ def url(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("NOTIFY_QUIET_HOURS", "21-9")
     monkeypatch.setenv("NOTIFY_RULES", json.dumps({"Presupuestado": "presupuestado:auto", "reparado": "reparado:auto",
                                                    "Rechazado": "rechazado:offer"}))
+
     return demo_url
 
 
@@ -422,3 +423,13 @@ def test_payloads_are_bound_to_order_quote_and_decision(url: str, monkeypatch: p
     signed_before = db.write(lambda c: quote_buttons.sign(c, 1, 2, "r"), url)
     monkeypatch.delenv("BUTTON_SIGNING_KEY")
     assert db.read(lambda c: quote_buttons.verify(c, signed_before), url) == "forged"
+
+
+def test_the_demo_offers_diegos_quote(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from devkit import demo
+
+    monkeypatch.delenv("NOTIFY_RULES", raising=False)
+    assert demo.load(db_url, notifications=True)
+    panel = notifications.order_panel(demo.QUOTE_ORDER, db_url)
+    assert panel["consent"]["state"] == "opted_in"
+    assert [(n["purpose"], n["state"]) for n in panel["notifications"]] == [("presupuestado", "offered")]

@@ -93,7 +93,8 @@ def test_served_document_is_the_one_in_the_repo(runner: Runner) -> None:
                                     "/api/health", "/api/openapi.json",
                                     *(f"/api/whatsapp/orders/{{orderId}}/{tail}" for tail in (
                                         "messages", "outbox", "templates", "proposals",
-                                        "proposals/{proposalId}/send", "proposals/{proposalId}/discard")),
+                                        "proposals/{proposalId}/send", "proposals/{proposalId}/discard",
+                                        "notifications", "notifications/{notificationId}/send", "consent")),
                                     "/api/whatsapp/templates/sync"}
 
 
