@@ -25,7 +25,11 @@ OPERATIONS = ["POST /api/whatsapp/sync", "GET /api/whatsapp/messages/{orderId}",
               "GET /api/whatsapp/orders/{orderId}/templates", "GET /api/whatsapp/orders/{orderId}/proposals",
               "POST /api/whatsapp/orders/{orderId}/proposals/{proposalId}/send",
               "POST /api/whatsapp/orders/{orderId}/proposals/{proposalId}/discard",
-              "POST /api/whatsapp/templates/sync"]
+              "POST /api/whatsapp/templates/sync",
+              # order notifications, consent (issue 18)
+              "GET /api/whatsapp/orders/{orderId}/notifications",
+              "POST /api/whatsapp/orders/{orderId}/notifications/{notificationId}/send",
+              "POST /api/whatsapp/orders/{orderId}/consent"]
 
 
 @pytest.fixture(scope="module")
