@@ -23,6 +23,7 @@ from shared import (
     envelopes,
     health,
     identity,
+    inbox,
     ingest,
     notifications,
     observability,
@@ -34,9 +35,17 @@ from shared import (
     summaries,
     sync,
     templates,
+    triage,
 )
 from shared.errors import ApiError, Unavailable, as_api_error
-from shared.params import parse_bounded_int, parse_limit, parse_order_id
+from shared.params import (
+    optional_big_id,
+    optional_order_id,
+    parse_big_id,
+    parse_bounded_int,
+    parse_limit,
+    parse_order_id,
+)
 
 observability.configure()
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -158,6 +167,85 @@ def reprocess_quarantine(req: func.HttpRequest) -> func.HttpResponse:
         parse_bounded_int(req.params.get("afterId"), "afterId", 0, 2**63 - 1, 0)))
 
 
+# --- the inbox (issue 17): conversations no order holds, who is waiting, and staff decisions ----------
+
+def _sender(req: func.HttpRequest) -> str | None:
+    raw = req.params.get("sender")
+    return None if raw is None or raw == "" else triage.parse_sender(raw)
+
+
+def _customer(req: func.HttpRequest) -> int | None:
+    return optional_order_id(req.params.get("customerId"), "customerId", "número de cliente")
+
+
+@_staff_route("whatsapp/inbox", "GET")
+def whatsapp_inbox(req: func.HttpRequest) -> func.HttpResponse:
+    """One page of an inbox tab (``tab``, ``cursor``, ``limit`` 1-100)."""
+    return _for_staff(req, lambda _who: inbox.listing(
+        inbox.parse_tab(req.params.get("tab")), req.params.get("cursor") or None,
+        parse_limit(req.params.get("limit"), inbox.DEFAULT_LIMIT, inbox.MAX_LIMIT)))
+
+
+@_staff_route("whatsapp/inbox/counts", "GET")
+def whatsapp_inbox_counts(req: func.HttpRequest) -> func.HttpResponse:
+    """How many need a person, per tab (FastService's menu badge); ETag / 304."""
+    return _for_staff(req, lambda _who: inbox.counts(), cacheable=True)
+
+
+@_staff_route("whatsapp/inbox/messages", "GET")
+def whatsapp_inbox_messages(req: func.HttpRequest) -> func.HttpResponse:
+    """A sender's unassigned messages, or a customer's no order holds (``limit``, ``before``)."""
+    return _for_staff(req, lambda _who: inbox.messages(
+        _sender(req), _customer(req),
+        parse_limit(req.params.get("limit"), conversation.DEFAULT_LIMIT, conversation.MAX_LIMIT),
+        req.params.get("before") or None))
+
+
+@_staff_route("whatsapp/inbox/decisions", "GET")
+def whatsapp_inbox_decisions(req: func.HttpRequest) -> func.HttpResponse:
+    """The decisions about a sender or a customer, newest first."""
+    return _for_staff(req, lambda _who: triage.history(_sender(req), _customer(req)))
+
+
+@_staff_route("whatsapp/inbox/assign", "POST")
+def whatsapp_inbox_assign(req: func.HttpRequest) -> func.HttpResponse:
+    """Assign a sender to a customer (``customerId``) or an order of theirs (``orderId``); 409 if decided."""
+    return _for_staff(req, lambda who: triage.assign(
+        triage.parse_sender(req.params.get("sender")), _customer(req),
+        optional_order_id(req.params.get("orderId"), "orderId", "número de ticket"), who))
+
+
+@_staff_route("whatsapp/inbox/move", "POST")
+def whatsapp_inbox_move(req: func.HttpRequest) -> func.HttpResponse:
+    """Move a customer's messages (``fromMessageId`` [to ``toMessageId``]) to one of their orders."""
+    return _for_staff(req, lambda who: triage.move(
+        parse_order_id(req.params.get("customerId"), "customerId", "número de cliente"),
+        parse_order_id(req.params.get("orderId")),
+        parse_big_id(req.params.get("fromMessageId"), "fromMessageId", "número de mensaje"),
+        optional_big_id(req.params.get("toMessageId"), "toMessageId", "número de mensaje"), staff=who))
+
+
+@_staff_route("whatsapp/inbox/decisions/{decisionId}/undo", "POST")
+def whatsapp_inbox_undo(req: func.HttpRequest) -> func.HttpResponse:
+    """Undo a decision: exactly what it linked and nothing later moved goes back."""
+    return _for_staff(req, lambda who: triage.undo(
+        parse_big_id(req.route_params.get("decisionId"), "decisionId", "número de decisión"), who))
+
+
+@_staff_route("whatsapp/inbox/proposals/{proposalId}/confirm", "POST")
+def whatsapp_inbox_confirm(req: func.HttpRequest) -> func.HttpResponse:
+    """Confirm the agent's assignment proposal (the same as assigning)."""
+    return _for_staff(req, lambda who: triage.confirm_proposal(
+        parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"), who))
+
+
+@_staff_route("whatsapp/inbox/proposals/{proposalId}/discard", "POST")
+def whatsapp_inbox_discard(req: func.HttpRequest) -> func.HttpResponse:
+    """Discard the agent's assignment proposal; nothing is linked."""
+    return _for_staff(req, lambda who: triage.discard_proposal(
+        parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"), who))
+
+
 @app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
 def summarize_conversations(timer: func.TimerRequest) -> None:
     """Write "WhatsApp Resumen" novedades for conversations quiet since their last new message."""
@@ -250,8 +338,10 @@ async def get_whatsapp_message(messageId: int | None = None) -> str:
 @app.mcp_tool_property(arg_name="limit", description="Cuántas órdenes como máximo (1-100, por defecto 20).",
                        property_type=INTEGER, is_required=False)
 async def list_orders_awaiting_reply(limit: int | None = None) -> str:
-    """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer, the longest
-    waiting first. Returns {orders: [{orderId, customer, waitingSince (UTC), orderOpen, lastMessage}]}."""
+    """Who is waiting for us? Orders whose customer wrote last on WhatsApp and got no answer: first those whose
+    24-hour window is open (canReplyFreely), soonest to close first, then those whose window closed (only
+    templates), the most recent first, over the last 7 days. Returns {orders: [{orderId, customer,
+    waitingSince (UTC), canReplyFreely, orderOpen, lastMessage}]}."""
     return await _tool(agent_tools.orders_awaiting_reply, limit=limit)
 
 
@@ -379,6 +469,38 @@ def record_whatsapp_consent(req: func.HttpRequest) -> func.HttpResponse:
     """Record the customer's opt-in or opt-out to notifications (who, when, how)."""
     return _for_staff(req, lambda who: notifications.record_consent(
         parse_order_id(req.route_params.get("orderId")), req.get_body(), who))
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="tab", description=(
+    "Qué pestaña de la bandeja: unassigned (remitentes sin cliente), ambiguous (línea compartida por varios "
+    "clientes), multiple_orders (mensajes de un cliente que ninguna orden tiene) o awaiting_reply (órdenes "
+    "que esperan respuesta). Por defecto unassigned."), is_required=False)
+@app.mcp_tool_property(arg_name="limit", description="Cuántos elementos como máximo (1-100, por defecto 20).",
+                       property_type=INTEGER, is_required=False)
+async def list_whatsapp_triage(tab: str | None = None, limit: int | None = None) -> str:
+    """What needs a person in the WhatsApp inbox: {counts: {unassigned, ambiguous, multipleOrders, awaitingReply,
+    proposals}, tab, items, more}. Unassigned/ambiguous items carry a `sender` ("phone:..." or "bsuid:...") to use
+    with propose_whatsapp_assignment; ambiguous ones list their candidate customers."""
+    return await _tool(agent_tools.list_triage, tab=tab, limit=limit)
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="sender", description=(
+    "El remitente tal como lo da list_whatsapp_triage («phone:...» o «bsuid:...»)."))
+@app.mcp_tool_property(arg_name="customerId", description="Id del cliente (ClienteId) que creés que es.",
+                       property_type=INTEGER, is_required=False)
+@app.mcp_tool_property(arg_name="orderId", description="Orden (ReparacionId) a la que van sus mensajes, si sabés cuál.",
+                       property_type=INTEGER, is_required=False)
+@app.mcp_tool_property(arg_name="reason", description="Por qué lo proponés, en una frase para quien lo revise.",
+                       is_required=False)
+async def propose_whatsapp_assignment(sender: str | None = None, customerId: int | None = None,
+                                      orderId: int | None = None, reason: str | None = None) -> str:
+    """Propose that an unassigned or ambiguous WhatsApp sender is a customer (give customerId or one of their
+    orderId). Nothing is linked: staff confirm or discard the proposal in the inbox. Returns {proposal: {id,
+    status: "pending", ...}}; 409 when a person already assigned that sender."""
+    return await _tool(agent_tools.propose_assignment, sender=sender, customer_id=customerId, order_id=orderId,
+                       reason=reason)
 
 
 # Start-up is over: keep the ~60,000 long-lived objects of the imports (libphonenumber,

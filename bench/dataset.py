@@ -23,7 +23,7 @@ from shared import migrate
 from shared.identity import WATERMARK, customer_phones, phones_hash
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-VERSION = 8  # bump when the generator (or what it derives: phone keys, fingerprints) changes
+VERSION = 9  # bump when the generator (or what it derives: phone keys, fingerprints, the schema) changes
 CUSTOMERS, ORDERS, MESSAGES, CONVERSATIONS = 100_000, 50_000, 1_000_000, 15_000
 EPOCH = datetime(2026, 1, 1)
 

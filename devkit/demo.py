@@ -53,6 +53,7 @@ def load(url: str | None = None, now: datetime | None = None, *, notifications: 
         _proposals(url)
         if notifications:
             _notifications(url, now)
+        _inbox(url)
     return bool(loaded)
 
 
@@ -99,6 +100,23 @@ def _proposals(url: str | None) -> None:
     proposals.propose(2, "Hola María, la notebook va a estar lista el lunes a la mañana. Te avisamos por acá.",
                       None, url)
     proposals.propose(1, None, "reparado", url)
+
+
+RELATIVE, UNKNOWN = "5491170001111", "5491188887777"
+"""Inbox demo senders: Juan Pérez's daughter on her own phone, and Martín López from a mobile FastService
+does not have (his file holds a landline)."""
+
+
+def _inbox(url: str | None) -> None:
+    """What the inbox shows on top of the conversations: the assistant's proposal for the daughter's
+    number, waiting for a person to confirm it."""
+    from shared import triage
+    from shared.phones import parse_whatsapp_id
+
+    phone = parse_whatsapp_id(RELATIVE)
+    assert phone is not None
+    triage.propose(f"phone:{phone.key}", 1, 1,
+                   "Dice ser la hija de Juan Pérez y pregunta por el Samsung A52 de su papá.", url)
 
 
 def _ago(now: datetime, **delta: float) -> datetime:
@@ -193,6 +211,13 @@ def conversations(now: datetime) -> list[dict[str, Any]]:
                    interactive={"type": "buttonReply", "buttonReply": {"id": "aprobar", "title": "Apruebo"}}),
         e.received("", bsuid="AR.99999999999999999999", content="Hola, quiero consultar por un arreglo",
                    when=_ago(now, hours=30)),
+        # the inbox: senders no customer matches (see RELATIVE, UNKNOWN)
+        e.received(RELATIVE, content="Hola, soy Ana, la hija de Juan Pérez. ¿Está listo el celular de mi papá?",
+                   when=_ago(now, hours=6)),
+        e.received(RELATIVE, content="Lo paso a buscar yo, ¿hasta qué hora están?",
+                   when=_ago(now, hours=5, minutes=50)),
+        e.received(UNKNOWN, content="Buenas, dejé una notebook Lenovo a nombre de Martín López. ¿Novedades?",
+                   when=_ago(now, hours=2)),
     ]
 
 

@@ -138,6 +138,9 @@ param rawPayloadMaxBytes string = '16384'
 @description('SYNC_LOOKBACK_DAYS')
 param syncLookbackDays string = '7'
 
+@description('INBOX_AWAITING_DAYS: how far back the inbox looks for orders waiting for an answer.')
+param inboxAwaitingDays string = '7'
+
 @description('PHONE_INDEX_SCHEDULE: NCRONTAB schedule of refresh_phone_index (seconds first).')
 param phoneIndexSchedule string = '0 */10 * * * *'
 
@@ -418,6 +421,7 @@ var appSettings = {
   BUTTON_SIGNING_KEY: '' // the key is generated into the database on first use (no secret in settings)
   RAW_PAYLOAD_MAX_BYTES: rawPayloadMaxBytes
   SYNC_LOOKBACK_DAYS: syncLookbackDays
+  INBOX_AWAITING_DAYS: inboxAwaitingDays
   PHONE_INDEX_SCHEDULE: phoneIndexSchedule
   WHATSAPP_GREETING: whatsappGreeting
   AZURE_OPENAI_ENDPOINT: openAiAccess.outputs.endpoint

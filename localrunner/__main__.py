@@ -68,7 +68,8 @@ def serve() -> None:
         fake = acs.start_fake(stack, webhook)  # before the app handles a request: it points the settings at it
         sending = (f"local ACS fake {fake.endpoint} (FAKE_ACS=off to disable; replies go out through it)"
                    if fake else "ACS as configured" if acs.real_acs_configured() else "not configured")
-        print(f"\n  Front end:        {base}/\n  Health:           {base}/api/health\n"
+        print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n"
+              f"  Health:           {base}/api/health\n"
               f"  Staff API:        {base}/api/whatsapp/...  (OpenAPI: {base}/api/openapi.json)\n"
               f"  Staff sign-in:    {sign_in}\n"
               f"  Event Grid:       {webhook}\n"

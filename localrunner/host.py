@@ -332,6 +332,7 @@ def build(app: func.FunctionApp, *, timers: bool = True, host_keys: keys.Keys | 
     dist = ROOT / "frontend" / "dist"
     if (dist / "index.html").exists():
         routes.append(Route("/", lambda _r: FileResponse(dist / "index.html")))
+        routes.append(Route("/inbox", lambda _r: FileResponse(dist / "index.html")))  # the demo's inbox page
         routes.append(Mount("/", app=StaticFiles(directory=dist)))
     else:
         routes.append(Route("/", lambda _r: PlainTextResponse(_index_text(infos))))

@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import conversation, db, identity, order_view, orders, params, schema, summaries, sync
-from shared.conversation import MessageJson, message_text
+from shared import conversation, db, identity, inbox, order_view, orders, params, summaries, sync, triage
+from shared.conversation import MessageJson
 from shared.errors import CustomerNotFound, InvalidParameter, NoUsablePhone
-from shared.event_parsing import STATUS_RANK
 from shared.text import iso
 
-_m, _rep, _cl, _st = schema.message, schema.reparacion, schema.cliente, schema.message_status
 MAX_TOOL_LIMIT = 100
 TOOL_PREVIEW_CHARS = 500
 """Longest text a tool's list shows of one message; ``get_whatsapp_message`` gives it whole."""
@@ -131,33 +128,32 @@ def get_summary(order_id: Any, url: str | None = None) -> dict[str, Any]:
                     "waMeUrl": panel.wa_me_url})
 
 
-def _awaiting(conn: Connection, limit: int) -> list[dict[str, Any]]:
-    # each order's latest message by WhatsApp's time (arrival order can differ), reactions aside;
-    # a reply of the shop's that failed to reach the customer is no answer
-    failed = (_m.c.Direction == "outbound") & sa.exists().where(
-        _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId, _st.c.StatusRank == STATUS_RANK["failed"])
-    ranked = (sa.select(_m.c.ReparacionId, _m.c.Id, _m.c.Direction, _m.c.WhatsAppTimestamp, _m.c.MessageType,
-                        _m.c.Content, _m.c.MediaFileName, _m.c.MediaCaption, _m.c.ChoiceTitle,
-                        sa.func.row_number().over(partition_by=_m.c.ReparacionId,
-                                                  order_by=(_m.c.WhatsAppTimestamp.desc(), _m.c.Id.desc()))
-                        .label("Recency"))
-              .where(_m.c.ReparacionId.is_not(None), _m.c.MessageType != "reaction", ~failed).subquery())
-    rows = conn.execute(
-        sa.select(ranked.c.ReparacionId, ranked.c.WhatsAppTimestamp, ranked.c.MessageType, ranked.c.Content,
-                  ranked.c.MediaFileName, ranked.c.MediaCaption, ranked.c.ChoiceTitle, _cl.c.Nombre, _cl.c.Apellido,
-                  _rep.c.FechaEntrega)
-        .select_from(ranked.join(_rep, _rep.c.ReparacionId == ranked.c.ReparacionId)
-                     .outerjoin(_cl, _cl.c.ClienteId == _rep.c.ClienteId))
-        .where(ranked.c.Recency == 1, ranked.c.Direction == "inbound")
-        .order_by(ranked.c.WhatsAppTimestamp, ranked.c.Id).limit(limit)).all()
-    return [compact({"orderId": r.ReparacionId, "customer": orders.full_name(r.Nombre, r.Apellido),
-                     "waitingSince": iso(r.WhatsAppTimestamp), "orderOpen": r.FechaEntrega is None,
-                     "lastMessage": message_text(r.MessageType, r.Content, file_name=r.MediaFileName,
-                                                 caption=r.MediaCaption, choice=r.ChoiceTitle)[:200]})
-            for r in rows]
-
-
 def orders_awaiting_reply(limit: Any = None, url: str | None = None) -> dict[str, Any]:
-    """Orders whose customer wrote last (reactions aside) and got no answer, longest waiting first."""
+    """Orders whose customer wrote last (reactions aside) and got no answer, open windows first: the inbox's
+    "Esperan respuesta" (one definition, :func:`shared.inbox.awaiting`)."""
     count = _limit(limit)
-    return {"orders": db.read(lambda conn: _awaiting(conn, count), url)}
+    found, _cursor = db.read(lambda conn: inbox.awaiting(conn, count), url)
+    return {"orders": [compact({"orderId": o["orderId"], "customer": o["customer"], "waitingSince": o["waitingSince"],
+                                "canReplyFreely": o["windowOpen"], "orderOpen": o["orderOpen"],
+                                "lastMessage": o["lastMessage"]["text"]}) for o in found]}
+
+
+def list_triage(tab: Any = None, limit: Any = None, url: str | None = None) -> dict[str, Any]:
+    """What needs a person in the inbox: the counts, and one tab's first page (``unassigned`` by default)."""
+    count = _limit(limit)
+    chosen = inbox.parse_tab(str(tab).strip() if tab not in (None, "") else "unassigned")
+    page = inbox.listing(chosen, None, count, url)
+    return compact({"counts": inbox.counts(url), "tab": chosen, "items": page["items"],
+                    "more": page["nextCursor"] is not None})
+
+
+def propose_assignment(sender: Any = None, customer_id: Any = None, order_id: Any = None, reason: Any = None,
+                       url: str | None = None) -> dict[str, Any]:
+    """Propose that a sender is a customer (and optionally an order); staff confirm or discard it in the inbox.
+    Nothing is linked by the proposal itself."""
+    who = triage.parse_sender(sender)
+    customer = params.optional_id(customer_id, "customerId", "número de cliente")
+    order = params.optional_id(order_id, "orderId", "número de ticket")
+    text = str(reason) if isinstance(reason, (str, int, float)) else None
+    proposal = triage.propose(who, customer, order, text, url)
+    return compact({"proposal": proposal, "note": "Queda pendiente hasta que una persona la confirme en la bandeja."})

@@ -110,6 +110,8 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "database's admins."),
     Setting("RAW_PAYLOAD_MAX_BYTES", "16384", "Largest raw event kept for audit and reprocessing; larger are cut."),
     Setting("SYNC_LOOKBACK_DAYS", "7", "Sync also takes messages this many days before the order was created."),
+    Setting("INBOX_AWAITING_DAYS", "7",
+            "The inbox's \"Esperan respuesta\" looks back this many days for orders whose customer wrote last."),
     Setting("PHONE_INDEX_SCHEDULE", "0 */10 * * * *",
             "NCRONTAB schedule of `refresh_phone_index`, which re-reads every customer's phones "
             "(catches phones FastService edits on existing customers)."),

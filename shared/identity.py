@@ -16,6 +16,11 @@ Nothing here normalizes the whole table per event.
 
 Which order a new message joins (:func:`only_open_order`: the customer's only open
 order, if exactly one) is answered here too, in the same round trip as the match.
+
+A person's decision comes first (:func:`match_sender`): when staff assigned a sender in the
+inbox (``WhatsAppSenderAlias``, written by :mod:`shared.triage`), that is a certainty the phone
+index cannot give, so it is consulted before the index, as long as the customer it names still
+exists (a customer FastService deleted makes the alias inert, never a link to nothing).
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from shared.phones import PARSER_VERSION, ParsedPhones, Phone, parse_phones
 WATERMARK: Final = "customer_index_watermark"
 PhoneField = Literal["Telefono1", "Telefono2"]
 PHONE_FIELDS: Final[tuple[PhoneField, PhoneField]] = ("Telefono1", "Telefono2")
-MatchStatus = Literal["matched", "ambiguous", "unmatched", "no_phone"]
+MatchStatus = Literal["matched", "ambiguous", "unmatched", "no_phone", "assigned"]
+"""``assigned``: linked by a person's decision in the inbox (an alias), not by the phone index."""
 
 
 class FieldTried(TypedDict):
@@ -59,6 +65,8 @@ class Match:
     candidates: tuple[int, ...] = ()
     order_id: int | None = None
     """The matched customer's only open order (see :func:`only_open_order`)."""
+    decision_id: int | None = None
+    """The inbox decision behind an ``assigned`` match (``WhatsAppMessage.TriageDecisionId``)."""
 
 
 def read_phone_field(value: str | None) -> ParsedPhones:
@@ -289,3 +297,71 @@ def messages_of(conn: Connection, keys: list[str]) -> sa.ColumnElement[bool]:
     m = schema.message
     bsuids = bsuids_of_keys(conn, keys)
     return sa.or_(m.c.PhoneKey.in_(keys), m.c.Bsuid.in_(bsuids)) if bsuids else m.c.PhoneKey.in_(keys)
+
+
+# --- a person's decision first: sender aliases ------------------------------------------
+
+def sender_key(phone_key: str | None, bsuid: str | None) -> str | None:
+    """The inbox's name for a sender: ``phone:<matching key>``, else ``bsuid:<id>`` (a hidden number)."""
+    if phone_key:
+        return f"phone:{phone_key}"
+    return f"bsuid:{bsuid}" if bsuid else None
+
+
+def sender_lock_name(key: str) -> str:
+    """The ``WhatsAppState`` row that serializes decisions on one sender (and ingest of its unknown messages)."""
+    return "triage:" + hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+_al = schema.sender_alias
+# Every event asks this, and almost always finds nothing: one small constant statement (two plain
+# parameters, no join) on the filtered unique index of active aliases. What the alias says is read
+# only when there is one (_ALIAS_TARGET).
+_ACTIVE_ALIAS = (sa.select(_al.c.SenderKey, _al.c.ClienteId, _al.c.ReparacionId, _al.c.DecisionId)
+                 .where(sa.or_(_al.c.SenderKey == sa.bindparam("k1"), _al.c.SenderKey == sa.bindparam("k2")),
+                        _al.c.UndoneAt.is_(None)))
+_alias_order = _rep.alias("alias_order")
+_ALIAS_TARGET = sa.select(
+    sa.select(_cl.c.ClienteId).where(_cl.c.ClienteId == sa.bindparam("customer")).scalar_subquery().label("Live"),
+    # the alias's order while it is open and still the customer's; else the customer's only open order
+    sa.func.coalesce(
+        sa.select(_alias_order.c.ReparacionId)
+        .where(_alias_order.c.ReparacionId == sa.bindparam("order"),
+               _alias_order.c.ClienteId == sa.bindparam("customer"), _alias_order.c.FechaEntrega.is_(None))
+        .scalar_subquery(),
+        only_open_order(sa.bindparam("customer", type_=sa.Integer))).label("OrderId"))
+
+
+def alias_match(conn: Connection, keys: list[str]) -> Match | None:
+    """The active alias of the first of ``keys`` that has one, as a match; ``None`` when there is none or
+    its customer no longer exists (a deleted customer makes the alias inert)."""
+    if not keys:
+        return None
+    rows = {row.SenderKey: row for row in conn.execute(_ACTIVE_ALIAS, {"k1": keys[0], "k2": keys[-1]})}
+    for key in keys:
+        if (row := rows.get(key)) is not None:
+            target = conn.execute(_ALIAS_TARGET, {"customer": row.ClienteId, "order": row.ReparacionId}).one()
+            if target.Live is None:
+                continue
+            return Match("assigned", row.ClienteId, (row.ClienteId,), target.OrderId, row.DecisionId)
+    return None
+
+
+def match_sender(conn: Connection, phone: Phone | None, bsuid: str | None) -> Match:
+    """Who sent (or received) a message: a person's decision (alias) for its phone or BSUID first, else
+    the phone index.
+
+    When the index does not give one customer, the sender's lock row is taken and the alias read
+    again: a staff decision committed meanwhile (it holds the same lock while it relinks the past
+    messages) is then seen, so no message slips in unassigned between the decision's relink and
+    its commit. Known senders (one customer) never take the lock.
+    """
+    keys = [k for k in (sender_key(phone.key if phone else None, None), sender_key(None, bsuid)) if k]
+    found = alias_match(conn, keys)
+    if found is not None:
+        return found
+    match = match_phone(conn, phone)
+    if match.status == "matched" or not keys:
+        return match
+    state.put(conn, sender_lock_name(keys[0]), "ingest")
+    return alias_match(conn, keys) or match

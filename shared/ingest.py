@@ -116,7 +116,7 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
     pay for a check first.
     """
     phone = phone_of(conn, message.sender, message.sender_bsuid)
-    match = identity.match_phone(conn, phone)
+    match = identity.match_sender(conn, phone, message.sender_bsuid)
     order_id = match.order_id
     now = db.utcnow()
     pk = message_store.insert_message(conn, {
@@ -163,7 +163,7 @@ def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:
     phone = phone_of(conn, status.recipient, status.recipient_bsuid)
     if message_store.sent_message_known(conn, status):
         return IngestResult(outcome)
-    match = identity.match_phone(conn, phone)
+    match = identity.match_sender(conn, phone, status.recipient_bsuid)
     message_store.record_sent(conn, status, phone, match)
     if phone is not None:  # one of our sends whose answer was lost may be this one
         outbox.reconcile(conn, phone.key, db.utcnow())

@@ -98,7 +98,8 @@ def linked_to(phone: Phone | None, match: Match) -> dict[str, Any]:
     return {"ReparacionId": match.order_id, "ClienteId": match.customer_id,
             "PhoneNumber": phone.e164 if phone else None, "PhoneKey": phone.key if phone else None,
             "MatchStatus": match.status,
-            "MatchCandidates": ",".join(map(str, match.candidates)) if match.status == "ambiguous" else None}
+            "MatchCandidates": ",".join(map(str, match.candidates)) if match.status == "ambiguous" else None,
+            "TriageDecisionId": match.decision_id}
 
 
 def sent_message_known(conn: Connection, status: DeliveryStatus) -> bool:

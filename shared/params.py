@@ -56,3 +56,26 @@ def parse_bounded_int(raw: str | None, parameter: str, minimum: int, maximum: in
 def parse_limit(raw: Any, default: int, maximum: int) -> int:
     """A ``limit`` from 1 to ``maximum`` (``default`` when not given), or :class:`InvalidParameter`."""
     return parse_bounded_int(None if raw is None else str(raw), "limit", 1, maximum, default)
+
+
+MAX_BIG_ID = 2**63 - 1  # our own BIGINT ids (messages, decisions, proposals)
+
+
+def parse_big_id(raw: str | None, parameter: str, what: str) -> int:
+    """One of our BIGINT ids (a message, a decision) from a request, or :class:`InvalidParameter`."""
+    if raw is None or not raw.strip():
+        raise InvalidParameter(parameter, f"Falta el parámetro {parameter} ({what}).")
+    number = _whole_number(raw, 1, MAX_BIG_ID)
+    if number is None:
+        raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
+    return number
+
+
+def optional_big_id(raw: str | None, parameter: str, what: str) -> int | None:
+    """:func:`parse_big_id` for a parameter that may be left out."""
+    return None if raw is None or raw == "" else parse_big_id(raw, parameter, what)
+
+
+def optional_order_id(raw: str | None, parameter: str, what: str) -> int | None:
+    """:func:`parse_order_id` for a parameter that may be left out."""
+    return None if raw is None or raw == "" else parse_order_id(raw, parameter, what)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
 SCHEMA_VERSION = 8  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
+# 6: sql/007 (the inbox, issue 17; 5 is issue 16's, the lead renumbers at merge);
 # 8: sql/009 (order notifications, consent, quote buttons; issue 18)
 
 Direction = Literal["inbound", "outbound"]
@@ -161,12 +162,41 @@ message = sa.Table(
     sa.Column("SentByStaffId", sa.Unicode(100), nullable=True),
     sa.Column("SentByName", sa.Unicode(200), nullable=True),
     sa.Column("OutboxId", sa.BigInteger, nullable=True),
+    # sql/007: the triage decision (shared/triage.py) that last set this message's customer or order; NULL: none
+    sa.Column("TriageDecisionId", sa.BigInteger, nullable=True),
     sa.Index("UX_WhatsAppMessage_MessageKey", "MessageKey", unique=True),
     sa.Index("IX_WhatsAppMessage_PhoneKey_WhatsAppTimestamp", "PhoneKey", "WhatsAppTimestamp"),
     sa.Index("IX_WhatsAppMessage_ReparacionId_WhatsAppTimestamp", "ReparacionId", "WhatsAppTimestamp", "Id"),
     sa.Index("IX_WhatsAppMessage_Bsuid", "Bsuid"),
     sa.Index("IX_WhatsAppMessage_WhatsAppMessageId", "WhatsAppMessageId"),
 )
+
+
+
+def _filtered(name: str, *columns: sa.Column[object], where: sa.ColumnElement[bool], unique: bool = False) -> sa.Index:
+    """A partial (SQLite) / filtered (SQL Server) index: it holds only the rows ``where`` keeps, so a
+    query that states the same condition (with literals, never parameters, or neither engine uses it)
+    reads a few thousand entries instead of a million."""
+    return sa.Index(name, *columns, unique=unique, sqlite_where=where, mssql_where=where)
+
+
+_mc = message.c
+# The inbox's tabs (shared/inbox.py): each reads one of these and nothing else of the big table.
+# (the columns of the condition are in the key too: SQLite re-checks them, and reading each row for that
+# would cost a lookup per entry)
+_filtered("IX_WhatsAppMessage_Unassigned_Phone", _mc.MatchStatus, _mc.PhoneKey, _mc.WhatsAppTimestamp, _mc.ClienteId,
+          _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
+_filtered("IX_WhatsAppMessage_Unassigned_Time", _mc.WhatsAppTimestamp, _mc.MatchStatus, _mc.PhoneKey, _mc.Bsuid,
+          _mc.ClienteId, _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None))
+_filtered("IX_WhatsAppMessage_Unassigned_Bsuid", _mc.Bsuid, _mc.WhatsAppTimestamp, _mc.PhoneKey, _mc.ClienteId,
+          _mc.ReparacionId, where=_mc.ClienteId.is_(None) & _mc.ReparacionId.is_(None) & _mc.PhoneKey.is_(None))
+_filtered("IX_WhatsAppMessage_Unlinked_Time", _mc.WhatsAppTimestamp, _mc.ClienteId, _mc.ReparacionId,
+          where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None))
+_filtered("IX_WhatsAppMessage_Unlinked_Customer", _mc.ClienteId, _mc.WhatsAppTimestamp, _mc.ReparacionId,
+          where=_mc.ReparacionId.is_(None) & _mc.ClienteId.is_not(None))
+_filtered("IX_WhatsAppMessage_Inbound_Linked", _mc.WhatsAppTimestamp, _mc.ReparacionId, _mc.Direction, _mc.MessageType,
+          where=(_mc.Direction == sa.literal_column("'inbound'")) & _mc.ReparacionId.is_not(None))
+_filtered("IX_WhatsAppMessage_TriageDecisionId", _mc.TriageDecisionId, where=_mc.TriageDecisionId.is_not(None))
 
 message_status = sa.Table(
     "WhatsAppMessageStatus", metadata,
@@ -412,4 +442,85 @@ quote_reply = sa.Table(
     sa.Column("CreatedAt", DateTime2, nullable=False),
     sa.Index("UX_WhatsAppQuoteReply_DecisionKey", "DecisionKey", unique=True),
     sa.Index("IX_WhatsAppQuoteReply_ReparacionId_Id", "ReparacionId", "Id"),
+)
+
+# --- the inbox's decisions (shared/triage.py): ours, never FastService's ------------------
+
+SenderSource = Literal["staff", "agent-proposal"]
+"""Who put a decision forward: staff directly, or the agent's proposal that staff confirmed."""
+
+sender_alias = sa.Table(
+    "WhatsAppSenderAlias", metadata,
+    # a person's decision that a sender (``phone:<key>`` or ``bsuid:<id>``) is this customer; consulted at
+    # ingest before the phone index. At most one active (UndoneAt NULL) per sender.
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("SenderKey", sa.Unicode(120), nullable=False),
+    sa.Column("ClienteId", sa.Integer, nullable=False),
+    sa.Column("ReparacionId", sa.Integer, nullable=True),
+    sa.Column("DecisionId", sa.BigInteger, nullable=False),
+    sa.Column("Source", sa.Unicode(20), nullable=False),
+    sa.Column("DecidedById", sa.Unicode(100), nullable=True),
+    sa.Column("DecidedByName", sa.Unicode(200), nullable=True),
+    sa.Column("DecidedAt", DateTime2, nullable=False),
+    sa.Column("UndoneAt", DateTime2, nullable=True),
+    sa.Column("UndoneById", sa.Unicode(100), nullable=True),
+    sa.Column("UndoneByName", sa.Unicode(200), nullable=True),
+)
+_filtered("UX_WhatsAppSenderAlias_SenderKey_Active", sender_alias.c.SenderKey,
+          where=sender_alias.c.UndoneAt.is_(None), unique=True)
+
+triage_decision = sa.Table(
+    "WhatsAppTriageDecision", metadata,
+    # every inbox decision: who, when, what (assign / pick_candidate / move), how many messages it moved;
+    # an undo is written on the row it undoes
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("Kind", sa.Unicode(20), nullable=False),
+    sa.Column("SenderKey", sa.Unicode(120), nullable=True),
+    sa.Column("ClienteId", sa.Integer, nullable=False),
+    sa.Column("ReparacionId", sa.Integer, nullable=True),
+    sa.Column("FromMessageId", sa.BigInteger, nullable=True),
+    sa.Column("ToMessageId", sa.BigInteger, nullable=True),
+    sa.Column("MessageCount", sa.Integer, nullable=False),
+    sa.Column("Source", sa.Unicode(20), nullable=False),
+    sa.Column("ProposalId", sa.BigInteger, nullable=True),
+    sa.Column("DecidedById", sa.Unicode(100), nullable=True),
+    sa.Column("DecidedByName", sa.Unicode(200), nullable=True),
+    sa.Column("DecidedAt", DateTime2, nullable=False),
+    sa.Column("UndoneAt", DateTime2, nullable=True),
+    sa.Column("UndoneById", sa.Unicode(100), nullable=True),
+    sa.Column("UndoneByName", sa.Unicode(200), nullable=True),
+    sa.Column("UndoneCount", sa.Integer, nullable=True),
+    sa.Index("IX_WhatsAppTriageDecision_SenderKey_DecidedAt", "SenderKey", "DecidedAt"),
+    sa.Index("IX_WhatsAppTriageDecision_ClienteId_DecidedAt", "ClienteId", "DecidedAt"),
+)
+
+triage_link = sa.Table(
+    "WhatsAppTriageLink", metadata,
+    # what a decision changed, message by message, and what each message was before: an undo restores
+    # exactly these (those no later decision moved again)
+    sa.Column("DecisionId", sa.BigInteger, primary_key=True),
+    sa.Column("MessageId", sa.BigInteger, primary_key=True),
+    sa.Column("PrevClienteId", sa.Integer, nullable=True),
+    sa.Column("PrevReparacionId", sa.Integer, nullable=True),
+    sa.Column("PrevMatchStatus", sa.Unicode(20), nullable=False),
+    sa.Column("PrevMatchCandidates", sa.Unicode(200), nullable=True),
+    sa.Column("PrevDecisionId", sa.BigInteger, nullable=True),
+)
+
+assignment_proposal = sa.Table(
+    "WhatsAppAssignmentProposal", metadata,
+    # the agent's suggestion that a sender is a customer: nothing is linked until staff confirm it
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("SenderKey", sa.Unicode(120), nullable=False),
+    sa.Column("ClienteId", sa.Integer, nullable=False),
+    sa.Column("ReparacionId", sa.Integer, nullable=True),
+    sa.Column("Reason", sa.Unicode(500), nullable=True),
+    sa.Column("Status", sa.Unicode(20), nullable=False),
+    sa.Column("ProposedAt", DateTime2, nullable=False),
+    sa.Column("DecidedAt", DateTime2, nullable=True),
+    sa.Column("DecidedById", sa.Unicode(100), nullable=True),
+    sa.Column("DecidedByName", sa.Unicode(200), nullable=True),
+    sa.Column("DecisionId", sa.BigInteger, nullable=True),
+    sa.Index("IX_WhatsAppAssignmentProposal_SenderKey_Status", "SenderKey", "Status"),
+    sa.Index("IX_WhatsAppAssignmentProposal_Status_ProposedAt", "Status", "ProposedAt"),
 )

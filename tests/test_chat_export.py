@@ -395,7 +395,7 @@ def without_utc(messages: tuple[ChatMessage, ...] | list[ChatMessage]) -> list[t
     return [(m.line, m.lines, m.local, m.author, m.text, m.attachment) for m in messages]
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(exports(safe_lines))
 def test_generated_exports_parse_back_to_what_was_rendered(case: tuple[Variant, list[ChatMessage]]) -> None:
     variant, messages = case
@@ -404,7 +404,7 @@ def test_generated_exports_parse_back_to_what_was_rendered(case: tuple[Variant, 
     assert export.variant == variant
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(exports(free_lines))
 def test_parse_render_parse_is_stable_and_loses_no_line(case: tuple[Variant, list[ChatMessage]]) -> None:
     variant, messages = case

@@ -16,7 +16,7 @@ from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
 TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply",
-         "get_whatsapp_message", "propose_whatsapp_reply"}
+         "get_whatsapp_message", "propose_whatsapp_reply", "list_whatsapp_triage", "propose_whatsapp_assignment"}
 
 
 def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]) -> Any:
@@ -58,6 +58,25 @@ def test_tools_are_listed_with_descriptions_and_input_schemas(runner: Runner) ->
     assert set(tools["get_whatsapp_messages"].input_schema["properties"]) == {
         "phoneNumber", "orderId", "customerId", "limit"}
     assert tools["list_orders_awaiting_reply"].input_schema["required"] == []
+    assert tools["list_whatsapp_triage"].input_schema["required"] == []
+    assert tools["propose_whatsapp_assignment"].input_schema["required"] == ["sender"]
+
+
+def test_triage_then_a_proposal_that_links_nothing_until_a_person_confirms(runner: Runner) -> None:
+    error, body = call(runner, "list_whatsapp_triage", {"tab": "ambiguous"})
+    assert not error and body["counts"]["ambiguous"] == len(body["items"]) >= 1
+    (item,) = [i for i in body["items"] if "Ruiz" in i["lastMessage"]["text"]]
+    first, _second = (c["customerId"] for c in item["candidates"])
+    arguments = {"sender": item["sender"], "customerId": first, "reason": "Firma como Camila en otro chat"}
+    error, proposed = call(runner, "propose_whatsapp_assignment", arguments)
+    assert not error and proposed["proposal"]["status"] == "pending"
+    error, again = call(runner, "propose_whatsapp_assignment", arguments)  # the same proposal, not a second
+    assert not error and again["proposal"]["id"] == proposed["proposal"]["id"]
+    error, after = call(runner, "list_whatsapp_triage", {"tab": "ambiguous"})
+    (still,) = [i for i in after["items"] if i["sender"] == item["sender"]]  # nothing was linked
+    assert [p["id"] for p in still["proposals"]] == [proposed["proposal"]["id"]]
+    error, text = call(runner, "propose_whatsapp_assignment", {"sender": "+54 11 5555", "customerId": first})
+    assert error and "phone:<número>" in text
 
 
 @pytest.mark.parametrize("selector", [{"phoneNumber": "11-5555-1234"}, {"phoneNumber": "+54 9 11 5555 1234"},
@@ -79,14 +98,16 @@ def test_sync_then_summary(runner: Runner) -> None:
     assert summary["hasNewMessages"] is False
 
 
-def test_orders_awaiting_reply_oldest_first(runner: Runner) -> None:
+def test_orders_awaiting_reply_open_windows_first(runner: Runner) -> None:
     error, body = call(runner, "list_orders_awaiting_reply", {"limit": 10})
     assert not error
     waiting = [o["orderId"] for o in body["orders"]]
     assert 15 in waiting and 2 in waiting and 1 in waiting  # their customers wrote last
     assert 10 in waiting  # the shop wrote last to Valentina, but it failed (131047): she got no answer
-    stamps = [o["waitingSince"] for o in body["orders"]]
-    assert stamps == sorted(stamps)
+    free = [o["waitingSince"] for o in body["orders"] if o["canReplyFreely"]]
+    closed = [o["waitingSince"] for o in body["orders"] if not o["canReplyFreely"]]
+    assert [o["canReplyFreely"] for o in body["orders"]] == [True] * len(free) + [False] * len(closed)
+    assert free == sorted(free) and closed == sorted(closed, reverse=True)  # soonest to close; then freshest
 
 
 @pytest.mark.parametrize(("tool", "arguments", "message"), [

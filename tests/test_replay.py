@@ -28,7 +28,7 @@ def test_replay_stores_each_unique_message_once_with_furthest_statuses(demo_url:
     m = schema.message
     demo_keys = set(db.read(lambda c: c.execute(sa.select(m.c.MessageKey).where(
         m.c.Direction == "inbound", ~m.c.MessageKey.in_(sc.message_keys))).scalars().all(), demo_url))
-    assert len(demo_keys) == demo_inbound == 12
+    assert len(demo_keys) == demo_inbound == 15
     sc.message_keys |= demo_keys
     demo_statuses = {"demo-out-juan-1": "read", "demo-out-maria-1": "delivered", "demo-out-valentina-1": "failed"}
     sc.furthest |= demo_statuses

@@ -20,7 +20,7 @@ _ADD_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ADD "
                          r"(\[\w+\] [A-Za-z0-9(), ]+?(?: NOT NULL| NULL)(?: CONSTRAINT \[\w+\] DEFAULT [^;]+)?);")
 _ALTER_COLUMN = re.compile(r"ALTER TABLE \[dbo\]\.\[(\w+)\] ALTER COLUMN "
                            r"(\[\w+\] [A-Za-z0-9_(), ]+? (?:NOT NULL|NULL));")
-_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\);")
+_INDEX = re.compile(r"CREATE (UNIQUE )?INDEX \[(\w+)\] ON \[dbo\]\.\[(\w+)\] \(([^)]*)\)(?: WHERE ([^;]+))?;")
 
 
 def _names(text: str) -> list[str]:
@@ -45,8 +45,8 @@ def parse_scripts() -> dict[str, dict[str, Any]]:
         m = _COLUMN.match(definition)
         assert m and m.group(1) in tables[table]["columns"], definition
         tables[table]["columns"][m.group(1)] = (m.group(2).strip(), m.group(4) == "NULL", bool(m.group(3)))
-    for unique, index, table, cols in _INDEX.findall(text):
-        tables[table]["indexes"][index] = (bool(unique), _names(cols))
+    for unique, index, table, cols, where in _INDEX.findall(text):
+        tables[table]["indexes"][index] = (bool(unique), _names(cols), where or None)
     return tables
 
 
@@ -67,7 +67,18 @@ def test_columns_types_nullability_keys_and_indexes_agree(table: sa.Table) -> No
                          bool(c.primary_key and c.autoincrement is True)) for c in table.columns}
     assert scripted["columns"] == expected
     assert scripted["pk"] == [c.name for c in table.primary_key.columns]
-    assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns]) for i in table.indexes}
+    assert scripted["indexes"] == {i.name: (bool(i.unique), [c.name for c in i.columns], _where(i))
+                                   for i in table.indexes}
+
+
+def _where(index: sa.Index) -> str | None:
+    """A filtered index's condition as SQL Server reads it (the script must say the same; SQLite gets the
+    same condition from shared/schema.py)."""
+    where = index.dialect_options["mssql"]["where"]
+    if where is None:
+        return None
+    assert index.dialect_options["sqlite"]["where"] is where  # one condition for both engines
+    return str(where.compile(dialect=mssql.dialect(), compile_kwargs={"include_table": False}))
 
 
 _GUARDS = ("IF OBJECT_ID", "IF NOT EXISTS", "IF COL_LENGTH", "IF EXISTS (SELECT 1 FROM sys.")
@@ -144,6 +155,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
                                                          customer_id=None, order_id=None, content="listo"), db_url)
         ingest.reprocess_quarantined(url=db_url)
         _send_paths(db_url, monkeypatch)
+        _inbox_statements(db_url)
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
     statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]
@@ -189,6 +201,33 @@ def _send_paths(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     proposals.send(2, made["id"], {"clientRequestId": "p1"}, staff, url,
                    sender=lambda row: acs_client.Accepted("wamid.p1"))
     proposals.discard(2, proposals.propose(2, None, "saludo", url)["id"], staff, url)
+
+
+def _inbox_statements(url: str) -> None:
+    """Every statement of the inbox and its decisions (issue 17), on the demo data."""
+    from devkit import acs_events
+    from shared import inbox, ingest, triage
+
+    for tab in inbox.TABS:
+        first = inbox.listing(tab, None, 1, url)
+        if first["nextCursor"]:
+            inbox.listing(tab, first["nextCursor"], 1, url)
+    inbox.counts(url)
+    (ambiguous,) = inbox.listing("ambiguous", url=url)["items"]
+    decision = triage.assign(ambiguous["sender"], customer_id=ambiguous["candidates"][0]["customerId"], url=url)
+    ingest.ingest_event(acs_events.received("5491122223333", content="de nuevo"), url)
+    inbox.messages(customer_id=decision["customerId"], url=url)
+    triage.history(sender=ambiguous["sender"], url=url)
+    triage.undo(decision["id"], None, url)
+    unassigned = inbox.listing("unassigned", url=url)["items"][0]
+    inbox.messages(sender=unassigned["sender"], url=url)
+    proposal = triage.propose(unassigned["sender"], 1, None, "x", url)
+    triage.confirm_proposal(proposal["id"], None, url)
+    ingest.ingest_event(acs_events.received("5491133332222", content="¿y la tablet?"), url)  # two open orders
+    customer = next(i for i in inbox.listing("multiple_orders", url=url)["items"] if i["openOrders"])
+    orders = [o["orderId"] for o in customer["openOrders"]]
+    moved = triage.move(customer["customerId"], orders[0], customer["lastMessage"]["id"], url=url)
+    triage.undo(moved["id"], None, url)
 
 
 def test_the_grant_script_covers_every_table_the_app_touches_and_nothing_more() -> None:

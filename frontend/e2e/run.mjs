@@ -19,6 +19,7 @@ import {
   postIncomingText,
   startRunner,
 } from './harness.mjs';
+import { inboxTests } from './inbox.mjs';
 
 const JUAN = '5491155551234';
 const shot = (name) => path.join(ARTIFACTS, `${name}.png`);
@@ -657,6 +658,8 @@ suite.test('inserción en una barra lateral de 360 px (página hostil): sin desb
     await page.screenshot({ path: shot(`embed-sidebar-360-${width}`), fullPage: true });
   }
 });
+
+inboxTests(suite, { base: () => base, captureState });
 
 async function main() {
   const started = Date.now();

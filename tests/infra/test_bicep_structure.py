@@ -577,6 +577,10 @@ WHATSAPP_TABLES = [
     "WhatsAppConsent",
     "WhatsAppQuoteReply",
     "WhatsAppSchemaVersion",
+    "WhatsAppSenderAlias",
+    "WhatsAppTriageDecision",
+    "WhatsAppTriageLink",
+    "WhatsAppAssignmentProposal",
 ]
 
 

@@ -6,7 +6,7 @@
  * `bruno`), `token` (a staff token; see demoAuth.ts), `poll` (poll interval in ms), `limit` (messages
  * per page), `api` (API origin; same origin by default).
  */
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState, type ReactNode } from 'react';
 import { DEMO_STAFF, demoStaffName, demoTokenSource } from './demoAuth';
 import { WhatsAppPanel } from '../components/WhatsApp/WhatsAppPanel';
 import { DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../hooks/useWhatsAppMessages';
@@ -50,6 +50,67 @@ function writeParams(orderId: number, functionKey: string, staff: string): void 
   window.history.replaceState(null, '', url);
 }
 
+/** The demo's header: FastService's name, its two WhatsApp pages (order screen, inbox) and the session. */
+export function DemoHeader({ current, children }: { current: 'orders' | 'inbox'; children: ReactNode }) {
+  const link = (active: boolean) =>
+    `rounded px-2 py-1 text-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-white ${
+      active ? 'bg-slate-700 font-medium text-white' : 'text-slate-200 underline hover:text-white'
+    }`;
+  return (
+    <header className="bg-slate-900 text-white">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
+        <p className="text-lg font-semibold tracking-tight">
+          FastService <span className="font-normal text-slate-300">· Órdenes de reparación</span>
+        </p>
+        <nav aria-label="Demo" className="flex flex-wrap items-center gap-2">
+          <a href="/" className={link(current === 'orders')} aria-current={current === 'orders' ? 'page' : undefined}>
+            Órdenes
+          </a>
+          <a href="/inbox" className={link(current === 'inbox')} aria-current={current === 'inbox' ? 'page' : undefined}>
+            Bandeja de WhatsApp
+          </a>
+        </nav>
+        {children}
+      </div>
+    </header>
+  );
+}
+
+/** Who the demo session is, and the button to switch to the other demo staff member. */
+export function DemoSession({ token, signedIn, current, other, onSwitch }: {
+  token: boolean;
+  signedIn: boolean;
+  current: string;
+  other: { name: string };
+  onSwitch: () => void;
+}) {
+  return (
+    <div className="flex flex-wrap items-center gap-2 text-sm">
+      {token ? (
+        <p className="text-slate-200">Sesión con el token de la dirección</p>
+      ) : signedIn ? (
+        <>
+          <p className="text-slate-200" data-testid="demo-session">
+            Sesión de demo: <strong className="font-semibold text-white">{current}</strong>
+          </p>
+          <button
+            type="button"
+            className="min-h-8 rounded-md border border-slate-500 px-2 py-1 text-xs text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-white"
+            onClick={onSwitch}
+          >
+            Entrar como {other.name}
+          </button>
+        </>
+      ) : (
+        <p className="text-slate-200" data-testid="demo-session">
+          Sin sesión (demo)
+        </p>
+      )}
+      <span className="rounded bg-slate-700 px-2 py-0.5 text-xs text-slate-200">Demo</span>
+    </div>
+  );
+}
+
 const field =
   'min-h-10 w-full rounded-md border border-gray-300 bg-white px-3 py-2 text-sm text-gray-900 shadow-sm focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-emerald-600';
 
@@ -73,36 +134,15 @@ export function DemoOrderPage() {
 
   return (
     <div className="min-h-screen bg-gray-100 text-gray-900">
-      <header className="bg-slate-900 text-white">
-        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
-          <p className="text-lg font-semibold tracking-tight">
-            FastService <span className="font-normal text-slate-300">· Órdenes de reparación</span>
-          </p>
-          <div className="flex flex-wrap items-center gap-2 text-sm">
-            {initial.token ? (
-              <p className="text-slate-200">Sesión con el token de la dirección</p>
-            ) : signedIn ? (
-              <>
-                <p className="text-slate-200" data-testid="demo-session">
-                  Sesión de demo: <strong className="font-semibold text-white">{current}</strong>
-                </p>
-                <button
-                  type="button"
-                  className="min-h-8 rounded-md border border-slate-500 px-2 py-1 text-xs text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-white"
-                  onClick={() => setStaffUser(other.user)}
-                >
-                  Entrar como {other.name}
-                </button>
-              </>
-            ) : (
-              <p className="text-slate-200" data-testid="demo-session">
-                Sin sesión (demo)
-              </p>
-            )}
-            <span className="rounded bg-slate-700 px-2 py-0.5 text-xs text-slate-200">Demo</span>
-          </div>
-        </div>
-      </header>
+      <DemoHeader current="orders">
+        <DemoSession
+          token={Boolean(initial.token)}
+          signedIn={signedIn}
+          current={current}
+          other={other}
+          onSwitch={() => setStaffUser(other.user)}
+        />
+      </DemoHeader>
 
       <main className="mx-auto flex max-w-6xl flex-col gap-4 px-3 py-4 sm:px-4">
         <form

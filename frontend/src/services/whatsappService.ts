@@ -19,7 +19,18 @@
  * (status 0 when the server could not be reached). An aborted request rejects
  * with the fetch `AbortError` unchanged.
  */
-import type { MessagePage, OrderWhatsApp, Problem, SyncResult } from '../types/whatsapp';
+import type {
+  InboxCounts,
+  InboxItems,
+  InboxMessagePage,
+  InboxPage,
+  InboxTab,
+  MessagePage,
+  OrderWhatsApp,
+  Problem,
+  SyncResult,
+  TriageDecision,
+} from '../types/whatsapp';
 
 export interface WhatsAppServiceOptions {
   /** Origin (and optional path prefix) of the function app; '' = same origin. */
@@ -49,10 +60,38 @@ export interface ListMessagesOptions extends RequestOptions {
   before?: string | null;
 }
 
+/** Whose messages or decisions: a sender (`phone:…`/`bsuid:…`) or a customer. */
+export type InboxSubject = { sender: string } | { customerId: number };
+
 export interface WhatsAppService {
   getOrder(orderId: number, options?: RequestOptions): Promise<OrderWhatsApp>;
   listMessages(orderId: number, options?: ListMessagesOptions): Promise<MessagePage>;
   syncOrder(orderId: number, options?: RequestOptions): Promise<SyncResult>;
+  // the inbox
+  listInbox<T extends InboxTab>(tab: T, options?: RequestOptions & { cursor?: string | null; limit?: number }): Promise<InboxPage<InboxItems[T]>>;
+  inboxCounts(options?: RequestOptions): Promise<InboxCounts>;
+  inboxMessages(subject: InboxSubject, options?: ListMessagesOptions): Promise<InboxMessagePage>;
+  decisions(subject: InboxSubject, options?: RequestOptions): Promise<{ decisions: TriageDecision[] }>;
+  /** 409 (`WhatsAppApiError.problem.decision`) when someone assigned the sender first. */
+  assignSender(sender: string, target: { customerId?: number; orderId?: number }, options?: RequestOptions): Promise<TriageDecision>;
+  moveMessages(
+    move: { customerId: number; orderId: number; fromMessageId: number; toMessageId?: number | null },
+    options?: RequestOptions,
+  ): Promise<TriageDecision>;
+  undoDecision(decisionId: number, options?: RequestOptions): Promise<TriageDecision>;
+  confirmProposal(proposalId: number, options?: RequestOptions): Promise<TriageDecision>;
+  discardProposal(proposalId: number, options?: RequestOptions): Promise<unknown>;
+}
+
+function queryString(values: Record<string, string | number | null | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== null && value !== undefined && value !== '') query.set(name, String(value));
+  const qs = query.toString();
+  return qs ? `?${qs}` : '';
+}
+
+function subjectQuery(subject: InboxSubject): Record<string, string | number> {
+  return 'sender' in subject ? { sender: subject.sender } : { customerId: subject.customerId };
 }
 
 /** An HTTP API failure, parsed from `application/problem+json` when the server sent one. */
@@ -224,6 +263,36 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     async syncOrder(orderId, { signal } = {}) {
       checkOrderId(orderId);
       return request<SyncResult>('POST', `/api/whatsapp/sync?orderId=${orderId}`, signal);
+    },
+    async listInbox(tab, { cursor, limit, signal } = {}) {
+      return request('GET', `/api/whatsapp/inbox${queryString({ tab, cursor, limit })}`, signal);
+    },
+    async inboxCounts({ signal } = {}) {
+      return request<InboxCounts>('GET', '/api/whatsapp/inbox/counts', signal);
+    },
+    async inboxMessages(subject, { limit, before, signal } = {}) {
+      const qs = queryString({ ...subjectQuery(subject), limit, before });
+      return request<InboxMessagePage>('GET', `/api/whatsapp/inbox/messages${qs}`, signal);
+    },
+    async decisions(subject, { signal } = {}) {
+      return request('GET', `/api/whatsapp/inbox/decisions${queryString(subjectQuery(subject))}`, signal);
+    },
+    async assignSender(sender, { customerId, orderId }, { signal } = {}) {
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/assign${queryString({ sender, customerId, orderId })}`, signal);
+    },
+    async moveMessages({ customerId, orderId, fromMessageId, toMessageId }, { signal } = {}) {
+      checkOrderId(orderId);
+      const qs = queryString({ customerId, orderId, fromMessageId, toMessageId });
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/move${qs}`, signal);
+    },
+    async undoDecision(decisionId, { signal } = {}) {
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/decisions/${decisionId}/undo`, signal);
+    },
+    async confirmProposal(proposalId, { signal } = {}) {
+      return request<TriageDecision>('POST', `/api/whatsapp/inbox/proposals/${proposalId}/confirm`, signal);
+    },
+    async discardProposal(proposalId, { signal } = {}) {
+      return request<unknown>('POST', `/api/whatsapp/inbox/proposals/${proposalId}/discard`, signal);
     },
   };
 }

@@ -74,6 +74,34 @@ export function fakeService(
       return page;
     }),
     syncOrder: vi.fn(async () => sync),
+    ...inboxNotUsed(),
+  };
+}
+
+/** The inbox's methods, for fakes of the panel (which never calls them). */
+export function inboxNotUsed(): Pick<
+  WhatsAppService,
+  | 'listInbox'
+  | 'inboxCounts'
+  | 'inboxMessages'
+  | 'decisions'
+  | 'assignSender'
+  | 'moveMessages'
+  | 'undoDecision'
+  | 'confirmProposal'
+  | 'discardProposal'
+> {
+  const unused = () => Promise.reject(new Error('the panel does not use the inbox'));
+  return {
+    listInbox: vi.fn(unused),
+    inboxCounts: vi.fn(unused),
+    inboxMessages: vi.fn(unused),
+    decisions: vi.fn(unused),
+    assignSender: vi.fn(unused),
+    moveMessages: vi.fn(unused),
+    undoDecision: vi.fn(unused),
+    confirmProposal: vi.fn(unused),
+    discardProposal: vi.fn(unused),
   };
 }
 

@@ -192,3 +192,115 @@ export interface Health {
   messagingClient: string;
   odbcDrivers?: string[] | null;
 }
+
+// --- the inbox (GET /api/whatsapp/inbox…): conversations no order holds, and who is waiting --------------
+
+export type InboxTab = 'unassigned' | 'ambiguous' | 'multiple_orders' | 'awaiting_reply';
+
+/** A message as one line of text (media as placeholders). */
+export interface MessagePreview {
+  id: number;
+  direction: MessageDirection;
+  at: string;
+  text: string;
+}
+
+export interface PendingProposal {
+  id: number;
+  customerId: number;
+  customerName: string | null;
+  orderId: number | null;
+  reason: string | null;
+  proposedAt: string;
+}
+
+/** A sender no customer holds (tabs unassigned and ambiguous). */
+export interface InboxSender {
+  /** `phone:<key>` or `bsuid:<id>`: what the decisions take. */
+  sender: string;
+  phone: string | null;
+  bsuid: string | null;
+  messageCount: number;
+  lastMessage: MessagePreview;
+  /** A person had assigned this sender to a customer FastService deleted since ("cliente eliminado"). */
+  deletedCustomerId: number | null;
+  proposals: PendingProposal[];
+  /** ambiguous only: the customers sharing the line. */
+  candidates?: { customerId: number; name: string | null; exists: boolean }[];
+}
+
+/** A customer with messages no order holds (tab multiple_orders). */
+export interface InboxCustomer {
+  customerId: number;
+  customerName: string | null;
+  customerExists: boolean;
+  messageCount: number;
+  lastMessage: MessagePreview;
+  openOrders: { orderId: number; createdAt: string }[];
+}
+
+/** An order whose customer wrote last and got no answer (tab awaiting_reply). */
+export interface InboxAwaiting {
+  orderId: number;
+  customerId: number;
+  customer: string;
+  waitingSince: string;
+  windowClosesAt: string;
+  windowOpen: boolean;
+  secondsLeft: number;
+  orderOpen: boolean;
+  lastMessage: MessagePreview;
+}
+
+export interface InboxPage<T> {
+  tab: InboxTab;
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface InboxItems {
+  unassigned: InboxSender;
+  ambiguous: InboxSender;
+  multiple_orders: InboxCustomer;
+  awaiting_reply: InboxAwaiting;
+}
+
+export interface InboxCounts {
+  unassigned: number;
+  ambiguous: number;
+  multipleOrders: number;
+  /** Orders waiting whose 24-hour window is still open. */
+  awaitingReply: number;
+  proposals: number;
+}
+
+export interface StaffMember {
+  id: string | null;
+  name: string | null;
+}
+
+/** A staff decision in the inbox (who, when, what changed). */
+export interface TriageDecision {
+  id: number;
+  kind: 'assign' | 'pick_candidate' | 'move';
+  sender: string | null;
+  customerId: number;
+  customerName: string | null;
+  customerExists: boolean;
+  orderId: number | null;
+  messageCount: number;
+  fromMessageId: number | null;
+  toMessageId: number | null;
+  source: 'staff' | 'agent-proposal';
+  proposalId: number | null;
+  decidedBy: StaffMember | null;
+  decidedAt: string;
+  undoneAt: string | null;
+  undoneBy: StaffMember | null;
+  undoneCount: number | null;
+}
+
+export interface InboxMessagePage {
+  messages: Message[];
+  nextCursor: string | null;
+}

@@ -131,3 +131,13 @@ export function formatPhone(e164: string, { national = false }: { national?: boo
 export function humanizeFieldNames(text: string): string {
   return text.replace(/\bTelefono([12])\b/g, 'Teléfono $1');
 }
+
+/** Time left as staff read it: "3 h 20 min", "45 min", "menos de 1 min". */
+export function remainingLabel(seconds: number): string {
+  const minutes = Math.floor(Math.max(0, seconds) / 60);
+  if (minutes < 1) return 'menos de 1 min';
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (!hours) return `${rest} min`;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}

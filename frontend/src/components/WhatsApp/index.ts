@@ -1,9 +1,18 @@
-/** What FastService imports: the drop-in panel, its client and types. */
+/** What FastService imports: the drop-in panel and inbox, their client and types. */
 export { WhatsAppPanel, type WhatsAppPanelProps } from './WhatsAppPanel';
+export { WhatsAppInbox, type WhatsAppInboxProps } from './WhatsAppInbox';
 export {
   createWhatsAppService,
   WhatsAppApiError,
   type WhatsAppService,
   type WhatsAppServiceOptions,
 } from '../../services/whatsappService';
-export type { OrderWhatsApp, Message, MessagePage, SyncResult } from '../../types/whatsapp';
+export type {
+  OrderWhatsApp,
+  Message,
+  MessagePage,
+  SyncResult,
+  InboxCounts,
+  InboxTab,
+  TriageDecision,
+} from '../../types/whatsapp';
