@@ -22,6 +22,7 @@ from shared import (
     cors,
     envelopes,
     health,
+    history_import,
     identity,
     inbox,
     ingest,
@@ -244,6 +245,30 @@ def whatsapp_inbox_discard(req: func.HttpRequest) -> func.HttpResponse:
     """Discard the agent's assignment proposal; nothing is linked."""
     return _for_staff(req, lambda who: triage.discard_proposal(
         parse_big_id(req.route_params.get("proposalId"), "proposalId", "número de propuesta"), who))
+
+
+# --- history import from WhatsApp chat exports (issue 19) ----------------------------------------------
+
+def _optional_id(req: func.HttpRequest, name: str, what: str) -> int | None:
+    raw = req.params.get(name)
+    return None if raw is None or not raw.strip() else parse_order_id(raw, name, what)
+
+
+@_staff_route("whatsapp/imports/preview", "POST")
+def preview_whatsapp_import(req: func.HttpRequest) -> func.HttpResponse:
+    """What an uploaded chat export holds (participants, counts, dates) and whose chat it is; writes nothing."""
+    return _for_staff(req, lambda _who: history_import.preview(
+        req.params.get("fileName"), req.get_body(), order_id=_optional_id(req, "orderId", "número de ticket"),
+        customer_id=_optional_id(req, "customerId", "número de cliente")))
+
+
+@_staff_route("whatsapp/imports", "POST")
+def import_whatsapp_history(req: func.HttpRequest) -> func.HttpResponse:
+    """Import an uploaded chat export once, with the participant staff say is the shop (recorded with who)."""
+    return _for_staff(req, lambda who: history_import.import_export(
+        req.params.get("fileName"), req.get_body(), shop_participant=req.params.get("shopParticipant"),
+        order_id=_optional_id(req, "orderId", "número de ticket"),
+        customer_id=_optional_id(req, "customerId", "número de cliente"), staff=who))
 
 
 @app.timer_trigger(schedule="%SUMMARY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)

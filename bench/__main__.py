@@ -40,6 +40,8 @@ def chart(data: dict[str, object], path: Path) -> None:
 
     series = [(f"{bench}: {name}", values) for bench, body in data["benches"].items()  # type: ignore[attr-defined]
               for name, values in body["samples_ms"].items() if values]
+    if not series:  # e.g. `python -m bench bench_import`: no benchmark with latency samples ran
+        return
     fig, ax = plt.subplots(figsize=(11, 0.55 * len(series) + 1.5))
     ax.boxplot([values for _, values in series], orientation="horizontal", whis=(1, 99), showfliers=False,
                tick_labels=[label for label, _ in series])

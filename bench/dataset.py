@@ -130,9 +130,14 @@ def build(target: Path) -> float:
 
 
 def working_copy(destination: Path) -> Path:
-    """A private copy of the data set to mutate, flushed to disk so that its write-back does not
-    compete with the measurement that follows."""
+    """A private copy of the data set to mutate, brought to the app's schema (a data set cached before
+    a migration added columns or tables gets them: nullable columns cost no rewrite), flushed to disk
+    so that its write-back does not compete with the measurement that follows."""
     shutil.copyfile(ensure(), destination)
+    from shared import db
+
+    migrate.migrate(f"sqlite:///{destination}")
+    db.dispose_all()
     os.sync()
     return destination
 

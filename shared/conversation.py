@@ -29,11 +29,13 @@ from shared.text import iso
 _m = schema.message
 _st = schema.message_status
 
-MEDIA_TYPES = frozenset({"image", "document", "video", "audio", "sticker"})
+# "media": an imported "<Multimedia omitido>" (the export does not say which kind)
+MEDIA_TYPES = frozenset({"image", "document", "video", "audio", "sticker", "media"})
 MAX_LIMIT = 200
 PLACEHOLDERS = {"image": "imagen", "document": "documento", "video": "video", "audio": "audio",
                 "sticker": "sticker", "reaction": "reacción", "interactive": "respuesta a botones",
-                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado"}
+                "button": "respuesta a botón", "unrecorded": "mensaje sin texto registrado",
+                "media": "multimedia omitido", "contacts": "contacto"}
 """How a message without text reads in one line of text (Spanish: summaries and tool previews show it)."""
 DEFAULT_LIMIT = 50
 PREVIEW_CHARS = 1000

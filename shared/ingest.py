@@ -24,6 +24,7 @@ from shared import (
     consent,
     db,
     envelopes,
+    history_import,
     identity,
     message_store,
     notifications,
@@ -131,6 +132,11 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
         "WhatsAppTimestamp": message.timestamp, "ReceivedAt": now, "CreatedAt": now,
         "RawPayload": message.raw, "RawTruncated": message.raw_truncated, "TextTruncated": message.text_truncated,
     })
+    # the same message imported from a chat export before it arrived here (issue 19): kept once, this one
+    media = message.message_type != "text"
+    history_import.drop_imported_twin(conn, phone_key=phone.key if phone else None, direction="inbound",
+                                      at=message.timestamp, message_type=message.message_type,
+                                      text=message.media_caption if media else message.content)
     _answers(conn, pk, message, phone, match)
     return IngestResult("stored", pk, match.status, order_id)
 

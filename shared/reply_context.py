@@ -82,8 +82,10 @@ def reply_context(conn: Connection, order: OrderCustomer, now: datetime) -> Repl
     """The reply context of an order already read (see :func:`for_order`)."""
     phones = identity.customer_phones(order.telefono1, order.telefono2)
     keys = [phone.key for _, phone in phones]
-    inbound = (_m.c.Direction == "inbound") & sa.or_(_m.c.ReparacionId == order.order_id,
-                                                      _m.c.PhoneKey.in_(keys) if keys else sa.false())
+    # only what ACS delivered (Source NULL) opens Meta's window: imported history may come from another
+    # phone of the shop, and was never a message to this business number
+    inbound = (_m.c.Direction == "inbound") & _m.c.Source.is_(None) & sa.or_(
+        _m.c.ReparacionId == order.order_id, _m.c.PhoneKey.in_(keys) if keys else sa.false())
     last_in = conn.execute(sa.select(_m.c.WhatsAppTimestamp, _m.c.PhoneNumber).where(inbound)
                            .order_by(_m.c.WhatsAppTimestamp.desc()).limit(1)).first()
     wrote_from = parse_whatsapp_id(last_in.PhoneNumber) if last_in and last_in.PhoneNumber else None

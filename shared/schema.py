@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
 SCHEMA_VERSION = 8  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
-# 6: sql/007 (the inbox, issue 17; 5 is issue 16's, the lead renumbers at merge);
+# 6: sql/007 (the inbox, issue 17; 5 is issue 16's, the lead renumbers at merge); 7: sql/008 (history import);
 # 8: sql/009 (order notifications, consent, quote buttons; issue 18)
 
 Direction = Literal["inbound", "outbound"]
@@ -164,6 +164,10 @@ message = sa.Table(
     sa.Column("OutboxId", sa.BigInteger, nullable=True),
     # sql/007: the triage decision (shared/triage.py) that last set this message's customer or order; NULL: none
     sa.Column("TriageDecisionId", sa.BigInteger, nullable=True),
+    # history imported from a chat export (sql/008 adds them): NULL for what ACS delivered, 'import' and the
+    # WhatsAppImport row for what a staff member or an operator imported (shared/history_import.py)
+    sa.Column("Source", sa.Unicode(20), nullable=True),
+    sa.Column("ImportId", sa.BigInteger, nullable=True),
     sa.Index("UX_WhatsAppMessage_MessageKey", "MessageKey", unique=True),
     sa.Index("IX_WhatsAppMessage_PhoneKey_WhatsAppTimestamp", "PhoneKey", "WhatsAppTimestamp"),
     sa.Index("IX_WhatsAppMessage_ReparacionId_WhatsAppTimestamp", "ReparacionId", "WhatsAppTimestamp", "Id"),
@@ -523,4 +527,36 @@ assignment_proposal = sa.Table(
     sa.Column("DecisionId", sa.BigInteger, nullable=True),
     sa.Index("IX_WhatsAppAssignmentProposal_SenderKey_Status", "SenderKey", "Status"),
     sa.Index("IX_WhatsAppAssignmentProposal_Status_ProposedAt", "Status", "ProposedAt"),
+)
+
+# --- history imported from chat exports (sql/008) ----------------------------------------------
+
+IMPORT_SOURCE = "import"
+"""``WhatsAppMessage.Source`` of a message imported from a WhatsApp chat export."""
+
+history_import = sa.Table(
+    "WhatsAppImport", metadata,
+    # one row per imported export file; the unique hash makes the same file twice one import
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("FileHash", sa.Unicode(64), nullable=False),
+    sa.Column("FileName", sa.Unicode(255), nullable=False),
+    sa.Column("ClienteId", sa.Integer, nullable=False),
+    sa.Column("ReparacionId", sa.Integer, nullable=True),
+    sa.Column("PhoneNumber", sa.Unicode(20), nullable=True),
+    sa.Column("ShopParticipant", sa.Unicode(200), nullable=False),
+    sa.Column("State", sa.Unicode(20), nullable=False),
+    sa.Column("Via", sa.Unicode(20), nullable=False),
+    sa.Column("ImportedByStaffId", sa.Unicode(100), nullable=True),
+    sa.Column("ImportedByName", sa.Unicode(200), nullable=True),
+    sa.Column("MessagesInFile", sa.Integer, nullable=False),
+    sa.Column("MessagesImported", sa.Integer, nullable=False),
+    sa.Column("MessagesAlreadyStored", sa.Integer, nullable=False),
+    sa.Column("DuplicatesOfLive", sa.Integer, nullable=False),
+    sa.Column("FirstMessageAt", DateTime2, nullable=True),
+    sa.Column("LastMessageAt", DateTime2, nullable=True),
+    sa.Column("StartedAt", DateTime2, nullable=False),
+    sa.Column("CompletedAt", DateTime2, nullable=True),
+    sa.Column("ErrorMessage", sa.Unicode(500), nullable=True),
+    sa.Index("UX_WhatsAppImport_FileHash", "FileHash", unique=True),
+    sa.Index("IX_WhatsAppImport_ClienteId", "ClienteId"),
 )

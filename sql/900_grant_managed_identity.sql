@@ -36,7 +36,7 @@ FROM (VALUES
     (N'WhatsAppState'), (N'WhatsAppSchemaVersion'),
     (N'WhatsAppOutbox'), (N'WhatsAppTemplate'), (N'WhatsAppProposal'),
     (N'WhatsAppOrderStatus'), (N'WhatsAppNotification'), (N'WhatsAppConsent'), (N'WhatsAppQuoteReply'),
-    (N'WhatsAppSenderAlias'), (N'WhatsAppTriageDecision'), (N'WhatsAppTriageLink'), (N'WhatsAppAssignmentProposal')
+    (N'WhatsAppSenderAlias'), (N'WhatsAppTriageDecision'), (N'WhatsAppTriageLink'), (N'WhatsAppAssignmentProposal'), (N'WhatsAppImport')
 ) AS t(TableName)
 WHERE OBJECT_ID(N'dbo.' + t.TableName, N'U') IS NULL;
 
@@ -52,7 +52,7 @@ GO
 DECLARE @missingVersions nvarchar(max);
 SELECT @missingVersions = COALESCE(@missingVersions + N', ', N'') + CAST(v.Version AS nvarchar(10))
 FROM (VALUES
-    (1), (2), (3), (4), (6), (8)
+    (1), (2), (3), (4), (6), (7), (8)
 ) AS v(Version)
 WHERE NOT EXISTS (SELECT 1 FROM [dbo].[WhatsAppSchemaVersion] AS s WHERE s.[Version] = v.Version);
 
@@ -111,6 +111,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSenderAlias TO [$(Id
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageDecision TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageLink TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppAssignmentProposal TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppImport TO [$(IdentityName)];
 
 COMMIT TRANSACTION;
 GO

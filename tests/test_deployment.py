@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-DEV_ONLY = ("devkit", "localrunner", "tests", "bench", "starlette", "uvicorn", "mcp", "httpx", "hypothesis",
+DEV_ONLY = ("devkit", "ops", "localrunner", "tests", "bench", "starlette", "uvicorn", "mcp", "httpx", "hypothesis",
             "schemathesis", "pytest", "croniter", "matplotlib", "pycep", "azure.eventgrid")
 
 

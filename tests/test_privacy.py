@@ -17,8 +17,10 @@ import pytest
 from devkit import acs_events, demo
 from devkit.demo import CUSTOMERS
 from devkit.replay import record_outbound, replay, scenario
-from shared import acs_client, agent_tools, ingest, proposals, replies, summaries
+from shared import acs_client, agent_tools, chat_export, history_import, ingest, proposals, replies, summaries
+from shared.errors import ApiError
 from shared.staff import Staff
+from tests.conftest import ROOT
 from tests.test_api import messages, order, sync
 
 pytestmark = pytest.mark.slow
@@ -38,6 +40,16 @@ def test_no_phone_or_message_text_in_logs_at_info(demo_url: str, caplog: pytest.
     agent_tools.get_messages(phone_number="11-5555-1234", url=demo_url)
     agent_tools.orders_awaiting_reply(url=demo_url)
     sent_texts = _staff_replies(demo_url)
+    # history import: a good file twice, a failed customer match, a bad file (their texts are searched below)
+    chat = ROOT / "tests" / "data" / "chat-exports" / "import" / "Chat de WhatsApp con +54 9 11 5555-1234.txt"
+    for _ in range(2):
+        history_import.import_export(chat.name, chat.read_bytes(), shop_participant="FastService", url=demo_url)
+    with pytest.raises(ApiError):
+        history_import.import_export("Chat de WhatsApp con +54 9 11 2222-3333.txt", chat.read_bytes(),
+                                     shop_participant="FastService", url=demo_url)
+    with pytest.raises(ApiError):
+        history_import.preview("x.txt", b"\x00binario", url=demo_url)
+    imported_texts = {m.text for m in chat_export.parse_bytes(chat.read_bytes()).messages if len(m.text) > 6}
 
     records = [r for r in caplog.records if r.levelno >= logging.INFO]
     assert len(records) > 1000  # the audit saw real traffic
@@ -60,7 +72,7 @@ def test_no_phone_or_message_text_in_logs_at_info(demo_url: str, caplog: pytest.
     texts = {event["data"]["content"] for event in sc.events
              if isinstance(event.get("data"), dict) and event["data"].get("content")}
     texts |= {e["data"]["content"] for e in demo.conversations(datetime.now(UTC)) if e["data"].get("content")}
-    texts |= sent_texts
+    texts |= sent_texts | imported_texts | {"Juan Pérez"}  # the participant names staff see in the preview
     leaked_texts = sorted(t for t in texts if t in text)
     assert leaked_texts == []
     assert STAFF.id not in text and STAFF.name not in text  # staff identities are personal data too

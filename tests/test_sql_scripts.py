@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -119,6 +120,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         conversation,
         db,
         health,
+        history_import,
         identity,
         ingest,
         message_store,
@@ -127,6 +129,7 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         sync,
     )
     from shared.errors import NoUsablePhone
+    export = ROOT / "tests" / "data" / "chat-exports" / "import" / "Chat de WhatsApp con +54 9 11 5555-1234.txt"
 
     issued: list[Any] = []
 
@@ -156,6 +159,12 @@ def test_every_statement_the_app_issues_compiles_for_sql_server(db_url: str, mon
         ingest.reprocess_quarantined(url=db_url)
         _send_paths(db_url, monkeypatch)
         _inbox_statements(db_url)
+        history_import.preview(export.name, export.read_bytes(), url=db_url)
+        history_import.import_export(export.name, export.read_bytes(), shop_participant="FastService", order_id=1,
+                                     url=db_url)
+        history_import.import_export(export.name, export.read_bytes(), shop_participant="FastService", url=db_url)
+        ingest.ingest_event(acs_events.received("5491155551234", content="Hola, tengo una tele que no prende",
+                                                when=datetime(2024, 2, 1, 13, 0)), db_url)  # an imported twin
     finally:
         sa.event.remove(sa.engine.Engine, "before_execute", record)
     statements = [s for s in issued if isinstance(s, sa.sql.ClauseElement)]

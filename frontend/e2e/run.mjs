@@ -307,6 +307,89 @@ suite.test('teclado: se llega a los controles con Tab y el foco se ve', async (p
   assert.notEqual(outline, 'none', 'a visible focus ring');
 });
 
+/** A line of an Android 24-hour export ("d/m/yy, HH:MM - Autor: texto") at `msAgo` before now, Buenos Aires time. */
+function exportLine(msAgo, author, text) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'America/Argentina/Buenos_Aires',
+      day: 'numeric',
+      month: 'numeric',
+      year: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(Date.now() - msAgo))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.day}/${parts.month}/${parts.year}, ${parts.hour}:${parts.minute} - ${author}: ${text}`;
+}
+
+suite.test('importar historial (orden 9): archivo inválido, vista previa, quién es el taller, resultado, el mismo archivo otra vez — axe en cada paso', async (page) => {
+  // order 9 (Diego Gómez): no other test looks at it (the «estados» test needs order 8 empty)
+  const panel = await openOrder(page, 9);
+  const toggle = panel.getByRole('button', { name: 'Importar historial' });
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  const region = panel.getByRole('region', { name: 'Importar historial de WhatsApp' });
+  const input = region.getByLabel('Archivo exportado (.txt o .zip)');
+  await input.waitFor();
+  await captureState(page, 'import-choose');
+
+  // A foreign file: a clear Spanish error, and nothing imported.
+  await input.setInputFiles({ name: 'notas.csv', mimeType: 'text/csv', buffer: Buffer.from('fecha;monto\n1/3;2000\n') });
+  await region.getByRole('alert').getByText('no parece una exportación de chat de WhatsApp', { exact: false }).waitFor();
+  await captureState(page, 'import-error');
+  await region.getByRole('button', { name: 'Elegir otro archivo' }).click();
+
+  const DAY = 24 * 3600 * 1000;
+  const stamp = Date.now();
+  const texts = [`Hola, ¿puedo llevar la notebook mañana? (historial ${stamp})`, `Sí, te esperamos de 9 a 18 (historial ${stamp})`, `Perfecto, gracias (historial ${stamp})`];
+  const chat = [
+    exportLine(3 * DAY, 'Diego Gómez', texts[0]),
+    exportLine(3 * DAY - 10 * 60_000, 'FastService', texts[1]),
+    exportLine(3 * DAY - 20 * 60_000, 'Diego Gómez', texts[2]),
+  ].join('\n');
+  const exported = { name: 'Chat de WhatsApp con +54 9 11 5555-8888.txt', mimeType: 'text/plain', buffer: Buffer.from(`${chat}\n`) };
+  await input.setInputFiles(exported);
+  await region.getByRole('heading', { name: `Vista previa de «${exported.name}»` }).waitFor();
+  await region.getByText('3 mensajes', { exact: true }).waitFor();
+  await region.getByText('Diego Gómez', { exact: true }).first().waitFor();
+  const group = region.getByRole('group', { name: '¿Quién es el taller en este chat?' });
+  assert.equal(await group.getByRole('radio').count(), 2);
+  await captureState(page, 'import-preview');
+
+  // Nothing is imported before saying who the shop is.
+  const importButton = region.getByRole('button', { name: 'Importar 3 mensajes' });
+  await importButton.click();
+  await region.getByText('Elegí quién es el taller para poder importar.').waitFor();
+  await group.getByRole('radio', { name: /FastService/ }).check();
+  await importButton.click();
+  await region.getByText('Listo: se importaron 3 mensajes.').waitFor();
+  await region.getByText('Quedaron 3 mensajes en esta orden.').waitFor();
+  await captureState(page, 'import-done');
+
+  // The thread shows the history, each message on its side.
+  const log = panel.getByRole('log');
+  for (const [i, direction] of [[0, 'inbound'], [1, 'outbound'], [2, 'inbound']]) {
+    const bubble = log.locator('[data-direction]').filter({ hasText: texts[i] });
+    await bubble.waitFor();
+    assert.equal(await bubble.getAttribute('data-direction'), direction);
+  }
+
+  // The same file again: the preview says so, and importing adds nothing.
+  await region.getByRole('button', { name: 'Importar otro archivo' }).click();
+  await input.setInputFiles(exported);
+  await region.getByText('Este archivo ya se importó', { exact: false }).waitFor();
+  assert.equal(await group.getByRole('radio', { name: /FastService/ }).isChecked(), true, 'the earlier choice is suggested');
+  await region.getByRole('button', { name: 'Importar 3 mensajes' }).click();
+  await region.getByText('Este archivo ya estaba importado (3 mensajes): no se agregó nada.').waitFor();
+  assert.equal(await log.locator('[data-direction]').filter({ hasText: texts[0] }).count(), 1);
+  await region.getByRole('button', { name: 'Cerrar' }).click();
+  await region.waitFor({ state: 'detached' });
+  assert.equal(await toggle.evaluate((el) => el.getRootNode().activeElement === el), true, 'focus back on «Importar historial»');
+});
+
 // ---------------------------------------------------------------------------------------------
 // Helpers for the states, accessibility, isolation and screenshots.
 

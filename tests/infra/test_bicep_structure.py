@@ -581,6 +581,7 @@ WHATSAPP_TABLES = [
     "WhatsAppTriageDecision",
     "WhatsAppTriageLink",
     "WhatsAppAssignmentProposal",
+    "WhatsAppImport",
 ]
 
 

@@ -200,4 +200,28 @@ describe('parseRetryAfter', () => {
     expect(call(1).headers).not.toHaveProperty('If-None-Match');
     expect(call(2).headers).not.toHaveProperty('If-None-Match');
   });
+
+  it('uploads a chat export as raw bytes with the order, file name and shop in the query', async () => {
+    const { service, call } = setup(() => jsonResponse({ importId: 1 }), { getAccessToken: async () => 'tok' });
+    const file = new File(['1/2/24, 10:00 - Juan: hola\n'], 'Chat de WhatsApp con +54 9 11 5555-1234.txt', { type: 'text/plain' });
+    await service.previewImport(7, file);
+    expect(call(0).url).toBe(
+      '/api/whatsapp/imports/preview?orderId=7&fileName=Chat+de+WhatsApp+con+%2B54+9+11+5555-1234.txt',
+    );
+    expect(call(0).init.method).toBe('POST');
+    expect(call(0).init.body).toBe(file);
+    expect(call(0).headers['Content-Type']).toBe('application/octet-stream');
+    expect(call(0).headers.Authorization).toBe('Bearer tok');
+    await service.importHistory(7, file, 'Taller & Cía');
+    expect(call(1).url).toContain('/api/whatsapp/imports?orderId=7&fileName=');
+    expect(call(1).url).toContain('&shopParticipant=Taller+%26+C%C3%ADa');
+  });
+
+  it('refuses a file over the upload limit before sending it', async () => {
+    const { service, fetchMock } = setup(() => jsonResponse({}));
+    const big = new File(['x'], 'grande.zip');
+    Object.defineProperty(big, 'size', { value: 64 * 1024 * 1024 + 1 });
+    await expect(service.previewImport(1, big)).rejects.toMatchObject({ status: 413 });
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
 });

@@ -20,6 +20,8 @@
  * with the fetch `AbortError` unchanged.
  */
 import type {
+  ImportPreview,
+  ImportResult,
   InboxCounts,
   InboxItems,
   InboxMessagePage,
@@ -67,6 +69,10 @@ export interface WhatsAppService {
   getOrder(orderId: number, options?: RequestOptions): Promise<OrderWhatsApp>;
   listMessages(orderId: number, options?: ListMessagesOptions): Promise<MessagePage>;
   syncOrder(orderId: number, options?: RequestOptions): Promise<SyncResult>;
+  /** What a WhatsApp chat export holds and whose it is (nothing is written). */
+  previewImport(orderId: number, file: File, options?: RequestOptions): Promise<ImportPreview>;
+  /** Import a chat export into the order's customer's history, `shopParticipant` being the shop. */
+  importHistory(orderId: number, file: File, shopParticipant: string, options?: RequestOptions): Promise<ImportResult>;
   // the inbox
   listInbox<T extends InboxTab>(tab: T, options?: RequestOptions & { cursor?: string | null; limit?: number }): Promise<InboxPage<InboxItems[T]>>;
   inboxCounts(options?: RequestOptions): Promise<InboxCounts>;
@@ -93,6 +99,9 @@ function queryString(values: Record<string, string | number | null | undefined>)
 function subjectQuery(subject: InboxSubject): Record<string, string | number> {
   return 'sender' in subject ? { sender: subject.sender } : { customerId: subject.customerId };
 }
+
+/** Largest file the import accepts (the server says the same with a 413). */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 /** An HTTP API failure, parsed from `application/problem+json` when the server sent one. */
 export class WhatsAppApiError extends Error {
@@ -188,6 +197,15 @@ function checkOrderId(orderId: number): void {
   }
 }
 
+function checkImportFile(file: File): void {
+  if (file.size > MAX_IMPORT_BYTES) {
+    throw new WhatsAppApiError(
+      413,
+      'El archivo supera los 64 MB que se pueden subir desde el panel. Exportá el chat «sin archivos» (solo el .txt) o pedile a un operador que lo importe.',
+    );
+  }
+}
+
 interface Cached {
   etag: string;
   data: unknown;
@@ -214,7 +232,7 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     return `Bearer ${token.trim()}`;
   }
 
-  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal, body?: Blob): Promise<T> {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
     const bearer = await authorization();
@@ -222,10 +240,11 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     if (functionKey) headers['x-functions-key'] = functionKey;
     const cached = method === 'GET' ? cache.get(url) : undefined;
     if (cached) headers['If-None-Match'] = cached.etag;
+    if (body) headers['Content-Type'] = 'application/octet-stream';
     let response: Response;
     try {
       // no-store: the browser's own cache stays out of the way, so a 304 reaches this code.
-      response = await doFetch(url, { method, headers, signal, cache: 'no-store' });
+      response = await doFetch(url, { method, headers, signal, cache: 'no-store', ...(body ? { body } : {}) });
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new WhatsAppApiError(0, 'No se pudo conectar con el servidor. Revisá la conexión y reintentá.');
@@ -263,6 +282,18 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     async syncOrder(orderId, { signal } = {}) {
       checkOrderId(orderId);
       return request<SyncResult>('POST', `/api/whatsapp/sync?orderId=${orderId}`, signal);
+    },
+    async previewImport(orderId, file, { signal } = {}) {
+      checkOrderId(orderId);
+      checkImportFile(file);
+      const query = new URLSearchParams({ orderId: String(orderId), fileName: file.name });
+      return request<ImportPreview>('POST', `/api/whatsapp/imports/preview?${query.toString()}`, signal, file);
+    },
+    async importHistory(orderId, file, shopParticipant, { signal } = {}) {
+      checkOrderId(orderId);
+      checkImportFile(file);
+      const query = new URLSearchParams({ orderId: String(orderId), fileName: file.name, shopParticipant });
+      return request<ImportResult>('POST', `/api/whatsapp/imports?${query.toString()}`, signal, file);
     },
     async listInbox(tab, { cursor, limit, signal } = {}) {
       return request('GET', `/api/whatsapp/inbox${queryString({ tab, cursor, limit })}`, signal);

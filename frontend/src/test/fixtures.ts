@@ -1,6 +1,6 @@
 import { vi, type Mock } from 'vitest';
 import type { ListMessagesOptions, RequestOptions, WhatsAppService } from '../services/whatsappService';
-import type { Message, MessagePage, OrderWhatsApp, SyncResult } from '../types/whatsapp';
+import type { ImportPreview, ImportResult, Message, MessagePage, OrderWhatsApp, SyncResult } from '../types/whatsapp';
 
 export function makeMessage(overrides: Partial<Message> & { id: number }): Message {
   return {
@@ -58,6 +58,61 @@ export interface FakeService extends WhatsAppService {
   getOrder: Mock<(orderId: number, options?: RequestOptions) => Promise<OrderWhatsApp>>;
   listMessages: Mock<(orderId: number, options?: ListMessagesOptions) => Promise<MessagePage>>;
   syncOrder: Mock<(orderId: number, options?: RequestOptions) => Promise<SyncResult>>;
+  previewImport: Mock<(orderId: number, file: File, options?: RequestOptions) => Promise<ImportPreview>>;
+  importHistory: Mock<
+    (orderId: number, file: File, shopParticipant: string, options?: RequestOptions) => Promise<ImportResult>
+  >;
+}
+
+/** A preview of a two-participant export (ImportPreview), overridable field by field. */
+export function makeImportPreview(overrides: Partial<ImportPreview> = {}): ImportPreview {
+  return {
+    fileName: 'Chat de WhatsApp con +54 9 11 5555-1234.txt',
+    format: 'txt',
+    platform: 'android',
+    participants: [
+      { name: 'Juan Pérez', messages: 6, firstMessageAt: '2024-02-01T13:00:00Z', lastMessageAt: '2024-03-17T18:10:00Z', looksLikePhone: false },
+      { name: 'FastService', messages: 3, firstMessageAt: '2024-02-01T13:05:00Z', lastMessageAt: '2024-03-17T16:00:00Z', looksLikePhone: false },
+    ],
+    messages: 9,
+    systemLines: 1,
+    attachments: 2,
+    mediaFiles: 0,
+    firstMessageAt: '2024-02-01T13:00:00Z',
+    lastMessageAt: '2024-03-17T18:10:00Z',
+    customer: { customerId: 1, name: 'Juan Pérez', matchedBy: 'order', phone: '+5491155551234', filePhoneIsCustomers: true },
+    customerProblem: null,
+    candidates: [],
+    suggestedShopParticipant: null,
+    previousImport: null,
+    maxMessages: 40000,
+    ...overrides,
+  };
+}
+
+/** An import's answer (ImportResult), overridable field by field. */
+export function makeImportResult(overrides: Partial<ImportResult> = {}): ImportResult {
+  return {
+    importId: 1,
+    state: 'completed',
+    alreadyImported: false,
+    fileName: 'Chat de WhatsApp con +54 9 11 5555-1234.txt',
+    customerId: 1,
+    customerName: 'Juan Pérez',
+    shopParticipant: 'FastService',
+    messagesInFile: 9,
+    messagesImported: 5,
+    addedNow: 5,
+    alreadyStored: 0,
+    duplicatesOfLive: 4,
+    systemLines: 1,
+    orders: [{ orderId: 1, messages: 2 }],
+    unlinked: 3,
+    firstMessageAt: '2024-02-01T13:00:00Z',
+    lastMessageAt: '2024-03-17T18:10:00Z',
+    completedAt: '2024-03-20T12:00:00Z',
+    ...overrides,
+  };
 }
 
 /** A service answering with the given order and pages (keyed by cursor; '' = newest page). */
@@ -74,6 +129,8 @@ export function fakeService(
       return page;
     }),
     syncOrder: vi.fn(async () => sync),
+    previewImport: vi.fn(async () => makeImportPreview()),
+    importHistory: vi.fn(async () => makeImportResult()),
     ...inboxNotUsed(),
   };
 }

@@ -15,6 +15,10 @@ export interface Problem {
   instance?: string;
   fieldsTried?: PhoneFieldProblem[];
   parameter?: string;
+  /** customer-not-identified: the customers who share the chat's phone. */
+  candidates?: CustomerCandidate[];
+  /** invalid-export: the line of the file at fault. */
+  line?: number;
 }
 
 /** `PhoneFieldProblem` */
@@ -191,6 +195,90 @@ export interface Health {
   aiProvider: string;
   messagingClient: string;
   odbcDrivers?: string[] | null;
+}
+
+// --- history import (POST /api/whatsapp/imports/preview, /api/whatsapp/imports) ---------------------
+
+/** `CustomerCandidate` */
+export interface CustomerCandidate {
+  customerId: number;
+  name: string;
+}
+
+/** `ImportParticipant`: one author of the chat export. */
+export interface ImportParticipant {
+  name: string;
+  messages: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+  /** The name is a phone number (a contact the exporting phone had not saved). */
+  looksLikePhone: boolean;
+}
+
+/** `ImportPreview.customer` */
+export interface ImportCustomer {
+  customerId: number;
+  name: string;
+  matchedBy: 'fileName' | 'participant' | 'customer' | 'order';
+  phone: string | null;
+  /** Whether the file's phone is one of the customer's (null: the file names none). */
+  filePhoneIsCustomers: boolean | null;
+}
+
+/** `PreviousImport`: this very file was imported (or started) before. */
+export interface PreviousImport {
+  importId: number;
+  state: 'running' | 'completed' | 'failed';
+  customerId: number;
+  shopParticipant: string;
+  messagesImported: number;
+  importedBy: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+/** `ImportPreview`: answer of `POST /api/whatsapp/imports/preview`. */
+export interface ImportPreview {
+  fileName: string;
+  format: 'txt' | 'zip';
+  platform: 'android' | 'ios';
+  participants: ImportParticipant[];
+  messages: number;
+  systemLines: number;
+  attachments: number;
+  mediaFiles: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+  customer: ImportCustomer | null;
+  customerProblem: string | null;
+  candidates: CustomerCandidate[];
+  suggestedShopParticipant: string | null;
+  previousImport: PreviousImport | null;
+  maxMessages: number;
+}
+
+/** `ImportResult`: answer of `POST /api/whatsapp/imports`. */
+export interface ImportResult {
+  importId: number;
+  state: 'completed';
+  /** This file was imported before: nothing was added. */
+  alreadyImported: boolean;
+  fileName: string;
+  customerId: number;
+  customerName: string;
+  shopParticipant: string;
+  messagesInFile: number;
+  messagesImported: number;
+  addedNow: number;
+  alreadyStored: number;
+  /** Messages ACS had delivered (same direction, minute and text): kept once. */
+  duplicatesOfLive: number;
+  systemLines: number;
+  orders: { orderId: number; messages: number }[];
+  unlinked: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+  completedAt: string | null;
 }
 
 // --- the inbox (GET /api/whatsapp/inbox…): conversations no order holds, and who is waiting --------------

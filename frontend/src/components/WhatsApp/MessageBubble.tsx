@@ -37,6 +37,7 @@ const MEDIA_NAMES: Record<string, string> = {
   voice: 'Mensaje de voz',
   sticker: 'Sticker',
   document: 'Documento',
+  media: 'Adjunto no incluido en la exportación',
 };
 
 /** "📎 presupuesto.pdf", "🖼️ Imagen" */

@@ -255,6 +255,8 @@ describe('WhatsAppPanel', () => {
     await user.tab();
     expect(screen.getByRole('link', { name: /Abrir en mi WhatsApp/ })).toHaveFocus();
     await user.tab();
+    expect(screen.getByRole('button', { name: 'Importar historial' })).toHaveFocus();
+    await user.tab();
     expect(screen.getByRole('log')).toHaveFocus();
   });
 

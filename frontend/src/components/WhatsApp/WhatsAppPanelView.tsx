@@ -12,6 +12,7 @@ import { createWhatsAppService, type WhatsAppService } from '../../services/what
 import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource } from '../../types/whatsapp';
 import { NO_PHONE_ACTION } from './explain';
 import { formatDateTime, formatPhone, humanizeFieldNames, messagesLabel } from './format';
+import { IMPORT_LABEL, ImportHistory } from './ImportHistory';
 import { MessageBubble } from './MessageBubble';
 import { SyncButton } from './SyncButton';
 import { buildThread } from './thread';
@@ -340,6 +341,16 @@ export function WhatsAppPanelView({
   }, [orderId]);
 
   const onSynced = useCallback(() => refresh(), [refresh]);
+  // "Importar historial": an inline step-by-step region under the actions; closing it returns focus here.
+  const [importOpen, setImportOpen] = useState(false);
+  const importToggle = useRef<HTMLButtonElement>(null);
+  const importRegionId = useId();
+  const closeImport = useCallback(() => {
+    setImportOpen(false);
+    importToggle.current?.focus();
+  }, []);
+  const onImported = useCallback(() => void refresh(), [refresh]);
+  useEffect(() => setImportOpen(false), [orderId]);
   const panel = useRef<HTMLElement>(null);
   const loadError = data.status === 'error' ? data.error : null;
 
@@ -380,7 +391,23 @@ export function WhatsAppPanelView({
         {order && (
           <SyncButton key={orderId} orderId={orderId} service={service} onSynced={onSynced} disabledReason={order.phone ? null : blocker}>
             <OpenInWhatsApp order={order} withGreeting={openWithGreeting} blocker={blocker} />
+            <button
+              ref={importToggle}
+              type="button"
+              aria-expanded={importOpen}
+              aria-controls={importOpen ? importRegionId : undefined}
+              onClick={() => setImportOpen((open) => !open)}
+              className={`inline-flex min-h-10 items-center justify-center gap-2 rounded-md border border-gray-300 bg-white px-3 py-2 text-sm font-medium text-gray-900 shadow-sm hover:bg-gray-50 ${focusRing}`}
+            >
+              <svg className="size-4" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+                <path d="M12 3v12m0 0-4-4m4 4 4-4M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
+              </svg>
+              {IMPORT_LABEL}
+            </button>
           </SyncButton>
+        )}
+        {order && importOpen && (
+          <ImportHistory id={importRegionId} orderId={orderId} service={service} onImported={onImported} onClose={closeImport} />
         )}
         {blocker && (
           <p id={blockerId} className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200 [overflow-wrap:anywhere]">

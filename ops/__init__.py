@@ -1,0 +1,1 @@
+"""Operators' tools: run by hand against any database (``DATABASE_URL``), production included; not deployed."""
