@@ -221,7 +221,8 @@ DEPLOYMENT_IMPLIED = {
 }
 # keys stay empty (managed identity); the staff token's issuer and keys are derived from the tenant
 LEFT_EMPTY = {"ACS_CONNECTION_STRING", "ACS_CA_BUNDLE", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-              "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI"}
+              "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI",
+              "BUTTON_SIGNING_KEY"}  # issue 18: generated into the database, no secret in settings
 
 
 def test_every_config_setting_is_wired_as_an_app_setting(bicep: Bicep) -> None:
@@ -571,6 +572,10 @@ WHATSAPP_TABLES = [
     "WhatsAppOutbox",
     "WhatsAppTemplate",
     "WhatsAppProposal",
+    "WhatsAppOrderStatus",  # issue 18
+    "WhatsAppNotification",
+    "WhatsAppConsent",
+    "WhatsAppQuoteReply",
     "WhatsAppSchemaVersion",
     "WhatsAppSenderAlias",
     "WhatsAppTriageDecision",
