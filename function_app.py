@@ -26,6 +26,7 @@ from shared import (
     identity,
     inbox,
     ingest,
+    notifications,
     observability,
     order_view,
     outbox,
@@ -517,6 +518,35 @@ async def propose_whatsapp_reply(orderId: int, text: str = "", templatePurpose: 
     kind, text, templatePurpose, state}. Check get_whatsapp_summary first: when canReplyFreely is false only a
     template can be sent."""
     return await _tool(proposals.propose_from_agent, order_id=orderId, text=text, template_purpose=templatePurpose)
+
+
+# --- Order notifications, consent and quote buttons (issue 18) -------------------------------------
+
+@app.timer_trigger(schedule="%NOTIFY_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def notify_orders(timer: func.TimerRequest) -> None:
+    """Notice FastService's status changes (polling, our own watermark) and send or offer what is due."""
+    notifications.run()
+
+
+@_staff_route("whatsapp/orders/{orderId}/notifications", "GET")
+def list_whatsapp_notifications(req: func.HttpRequest) -> func.HttpResponse:
+    """The customer's consent, the order's notifications (offered ones: one click) and its quote taps."""
+    return _for_staff(req, lambda _who: notifications.order_panel(parse_order_id(req.route_params.get("orderId"))))
+
+
+@_staff_route("whatsapp/orders/{orderId}/notifications/{notificationId}/send", "POST")
+def send_whatsapp_notification(req: func.HttpRequest) -> func.HttpResponse:
+    """Send an offered notification through the outbox, exactly once."""
+    return _for_staff(req, lambda who: notifications.send_offered(
+        parse_order_id(req.route_params.get("orderId")),
+        parse_order_id(req.route_params.get("notificationId"), "notificationId", "número de aviso"), who))
+
+
+@_staff_route("whatsapp/orders/{orderId}/consent", "POST")
+def record_whatsapp_consent(req: func.HttpRequest) -> func.HttpResponse:
+    """Record the customer's opt-in or opt-out to notifications (who, when, how)."""
+    return _for_staff(req, lambda who: notifications.record_consent(
+        parse_order_id(req.route_params.get("orderId")), req.get_body(), who))
 
 
 @app.mcp_tool()

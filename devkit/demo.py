@@ -42,16 +42,54 @@ def is_empty(conn: Connection) -> bool:
     return conn.execute(sa.select(sa.func.count()).select_from(schema.cliente)).scalar() == 0
 
 
-def load(url: str | None = None, now: datetime | None = None) -> bool:
-    """Load the demo into an empty database; ``False`` (and nothing written) otherwise."""
+def load(url: str | None = None, now: datetime | None = None, *, notifications: bool = False) -> bool:
+    """Load the demo into an empty database; ``False`` (and nothing written) otherwise. ``notifications``: also
+    the order notifications' demo (``make setup``; the suites start from the plain demo)."""
     now = now or datetime.now(UTC)
     loaded = db.write(lambda conn: _load_tables(conn, now) if is_empty(conn) else False, url)
     if loaded:
         for event in conversations(now):
             ingest.ingest_event(event, url)
         _proposals(url)
+        if notifications:
+            _notifications(url, now)
         _inbox(url)
     return bool(loaded)
+
+
+QUOTE_ORDER = 9  # Diego's order: a quote of $ 120.000, offered to staff as one click (issue 18)
+
+
+def _notifications(url: str | None, now: datetime) -> None:
+    """Issue 18: Diego agreed to notifications (recorded by Ana), his order got a quote, went back to
+    "Presupuestado" after the first poll, so the panel offers "Enviar aviso" (the quote template with its signed
+    Acepto / No, gracias buttons)."""
+    from shared import consent, notifications
+    from shared.staff import Staff
+
+    r = schema.reparacion
+
+    def quote(conn: Connection) -> None:
+        tipo = conn.execute(schema.tipo_novedad.insert().values(nombre="Presupuesto", activo=True,
+                                                                modificadoEn=_ago(now, minutes=30)))
+        key = tipo.inserted_primary_key
+        assert key is not None
+        conn.execute(schema.novedad.insert().values(
+            ReparacionId=QUOTE_ORDER, UserId=1, TipoNovedadId=int(key[0]), Monto=120000,
+            Observacion="Presupuesto: cambio de batería y limpieza", ModificadoEn=_ago(now, minutes=30)))
+        customer = conn.execute(sa.select(r.c.ClienteId).where(r.c.ReparacionId == QUOTE_ORDER)).scalar()
+        consent.record(conn, state_=consent.OPTED_IN, source="staff", customer_id=customer, phone_key=None,
+                       staff=Staff("demo-ana", "Ana Gómez"), evidence="Firmó la orden de ingreso (demo)",
+                       at=_ago(now, minutes=40))
+        conn.execute(r.update().where(r.c.ReparacionId == QUOTE_ORDER).values(
+            EstadoReparacionId=3, ModificadoEn=_ago(now, minutes=25)))
+
+    db.write(quote, url)
+    notifications.poll(url, now=_ago(now, minutes=20))  # the first run: records, notifies nothing
+    db.write(lambda conn: conn.execute(r.update().where(r.c.ReparacionId == QUOTE_ORDER).values(
+        EstadoReparacionId=2, ModificadoEn=_ago(now, minutes=10))), url)
+    notifications.poll(url, now=_ago(now, minutes=9))
+    notifications.dispatch(url, now=_ago(now, minutes=1))  # an offer: nothing is sent
 
 
 def _proposals(url: str | None) -> None:

@@ -169,6 +169,33 @@ param whatsappTemplates string = '{"presupuestado": "presupuesto_listo:es_AR:cli
 @description('TEMPLATE_SYNC_SCHEDULE: NCRONTAB schedule of sync_templates (seconds first).')
 param templateSyncSchedule string = '0 0 * * * *'
 
+@description('NOTIFY_SCHEDULE: NCRONTAB schedule of notify_orders (seconds first).')
+param notifySchedule string = '0 * * * * *'
+
+@description('NOTIFY_RULES: JSON, FastService status name -> purpose:auto|offer of its notification.')
+param notifyRules string = '{"Presupuestado": "presupuestado:offer", "Reparado": "reparado:auto", "Rechazado": "rechazado:offer"}'
+
+@description('NOTIFY_REMINDER: purpose:auto|offer:days,... of the pickup reminder (off: none).')
+param notifyReminder string = 'recordatorio_retiro:offer:3,10'
+
+@description('NOTIFY_MAX_AGE_MINUTES: a status change older than this when first seen is not notified.')
+param notifyMaxAgeMinutes string = '120'
+
+@description('NOTIFY_SETTLE_MINUTES: a notification waits this long; a newer change supersedes it.')
+param notifySettleMinutes string = '5'
+
+@description('NOTIFY_OVERLAP_MINUTES: each poll re-reads this far behind its watermark.')
+param notifyOverlapMinutes string = '10'
+
+@description('NOTIFY_QUIET_HOURS: Buenos Aires hours from-to without automatic sends (off: none).')
+param notifyQuietHours string = '21-9'
+
+@description('NOTIFY_BATCH_SIZE: orders read per page while polling.')
+param notifyBatchSize string = '5000'
+
+@description('NOTIFY_OUTDATED_QUOTE: answer to a tap on an outdated quote: auto, offer or off.')
+param notifyOutdatedQuote string = 'offer'
+
 @description('WHATSAPP_GREETING: text pre-filled in the wa.me link.')
 param whatsappGreeting string = 'Hola {cliente}, te escribimos de FastService por tu orden #{ticket}.'
 
@@ -414,6 +441,16 @@ var appSettings = {
   OUTBOX_SCHEDULE: outboxSchedule
   WHATSAPP_TEMPLATES: whatsappTemplates
   TEMPLATE_SYNC_SCHEDULE: templateSyncSchedule
+  NOTIFY_SCHEDULE: notifySchedule
+  NOTIFY_RULES: notifyRules
+  NOTIFY_REMINDER: notifyReminder
+  NOTIFY_MAX_AGE_MINUTES: notifyMaxAgeMinutes
+  NOTIFY_SETTLE_MINUTES: notifySettleMinutes
+  NOTIFY_OVERLAP_MINUTES: notifyOverlapMinutes
+  NOTIFY_QUIET_HOURS: notifyQuietHours
+  NOTIFY_BATCH_SIZE: notifyBatchSize
+  NOTIFY_OUTDATED_QUOTE: notifyOutdatedQuote
+  BUTTON_SIGNING_KEY: '' // the key is generated into the database on first use (no secret in settings)
   RAW_PAYLOAD_MAX_BYTES: rawPayloadMaxBytes
   SYNC_LOOKBACK_DAYS: syncLookbackDays
   INBOX_AWAITING_DAYS: inboxAwaitingDays

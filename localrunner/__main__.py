@@ -30,7 +30,7 @@ def setup() -> None:
 
     url = config.get("DATABASE_URL")
     version = migrate.migrate(url)
-    loaded = demo.load(url)
+    loaded = demo.load(url, notifications=True)
     keys.stored_keys(create=True)
     demo_issuer.demo_private_key(create=True)
     print(f"database {url} at schema version {version}; demo data {'loaded' if loaded else 'kept as is'}; "

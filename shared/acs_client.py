@@ -46,6 +46,8 @@ class TemplateContent:
     language: str
     body_values: tuple[str, ...] = ()
     """Values for the body's parameters, in order (``{{1}}``, ``{{2}}``, ...)."""
+    button_payloads: tuple[str, ...] = ()
+    """Payloads of the template's quick-reply buttons, in order (issue 18: signed quote decisions)."""
 
 
 Content = TextContent | TemplateContent
@@ -153,12 +155,17 @@ def _sdk_content(content: Content, channel_id: str, to: str) -> Any:
     if isinstance(content, TextContent):
         return models.TextNotificationContent(channel_registration_id=channel_id, to=[to], content=content.text)
     names = [f"p{i}" for i in range(1, len(content.body_values) + 1)]
+    buttons = [f"b{i}" for i in range(1, len(content.button_payloads) + 1)]
+    values: list[Any] = [models.MessageTemplateText(name=n, text=v)
+                         for n, v in zip(names, content.body_values, strict=True)]
+    values += [models.MessageTemplateQuickAction(name=n, payload=p)
+               for n, p in zip(buttons, content.button_payloads, strict=True)]
     template = models.MessageTemplate(
-        name=content.name, language=content.language,
-        template_values=[models.MessageTemplateText(name=n, text=v)
-                         for n, v in zip(names, content.body_values, strict=True)],
+        name=content.name, language=content.language, template_values=values,
         bindings=models.WhatsAppMessageTemplateBindings(
-            body=[models.WhatsAppMessageTemplateBindingsComponent(ref_value=n) for n in names]) if names else None)
+            body=[models.WhatsAppMessageTemplateBindingsComponent(ref_value=n) for n in names] or None,
+            buttons=[models.WhatsAppMessageTemplateBindingsButton(sub_type="quickReply", ref_value=n)
+                     for n in buttons] or None) if names or buttons else None)
     return models.TemplateNotificationContent(channel_registration_id=channel_id, to=[to], template=template)
 
 

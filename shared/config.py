@@ -27,6 +27,10 @@ DEFAULT_TEMPLATES: Final = (
     '"saludo": "saludo:es_AR:cliente,ticket"}')
 """FastService's hand-written texts as WhatsApp templates (names to create in WhatsApp Manager)."""
 
+DEFAULT_NOTIFY_RULES: Final = (
+    '{"Presupuestado": "presupuestado:offer", "Reparado": "reparado:auto", "Rechazado": "rechazado:offer"}')
+"""Which status changes notify the customer, and how (issue 18)."""
+
 SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("DATABASE_URL", "sqlite:///.data/fastservice.db",
             "SQLAlchemy URL: SQLite file (embedded default) or "
@@ -73,6 +77,37 @@ SETTINGS: Final[tuple[Setting, ...]] = (
             "`{{1}}`, `{{2}}`... in order (named parameters `{{cliente}}` fill by name)."),
     Setting("TEMPLATE_SYNC_SCHEDULE", "0 0 * * * *",
             "NCRONTAB schedule of `sync_templates`, which refreshes the template registry from ACS."),
+    Setting("NOTIFY_SCHEDULE", "0 * * * * *",
+            "NCRONTAB schedule of `notify_orders`: polls `Reparacion` for status changes, then sends or offers the "
+            "notifications that are due."),
+    Setting("NOTIFY_RULES", DEFAULT_NOTIFY_RULES,
+            "JSON: FastService status name (`EstadoReparacion.Nombre`, case and accents ignored) -> "
+            "`purpose:auto|offer`: the template purpose (`WHATSAPP_TEMPLATES`) sent when an order enters that "
+            "status, automatically (`auto`) or offered to staff as one click (`offer`). Statuses not listed notify "
+            "nothing."),
+    Setting("NOTIFY_REMINDER", "recordatorio_retiro:offer:3,10",
+            "`purpose:auto|offer:days,...`: pickup reminder for orders still in a `reparado` status without "
+            "`FechaEntrega` after each number of days (once per step, only the highest step reached); `off`: none."),
+    Setting("NOTIFY_MAX_AGE_MINUTES", "120",
+            "A status change older than this (by `Reparacion.ModificadoEn`) when first seen is recorded but not "
+            "notified."),
+    Setting("NOTIFY_SETTLE_MINUTES", "5",
+            "A notification waits this long after its change; a newer change of the order supersedes it (only the "
+            "last status is sent)."),
+    Setting("NOTIFY_OVERLAP_MINUTES", "10",
+            "Each poll re-reads changes this far behind its watermark (clock skew, late commits); our own status "
+            "table removes the repeats."),
+    Setting("NOTIFY_QUIET_HOURS", "21-9",
+            "Local hours (America/Argentina/Buenos_Aires) `from-to` in which nothing is sent automatically; "
+            "notifications due then wait until `to` o'clock. `off`: no quiet hours."),
+    Setting("NOTIFY_BATCH_SIZE", "5000", "Orders read per page while polling; a run reads page after page."),
+    Setting("NOTIFY_OUTDATED_QUOTE", "offer",
+            "What answers a tap on an outdated quote's button (\"Ese presupuesto ya no está vigente...\"): "
+            "`auto` (sent), `offer` (offered to staff) or `off`."),
+    Setting("BUTTON_SIGNING_KEY", "",
+            "Secret (32+ characters) that signs quote buttons' payloads. Empty (the default, also in Azure): a random "
+            "key generated once into `WhatsAppState` on first use, readable only by the app's identity and the "
+            "database's admins."),
     Setting("RAW_PAYLOAD_MAX_BYTES", "16384", "Largest raw event kept for audit and reprocessing; larger are cut."),
     Setting("SYNC_LOOKBACK_DAYS", "7", "Sync also takes messages this many days before the order was created."),
     Setting("INBOX_AWAITING_DAYS", "7",

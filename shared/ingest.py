@@ -20,7 +20,19 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, envelopes, history_import, identity, message_store, observability, outbox, quarantine
+from shared import (
+    consent,
+    db,
+    envelopes,
+    history_import,
+    identity,
+    message_store,
+    notifications,
+    observability,
+    outbox,
+    quarantine,
+    quote_buttons,
+)
 from shared.event_parsing import DeliveryStatus, MalformedEvent, ReceivedMessage, parse
 from shared.identity import MatchStatus
 from shared.phones import Phone, parse_whatsapp_id
@@ -131,6 +143,7 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
     history_import.drop_imported_twin(conn, phone_key=phone.key if phone else None, direction="inbound",
                                       at=message.timestamp, message_type=message.message_type,
                                       text=message.media_caption if media else message.content)
+    _answers(conn, pk, message, phone, match)
     media_pk = _register_media(conn, pk, message)
     return IngestResult("stored", pk, match.status, order_id, media_pk=media_pk)
 
@@ -145,6 +158,20 @@ def _register_media(conn: Connection, message_pk: int, message: ReceivedMessage)
                                   kind=message.message_type, media_id=message.media_id,
                                   declared_mime=message.media_mime_type, file_name=message.media_file_name,
                                   sent_at=message.timestamp)
+
+
+def _answers(conn: Connection, pk: int, message: ReceivedMessage, phone: Phone | None, match: identity.Match) -> None:
+    """What a customer's message says to us besides its text (issue 18), in the transaction that stores it, so a
+    redelivery changes nothing: a quote button tap (``shared/quote_buttons.py``) or an opt-out
+    (``shared/consent.py``)."""
+    if message.message_type == "button" and message.choice_payload:
+        tap = quote_buttons.on_tap(conn, pk, message.choice_payload)
+        if tap.outcome == "outdated" and tap.order_id is not None:
+            notifications.offer_outdated_quote(conn, tap.order_id, match.customer_id, pk)
+    elif message.message_type == "text":
+        customers = list(match.candidates) if match.status == "ambiguous" else (
+            [match.customer_id] if match.customer_id is not None else [])
+        consent.on_inbound(conn, pk, message.content, customers, phone.key if phone else None)
 
 
 def store_status(conn: Connection, status: DeliveryStatus) -> IngestResult:

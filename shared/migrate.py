@@ -32,7 +32,8 @@ def migrate(url: str | None = None) -> int:
         for table in schema.metadata.sorted_tables:  # indexes added to tables that already existed
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
-        ensure_whatsapp_resumen(conn)
+        for name in schema.NOVEDAD_TYPES:
+            ensure_tipo_novedad(conn, name)
         current = schema_version(conn)
         if current < schema.SCHEMA_VERSION:
             conn.execute(schema.schema_version.insert().values(
@@ -79,13 +80,18 @@ def schema_version(conn: Connection) -> int:
 
 def ensure_whatsapp_resumen(conn: Connection) -> int:
     """The id of the ``WhatsApp Resumen`` novedad type, inserting it if missing (embedded only)."""
+    return ensure_tipo_novedad(conn, schema.WHATSAPP_RESUMEN)
+
+
+def ensure_tipo_novedad(conn: Connection, name: str) -> int:
+    """The id of one of this app's novedad types (``schema.NOVEDAD_TYPES``), inserting it if missing (embedded
+    only; sql/002 and sql/009 insert them on SQL Server)."""
     t = schema.tipo_novedad
-    found = conn.execute(sa.select(t.c.TipoNovedadId).where(t.c.nombre == schema.WHATSAPP_RESUMEN)).scalar()
+    found = conn.execute(sa.select(t.c.TipoNovedadId).where(t.c.nombre == name)).scalar()
     if found is not None:
         return int(found)
     result = conn.execute(t.insert().values(
-        nombre=schema.WHATSAPP_RESUMEN, descripcion=schema.WHATSAPP_RESUMEN_DESCRIPCION,
-        activo=True, modificadoEn=db.utcnow()))
+        nombre=name, descripcion=schema.NOVEDAD_TYPES[name], activo=True, modificadoEn=db.utcnow()))
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])

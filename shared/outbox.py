@@ -171,7 +171,8 @@ Sender = Callable[[Any], acs_client.Outcome]
 def content_of(row: Any) -> acs_client.Content:
     if row.Kind == "template":
         values = tuple(str(v) for v in json.loads(row.TemplateValues or "[]"))
-        return acs_client.TemplateContent(row.TemplateName, row.TemplateLanguage, values)
+        buttons = tuple(str(v) for v in json.loads(getattr(row, "TemplateButtons", None) or "[]"))
+        return acs_client.TemplateContent(row.TemplateName, row.TemplateLanguage, values, buttons)
     return acs_client.TextContent(row.Content or "")
 
 

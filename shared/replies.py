@@ -28,7 +28,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, conversation, db, orders, outbox, reply_context, schema, templates
+from shared import config, conversation, db, orders, outbox, quote_buttons, reply_context, schema, templates
 from shared.errors import ApiError, InvalidParameter, NoUsablePhone, OrderNotFound
 from shared.orders import OrderCustomer
 from shared.phones import Phone, parse_whatsapp_id
@@ -37,6 +37,7 @@ from shared.text import iso
 
 _m, _o = schema.message, schema.outbox
 MAX_TEXT: Final = 4096  # WhatsApp's limit for a text message body
+QUOTE_PURPOSE: Final = "presupuestado"  # its template's first two quick replies accept / reject the quote
 _CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 # blank as JSON Schema's (ECMAScript's) \s sees it, so the OpenAPI pattern "\S" and this check agree
 _BLANK = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*")
@@ -241,8 +242,13 @@ def _template_row(conn: Connection, order: OrderCustomer, request: SendRequest) 
         raise TemplateNotAvailable(what)
     if chosen.missing:
         raise TemplateValueMissing(chosen.missing)
-    return {"Kind": "template", "Content": chosen.preview, "TemplateName": chosen.name,
-            "TemplateLanguage": chosen.language, "TemplateValues": json.dumps(chosen.values, ensure_ascii=False)}
+    row = {"Kind": "template", "Content": chosen.preview, "TemplateName": chosen.name,
+           "TemplateLanguage": chosen.language, "TemplateValues": json.dumps(chosen.values, ensure_ascii=False)}
+    if chosen.purpose == QUOTE_PURPOSE and templates.quick_replies(conn, chosen.name, chosen.language) >= 2:
+        signed = quote_buttons.payloads(conn, order.order_id)  # "Acepto", "No, gracias": signed (issue 18)
+        if signed is not None:
+            row["TemplateButtons"] = json.dumps(signed)
+    return row
 
 
 def _repeat(row: Any, digest: str, url: str | None) -> dict[str, Any]:

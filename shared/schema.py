@@ -16,8 +16,9 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 7  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
-# 5: sql/006 (media, issue 16); 6: sql/007 (the inbox, issue 17); 7: sql/008 (history import)
+SCHEMA_VERSION = 8  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
+# 5: sql/006 (media, issue 16); 6: sql/007 (the inbox, issue 17); 7: sql/008 (history import);
+# 8: sql/009 (order notifications, consent, quote buttons; issue 18)
 
 Direction = Literal["inbound", "outbound"]
 """``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
@@ -112,6 +113,14 @@ novedad = sa.Table(
 
 WHATSAPP_RESUMEN = "WhatsApp Resumen"
 WHATSAPP_RESUMEN_DESCRIPCION = "Resumen de conversación de WhatsApp generado por IA"
+PRESUPUESTO_ACEPTADO = "WhatsApp Presupuesto aceptado"
+PRESUPUESTO_RECHAZADO = "WhatsApp Presupuesto rechazado"
+NOVEDAD_TYPES: dict[str, str] = {
+    WHATSAPP_RESUMEN: WHATSAPP_RESUMEN_DESCRIPCION,
+    PRESUPUESTO_ACEPTADO: "El cliente aceptó el presupuesto con el botón de WhatsApp",
+    PRESUPUESTO_RECHAZADO: "El cliente rechazó el presupuesto con el botón de WhatsApp",
+}
+"""The ``TipoNovedad`` rows this app writes novedades of (sql/002 and sql/009 insert them)."""
 
 # --- WhatsApp tables -----------------------------------------------------------------
 
@@ -352,6 +361,8 @@ outbox = sa.Table(
     sa.Column("Reason", sa.Unicode(500), nullable=True),
     sa.Column("CreatedAt", DateTime2, nullable=False),
     sa.Column("UpdatedAt", DateTime2, nullable=False),
+    # sql/009: the signed payloads of a template's quick-reply buttons (JSON list), sent on every attempt
+    sa.Column("TemplateButtons", LongText, nullable=True),
     sa.Index("UX_WhatsAppOutbox_ClientRequestId", "ClientRequestId", unique=True),
     sa.Index("IX_WhatsAppOutbox_State_NextAttemptAt", "State", "NextAttemptAt"),
     sa.Index("IX_WhatsAppOutbox_PhoneKey_State", "PhoneKey", "State"),
@@ -389,6 +400,82 @@ proposal = sa.Table(
     sa.Column("DecidedAt", DateTime2, nullable=True),
     sa.Column("OutboxId", sa.BigInteger, nullable=True),
     sa.Index("IX_WhatsAppProposal_ReparacionId_State", "ReparacionId", "State"),
+)
+
+# --- order notifications, consent, quote buttons (sql/009, issue 18) ---------------------------
+
+order_status = sa.Table(
+    "WhatsAppOrderStatus", metadata,
+    # the last status of each order this app saw in Reparacion; a status CHANGE bumps ChangeSeq, and only the
+    # writer whose conditional update moved it (from the status and sequence it read) notifies
+    sa.Column("ReparacionId", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("EstadoReparacionId", sa.Integer, nullable=False),
+    sa.Column("ChangeSeq", sa.Integer, nullable=False),
+    sa.Column("ModificadoEn", DateTime2, nullable=False),
+    sa.Column("SeenAt", DateTime2, nullable=False),
+    sa.Column("ChangedAt", DateTime2, nullable=False),
+    sa.Index("IX_WhatsAppOrderStatus_Estado_ChangedAt", "EstadoReparacionId", "ChangedAt"),
+)
+
+notification = sa.Table(
+    "WhatsAppNotification", metadata,
+    # one row per notification the rules asked for; the unique (order, kind, change, step) makes it once
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ReparacionId", sa.Integer, nullable=False),
+    sa.Column("ClienteId", sa.Integer, nullable=True),
+    sa.Column("Kind", sa.Unicode(20), nullable=False),
+    sa.Column("ChangeSeq", sa.Integer, nullable=False),
+    sa.Column("Step", sa.BigInteger, nullable=False),
+    sa.Column("EstadoReparacionId", sa.Integer, nullable=True),
+    sa.Column("Purpose", sa.Unicode(50), nullable=False),
+    sa.Column("Mode", sa.Unicode(10), nullable=False),
+    sa.Column("State", sa.Unicode(20), nullable=False),
+    sa.Column("Reason", sa.Unicode(500), nullable=True),
+    sa.Column("ChangedAt", DateTime2, nullable=False),
+    sa.Column("DueAt", DateTime2, nullable=False),
+    sa.Column("OutboxId", sa.BigInteger, nullable=True),
+    sa.Column("DecidedByStaffId", sa.Unicode(100), nullable=True),
+    sa.Column("DecidedByName", sa.Unicode(200), nullable=True),
+    sa.Column("CreatedAt", DateTime2, nullable=False),
+    sa.Column("UpdatedAt", DateTime2, nullable=False),
+    sa.Index("UX_WhatsAppNotification_Change", "ReparacionId", "Kind", "ChangeSeq", "Step", unique=True),
+    sa.Index("IX_WhatsAppNotification_State_DueAt", "State", "DueAt"),
+)
+
+consent = sa.Table(
+    "WhatsAppConsent", metadata,
+    # append-only: every opt-in and opt-out with its source, time, author and evidence; the latest row
+    # for the customer or the phone decides
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("ClienteId", sa.Integer, nullable=True),
+    sa.Column("PhoneKey", sa.Unicode(20), nullable=True),
+    sa.Column("State", sa.Unicode(20), nullable=False),
+    sa.Column("Source", sa.Unicode(20), nullable=False),
+    sa.Column("At", DateTime2, nullable=False),
+    sa.Column("ByStaffId", sa.Unicode(100), nullable=True),
+    sa.Column("ByName", sa.Unicode(200), nullable=True),
+    sa.Column("Evidence", sa.Unicode(500), nullable=True),
+    sa.Column("MessageId", sa.BigInteger, nullable=True),
+    sa.Index("IX_WhatsAppConsent_ClienteId_Id", "ClienteId", "Id"),
+    sa.Index("IX_WhatsAppConsent_PhoneKey_Id", "PhoneKey", "Id"),
+)
+
+quote_reply = sa.Table(
+    "WhatsAppQuoteReply", metadata,
+    # what a quote button tap was: recorded (with its novedad), outdated, duplicate, forged...; DecisionKey is
+    # the payload's digest for a recorded decision (so a replay is never a second novedad), else the message's
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("MessageId", sa.BigInteger, nullable=False),
+    sa.Column("DecisionKey", sa.Unicode(80), nullable=False),
+    sa.Column("ReparacionId", sa.Integer, nullable=True),
+    sa.Column("QuoteRef", sa.Integer, nullable=True),
+    sa.Column("Decision", sa.Unicode(10), nullable=True),
+    sa.Column("Outcome", sa.Unicode(20), nullable=False),
+    sa.Column("NovedadId", sa.Integer, nullable=True),
+    sa.Column("Monto", sa.Numeric(18, 2), nullable=True),
+    sa.Column("CreatedAt", DateTime2, nullable=False),
+    sa.Index("UX_WhatsAppQuoteReply_DecisionKey", "DecisionKey", unique=True),
+    sa.Index("IX_WhatsAppQuoteReply_ReparacionId_Id", "ReparacionId", "Id"),
 )
 
 # --- the inbox's decisions (shared/triage.py): ours, never FastService's ------------------

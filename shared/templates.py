@@ -262,3 +262,13 @@ def _filled(row: Any, purpose: str | None, fields: tuple[str, ...], values: dict
 def dto(item: Filled) -> dict[str, Any]:
     return {"purpose": item.purpose, "name": item.name, "language": item.language, "category": item.category,
             "preview": item.preview, "missing": item.missing, "sendable": not item.missing}
+
+
+def quick_replies(conn: Connection, name: str, language: str) -> int:
+    """How many quick-reply buttons the registry says the template has."""
+    raw = conn.execute(sa.select(_t.c.Buttons).where(_t.c.Name == name, _t.c.Language == language)).scalar()
+    try:
+        buttons = json.loads(raw) if raw else []
+    except ValueError:
+        return 0
+    return sum(1 for b in buttons if isinstance(b, dict) and str(b.get("type", "")).upper() == "QUICK_REPLY")

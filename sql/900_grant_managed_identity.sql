@@ -17,7 +17,7 @@
 --
 -- What it grants (no db_datareader/db_datawriter, no DDL):
 --   * FastService's tables: SELECT on Cliente, Reparacion, Novedad, TipoNovedad,
---     EstadoReparacion; INSERT on Novedad (the AI summaries).
+--     EstadoReparacion; INSERT on Novedad (the AI summaries and quote decisions by button).
 --   * The WhatsApp* tables of this project: SELECT, INSERT, UPDATE, DELETE.
 
 :on error exit
@@ -35,6 +35,7 @@ FROM (VALUES
     (N'WhatsAppMessageStatus'), (N'WhatsAppSummary'), (N'WhatsAppQuarantine'),
     (N'WhatsAppState'), (N'WhatsAppSchemaVersion'),
     (N'WhatsAppOutbox'), (N'WhatsAppTemplate'), (N'WhatsAppProposal'),
+    (N'WhatsAppOrderStatus'), (N'WhatsAppNotification'), (N'WhatsAppConsent'), (N'WhatsAppQuoteReply'),
     (N'WhatsAppSenderAlias'), (N'WhatsAppTriageDecision'), (N'WhatsAppTriageLink'), (N'WhatsAppAssignmentProposal'), (N'WhatsAppImport'), (N'WhatsAppMedia')
 ) AS t(TableName)
 WHERE OBJECT_ID(N'dbo.' + t.TableName, N'U') IS NULL;
@@ -51,7 +52,7 @@ GO
 DECLARE @missingVersions nvarchar(max);
 SELECT @missingVersions = COALESCE(@missingVersions + N', ', N'') + CAST(v.Version AS nvarchar(10))
 FROM (VALUES
-    (1), (2), (3), (4), (5), (6), (7)
+    (1), (2), (3), (4), (5), (6), (7), (8)
 ) AS v(Version)
 WHERE NOT EXISTS (SELECT 1 FROM [dbo].[WhatsAppSchemaVersion] AS s WHERE s.[Version] = v.Version);
 
@@ -103,6 +104,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppMedia TO [$(Identity
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppOutbox TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTemplate TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppProposal TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppOrderStatus TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppNotification TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppConsent TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppQuoteReply TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSenderAlias TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageDecision TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTriageLink TO [$(IdentityName)];

@@ -27,6 +27,10 @@ OPERATIONS = ["POST /api/whatsapp/sync", "GET /api/whatsapp/messages/{orderId}",
               "POST /api/whatsapp/orders/{orderId}/proposals/{proposalId}/send",
               "POST /api/whatsapp/orders/{orderId}/proposals/{proposalId}/discard",
               "POST /api/whatsapp/templates/sync",
+              # order notifications, consent (issue 18)
+              "GET /api/whatsapp/orders/{orderId}/notifications",
+              "POST /api/whatsapp/orders/{orderId}/notifications/{notificationId}/send",
+              "POST /api/whatsapp/orders/{orderId}/consent",
               # the inbox (issue 17)
               "GET /api/whatsapp/inbox", "GET /api/whatsapp/inbox/counts", "GET /api/whatsapp/inbox/messages",
               "GET /api/whatsapp/inbox/decisions", "POST /api/whatsapp/inbox/assign", "POST /api/whatsapp/inbox/move",
@@ -115,7 +119,8 @@ def test_served_document_is_the_one_in_the_repo(runner: Runner) -> None:
                                     "/api/health", "/api/openapi.json",
                                     *(f"/api/whatsapp/orders/{{orderId}}/{tail}" for tail in (
                                         "messages", "outbox", "templates", "proposals",
-                                        "proposals/{proposalId}/send", "proposals/{proposalId}/discard")),
+                                        "proposals/{proposalId}/send", "proposals/{proposalId}/discard",
+                                        "notifications", "notifications/{notificationId}/send", "consent")),
                                     "/api/whatsapp/templates/sync", "/api/whatsapp/imports/preview",
                                     "/api/whatsapp/imports", "/api/whatsapp/media/{mediaId}",
                                     "/api/whatsapp/media"} | {

@@ -69,6 +69,12 @@ async function serve(page, state) {
       // the panel signs in first, as inside FastService (fetched once, before the clock starts)
       return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ access_token: 'bench', expires_in: 3600 }) });
     }
+    // the composer's reads (issue 15): nothing pending, no proposal, no template
+    const sub = /^\/api\/whatsapp\/orders\/\d+\/(outbox|proposals|templates)$/.exec(url.pathname)?.[1];
+    if (sub) {
+      const body = { outbox: { orderId: 1, sends: [] }, proposals: { orderId: 1, proposals: [] }, templates: { orderId: 1, window: { open: true, until: null, lastInboundAt: null }, templates: [] } }[sub];
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    }
     if (url.pathname.startsWith('/api/whatsapp/orders/')) {
       return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(order(state.messages.length)) });
     }
@@ -90,7 +96,8 @@ async function serve(page, state) {
 const WATCH = () => {
   const w = window;
   w.__bench = { mutations: 0, want: Infinity, doneAt: null, apiAt: () => {
-    const api = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/whatsapp/'));
+    // the answers the conversation waits for (the order and its messages), not the composer's side reads
+    const api = performance.getEntriesByType('resource').filter((e) => /\/api\/whatsapp\/(messages\/|orders\/\d+(\?|$))/.test(e.name));
     return Math.max(...api.map((e) => e.responseEnd));
   } };
   const watchShadow = (root) => {

@@ -122,7 +122,7 @@ export async function startRunner() {
     if (!exited) child.kill('SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  return { baseUrl, port, stop, logFile };
+  return { baseUrl, port, stop, logFile, databaseUrl };
 }
 
 /** The keys the runner of these tests enforces (Event Grid's system key goes in `code=`, the admin API takes the master key). */
@@ -230,4 +230,33 @@ export function createSuite() {
       return { passed, failed };
     },
   };
+}
+
+/**
+ * The local ACS fake's control API (devkit/fake_acs.py: faults, reset), over HTTPS with the CA the runner made;
+ * the runner announces where in `.data/fake-acs/control.json`.
+ */
+export async function fakeAcs(pathAndQuery, body = {}) {
+  const https = await import('node:https');
+  const control = JSON.parse(fs.readFileSync(path.join(ROOT, '.data', 'fake-acs', 'control.json'), 'utf8'));
+  const url = new URL(pathAndQuery, control.endpoint);
+  const ca = fs.readFileSync(control.ca);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => (res.statusCode < 300 ? resolve(JSON.parse(data || '{}')) : reject(new Error(`fake ACS ${url.pathname} answered ${res.statusCode}: ${data}`))));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** What the agent's MCP tool propose_whatsapp_reply writes (shared/proposals.propose), straight into the runner's database. */
+export function propose(databaseUrl, orderId, text) {
+  const python = path.join(ROOT, '.venv', 'bin', 'python');
+  const code = 'import sys\nfrom shared import proposals\nproposals.propose(int(sys.argv[1]), sys.argv[2], None, sys.argv[3])';
+  const r = spawnSync(python, ['-c', code, String(orderId), text, databaseUrl], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`propose failed: ${r.stderr}`);
 }

@@ -14,9 +14,11 @@ import {
   createSuite,
   ensureChromium,
   eventually,
+  fakeAcs,
   getJson,
   log,
   postIncomingText,
+  propose,
   startRunner,
 } from './harness.mjs';
 import { inboxTests } from './inbox.mjs';
@@ -42,6 +44,7 @@ const ddmmyyyy = (iso) =>
 
 const suite = createSuite();
 let base = '';
+let databaseUrl = '';
 let context;
 
 async function openOrder(page, orderId, extra = '') {
@@ -680,6 +683,8 @@ async function panelSignature(page) {
   await eventually(async () => assert.equal(await host.getByTestId('media-loading').count(), 0));
   const thumbnail = host.getByTestId('media-thumbnail');
   if (await thumbnail.count()) await eventually(async () => assert.ok(await thumbnail.evaluate((img) => img.complete && img.naturalWidth > 0)));
+  // the composer settles too: Juan's proposal with its template's title (the templates arrived)
+  await host.getByText('Plantilla sugerida: Equipo listo para retirar').waitFor();
   await page.waitForTimeout(200);
   return host.evaluate((el, props) => {
     const origin = el.getBoundingClientRect();
@@ -707,7 +712,10 @@ async function hostSignature(page) {
 }
 
 suite.test('inserción: igual en una página hostil y en una Tailwind v4 que en una limpia, sin tocar la página', async (page) => {
-  await page.setViewportSize({ width: 1366, height: 900 });
+  // tall enough for the whole panel with its composer: a panel cut by the viewport shows the page behind its corners
+  await page.setViewportSize({ width: 1366, height: 1600 });
+  // one clock for the three mounts: "quedan N h M min" must not turn a minute between them
+  await page.clock.setFixedTime(new Date());
   const open = async (css, extra = '') => {
     await page.goto(`${base}/embed-test.html?order=1&poll=0&css=${css}${extra}`);
     await page.locator('#host-h1').waitFor();
@@ -739,11 +747,13 @@ suite.test('inserción: igual en una página hostil y en una Tailwind v4 que en 
 suite.test('inserción en una barra lateral de 360 px (página hostil): sin desborde horizontal', async (page) => {
   for (const [width, height] of VIEWPORTS) {
     await page.setViewportSize({ width: Math.max(width, 400), height });
-    for (const order of [1, 10, 11]) {
+    for (const order of [1, 2, 10, 11]) {
       await page.goto(`${base}/embed-test.html?order=${order}&poll=0&css=hostile&layout=sidebar`);
       const host = page.locator(HOST_TAG);
       await host.getByRole('button', { name: 'Sincronizar WhatsApp' }).waitFor();
       await host.getByRole('log').or(host.getByText('No hay mensajes guardados', { exact: false })).first().waitFor();
+      // the composer too: the text box, or the templates once loaded
+      if (order !== 11) await host.getByRole('textbox').or(host.locator('[data-template]')).first().waitFor();
       const overflow = await host.evaluate((el) => {
         const box = el.getBoundingClientRect();
         const out = [...el.shadowRoot.querySelectorAll('*')]
@@ -759,12 +769,293 @@ suite.test('inserción en una barra lateral de 360 px (página hostil): sin desb
       assert.equal(Math.round(overflow.width), 360, 'the panel takes the sidebar width');
       assert.deepEqual(overflow.out, [], `order ${order}: elements overflow the 360 px sidebar`);
       assert.ok(overflow.scroll <= overflow.client, `order ${order}: horizontal scroll inside the panel`);
+      if (order === 2 || order === 10) await page.screenshot({ path: shot(`embed-sidebar-360-${width}-order-${order}`), fullPage: true });
     }
     await page.screenshot({ path: shot(`embed-sidebar-360-${width}`), fullPage: true });
   }
 });
 
 inboxTests(suite, { base: () => base, captureState });
+// ---------------------------------------------------------------------------------------------
+// Replying from the order (issue 15): the composer against the runner and its local ACS fake.
+
+/** Counts, at every DOM change inside the panel, the bubbles holding `text` (to prove: never 2, never back to 0). */
+async function watchBubbles(page, text) {
+  await page.locator(HOST_TAG).evaluate((host, wanted) => {
+    const root = host.shadowRoot;
+    const seen = [];
+    const count = () =>
+      [...root.querySelectorAll('[data-direction="outbound"]')].filter((el) => el.textContent.includes(wanted)).length;
+    new MutationObserver(() => seen.push(count())).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+    window.__bubbleCounts = seen;
+  }, text);
+}
+
+async function bubbleCounts(page) {
+  return page.evaluate(() => window.__bubbleCounts);
+}
+
+function assertNoDuplicateNoGap(counts, what) {
+  const first = counts.indexOf(1);
+  assert.ok(first >= 0, `${what}: the bubble appeared`);
+  assert.ok(counts.every((n) => n <= 1), `${what}: never two bubbles (${counts.join(',')})`);
+  assert.ok(counts.slice(first).every((n) => n === 1), `${what}: never gone once shown (${counts.join(',')})`);
+}
+
+/** POSTs the page made to the send endpoints, with their bodies. */
+function recordSends(page) {
+  const posts = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/api\/whatsapp\/orders\/\d+\/(messages|proposals\/\d+\/send)$/.test(r.url())) {
+      posts.push({ url: r.url(), body: JSON.parse(r.postData() ?? '{}') });
+    }
+  });
+  return posts;
+}
+
+suite.test('responder (orden 2, ventana abierta): «enviando» al instante, después entregado y leído, sin duplicado', async (page) => {
+  const posts = recordSends(page);
+  const panel = await openOrder(page, 2);
+  const box = panel.getByRole('textbox', { name: 'Tu respuesta' });
+  await box.waitFor();
+  await panel.getByText(/Ventana abierta: quedan \d+ h \d+ min/).waitFor();
+  await captureState(page, 'composer-open');
+
+  // The request is held 1.5 s: the bubble must be there before the answer.
+  let held = false;
+  await page.route('**/api/whatsapp/orders/2/messages', async (route) => {
+    if (!held) {
+      held = true;
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    await route.continue().catch(() => {});
+  });
+  const text = `Hola María, la notebook está lista (prueba ${Date.now()})`;
+  await watchBubbles(page, text);
+  await box.fill(text);
+  await box.press('Shift+Enter');
+  await box.pressSequentially('¡Te esperamos!');
+  assert.equal(await box.inputValue(), `${text}\n¡Te esperamos!`, 'Shift+Enter makes a new line');
+  await box.press('Enter');
+  const log = logOf(panel);
+  const sending = log.locator('[data-phase="sending"]').filter({ hasText: text });
+  await sending.waitFor({ timeout: 1000 });
+  await sending.getByRole('img', { name: 'Enviando' }).waitFor();
+  assert.equal(await box.inputValue(), '', 'the box is emptied at once');
+  await page.screenshot({ path: shot('send-sending'), fullPage: true });
+
+  // Then the stored message, its ticks following the fake's Sent → Delivered → Read.
+  const stored = log.locator('[data-direction="outbound"][data-id]').filter({ hasText: text });
+  await stored.getByRole('img', { name: /^Entregado|^Leído/ }).waitFor({ timeout: 15_000 });
+  await stored.getByRole('img', { name: /^Leído/ }).waitFor({ timeout: 15_000 });
+  await stored.getByText('Ana Gómez ·').waitFor(); // the signed-in staff member is its author
+  const [tickColor, timeColor] = await stored.evaluate((el) => [
+    getComputedStyle(el.querySelector('[data-state="read"]')).color,
+    getComputedStyle(el.querySelector('time')).color,
+  ]);
+  assert.match(tickColor, /242\.7|sky|rgb\(3, 105, 161\)/, `read ticks are blue (${tickColor})`);
+  assert.notEqual(tickColor, timeColor, 'read ticks differ from the grey of the time');
+  await page.waitForTimeout(1200); // one more poll: still one bubble
+  assertNoDuplicateNoGap(await bubbleCounts(page), 'reply');
+  assert.equal(posts.length, 1, 'one request');
+  assert.equal(posts[0].body.text, `${text}\n¡Te esperamos!`);
+  assert.match(posts[0].body.clientRequestId, /^[0-9a-f-]{36}$/);
+  const page_ = await getJson(`${base}/api/whatsapp/messages/2`);
+  assert.equal(page_.messages.filter((m) => m.text?.startsWith(text)).length, 1, 'stored once');
+  await captureState(page, 'composer-read');
+});
+
+suite.test('plantilla con la ventana cerrada (orden 10, escribió hace 6 días): vista previa, faltantes y un clic envía una sola vez', async (page) => {
+  const posts = recordSends(page);
+  const panel = await openOrder(page, 10);
+  const templates = panel.getByRole('region', { name: 'Plantillas' });
+  await templates.waitFor();
+  assert.equal(await panel.getByRole('textbox').count(), 0, 'no free text outside the window');
+  const ready = templates.locator('[data-template="reparado"]');
+  await ready.getByText(/Hola Valentina, tu equipo \(orden 10\) está reparado/).waitFor();
+  const budget = templates.locator('[data-template="presupuestado"]');
+  await budget.getByText(/No se puede enviar: Falta el presupuesto/).waitFor();
+  assert.equal(await budget.getByRole('button').getAttribute('aria-disabled'), 'true');
+  await budget.getByRole('button').click({ force: true });
+  await captureState(page, 'composer-templates');
+  assert.equal(posts.length, 0, 'a template with a missing value is not sent');
+
+  await watchBubbles(page, 'está reparado y listo para retirar');
+  await ready.getByRole('button', { name: /^Enviar/ }).dblclick();
+  const stored = logOf(panel).locator('[data-direction="outbound"][data-id]').filter({ hasText: 'está reparado y listo para retirar' });
+  await stored.getByRole('img', { name: /^Leído/ }).waitFor({ timeout: 15_000 });
+  await page.waitForTimeout(1200);
+  assertNoDuplicateNoGap(await bubbleCounts(page), 'template');
+  assert.equal(posts.length, 1, `a double click sends one request (${posts.length})`);
+  assert.deepEqual(posts[0].body.template, { purpose: 'reparado' });
+  await page.screenshot({ path: shot('template-read'), fullPage: true });
+});
+
+suite.test('sugerencia del asistente (orden 2): Editar la carga en el cuadro y Enviar manda el texto editado por la sugerencia', async (page) => {
+  const posts = recordSends(page);
+  const panel = await openOrder(page, 2);
+  const proposals = panel.getByRole('region', { name: /Sugerencia del asistente/ });
+  await proposals.getByText('la notebook va a estar lista el lunes', { exact: false }).waitFor();
+  await captureState(page, 'proposal');
+  assert.equal(posts.length, 0, 'a proposal alone sends nothing');
+  await proposals.getByRole('button', { name: 'Editar' }).click();
+  const box = panel.getByRole('textbox', { name: 'Editando la sugerencia del asistente' });
+  await box.waitFor();
+  assert.match(await box.inputValue(), /^Hola María, la notebook va a estar lista el lunes/);
+  const edited = `Hola María, la notebook va a estar lista el martes (editado ${Date.now()})`;
+  await box.fill(edited);
+  await box.press('Enter');
+  const stored = logOf(panel).locator('[data-direction="outbound"][data-id]').filter({ hasText: edited });
+  await stored.getByRole('img', { name: /^Leído/ }).waitFor({ timeout: 15_000 });
+  await proposals.waitFor({ state: 'detached' });
+  assert.equal(posts.length, 1);
+  assert.match(posts[0].url, /\/proposals\/\d+\/send$/);
+  assert.equal(posts[0].body.text, edited);
+  const list = await getJson(`${base}/api/whatsapp/orders/2/proposals`);
+  assert.equal(list.proposals.filter((p) => p.state === 'proposed').length, 0, 'the proposal is decided');
+});
+
+suite.test('fallas: motivo en castellano; «No pudimos confirmar si salió» solo se reenvía tras confirmar, con un id nuevo', async (page) => {
+  const posts = recordSends(page);
+  const panel = await openOrder(page, 2);
+  const box = panel.getByRole('textbox', { name: 'Tu respuesta' });
+  // ACS refuses it: WhatsApp cannot deliver to that number (Meta 131026)
+  await fakeAcs('/_fake/faults', { kind: '400', code: '131026', count: 1, route: 'send' });
+  await box.fill('Este no va a salir');
+  await box.press('Enter');
+  const failed = logOf(panel).locator('[data-phase="failed"]');
+  await failed.getByText(/No se envió\..*WhatsApp no pudo entregar/).waitFor();
+  await failed.getByRole('button', { name: 'Descartar' }).waitFor();
+  await captureState(page, 'send-failed');
+  await failed.getByRole('button', { name: 'Descartar' }).click();
+  await failed.waitFor({ state: 'detached' });
+
+  // An answer ACS may or may not have accepted: the server says unknown (served here, the fake reconciles in 1 s).
+  let unknownServed = null;
+  await page.route('**/api/whatsapp/orders/2/messages', async (route) => {
+    const body = JSON.parse(route.request().postData());
+    if (unknownServed) return route.continue();
+    const now = new Date().toISOString();
+    unknownServed = { id: 9000, clientRequestId: body.clientRequestId, orderId: 2, state: 'unknown', kind: 'text', messageId: null, attempts: 1,
+      nextAttemptAt: null, errorCode: 'not_confirmed', reason: null, createdAt: now, proposalId: null,
+      message: { id: null, direction: 'outbound', type: 'text', text: body.text, timestamp: now, status: { state: 'unknown', at: now, errorCode: 'not_confirmed', reason: null }, sentBy: 'Ana Gómez' } };
+    return route.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify(unknownServed) });
+  });
+  await page.route('**/api/whatsapp/orders/2/outbox', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ orderId: 2, sends: unknownServed ? [unknownServed] : [] }) }),
+  );
+  await box.fill('¿Llegó este?');
+  await box.press('Enter');
+  const unknown = logOf(panel).locator('[data-phase="unknown"]');
+  await unknown.getByText('No pudimos confirmar si salió.').waitFor();
+  await page.waitForTimeout(2500); // polls go by: nothing is sent again by itself
+  const before = posts.length;
+  assert.equal(posts.filter((p) => p.body.text === '¿Llegó este?').length, 1, 'no automatic resend');
+  await captureState(page, 'send-unknown');
+  await unknown.getByRole('button', { name: 'Reenviar…' }).click();
+  const confirm = unknown.getByRole('group', { name: 'Confirmar reenvío' });
+  await confirm.getByText(/el cliente lo va a recibir dos veces/).waitFor();
+  await confirm.getByRole('button', { name: 'Sí, reenviar' }).click();
+  await eventually(() => assert.equal(posts.length, before + 1));
+  const [first, second] = posts.filter((p) => p.body.text === '¿Llegó este?');
+  assert.notEqual(second.body.clientRequestId, first.body.clientRequestId, 'a resend is a new request');
+  await logOf(panel).locator('[data-direction="outbound"][data-id]').filter({ hasText: '¿Llegó este?' }).getByRole('img', { name: /^Leído|^Entregado|^Enviado/ }).waitFor({ timeout: 15_000 });
+});
+
+suite.test('sin respuesta del servidor: «Reintentar» repite el mismo pedido (mismo id) y sale una sola vez', async (page) => {
+  const posts = recordSends(page);
+  const panel = await openOrder(page, 2);
+  const box = panel.getByRole('textbox', { name: 'Tu respuesta' });
+  // The request reaches the app, but the answer is lost on the way back.
+  let dropAnswer = true;
+  await page.route('**/api/whatsapp/orders/2/messages', async (route) => {
+    if (!dropAnswer) return route.continue();
+    dropAnswer = false;
+    await route.fetch(); // the app gets it and sends it
+    return route.abort('connectionreset');
+  });
+  const text = `Respuesta perdida (${Date.now()})`;
+  await box.fill(text);
+  await box.press('Enter');
+  const failed = logOf(panel).locator('[data-phase="requestFailed"]');
+  await failed.getByText('No pudimos confirmar el envío con el servidor.').waitFor();
+  await failed.getByRole('button', { name: 'Reintentar' }).click();
+  const stored = logOf(panel).locator('[data-direction="outbound"][data-id]').filter({ hasText: text });
+  await stored.waitFor({ timeout: 15_000 });
+  assert.equal(posts.length, 2);
+  assert.equal(posts[1].body.clientRequestId, posts[0].body.clientRequestId, 'the retry reuses the id');
+  const page_ = await getJson(`${base}/api/whatsapp/messages/2`);
+  assert.equal(page_.messages.filter((m) => m.text === text).length, 1, 'sent once');
+});
+
+suite.test('un envío en curso sobrevive a recargar la página (GET …/outbox)', async (page) => {
+  await fakeAcs('/_fake/faults', { kind: '503', count: 50, route: 'send' });
+  try {
+    const panel = await openOrder(page, 2);
+    const text = `Con ACS ocupado (${Date.now()})`;
+    await panel.getByRole('textbox', { name: 'Tu respuesta' }).fill(text);
+    await panel.getByRole('textbox', { name: 'Tu respuesta' }).press('Enter');
+    await logOf(panel).locator('[data-phase="sending"]').filter({ hasText: text }).waitFor();
+    await page.waitForResponse((r) => r.url().endsWith('/api/whatsapp/orders/2/messages'), { timeout: 20_000 });
+    await captureState(page, 'send-pending');
+    const again = await openOrder(page, 2);
+    await logOf(again).locator('[data-phase="sending"]').filter({ hasText: text }).waitFor();
+  } finally {
+    await fakeAcs('/_fake/reset');
+  }
+}, { timeout: 60_000 });
+
+suite.test('teclado: decidir una sugerencia y responder sin mouse; el foco no se pierde y se ve', async (page) => {
+  propose(databaseUrl, 2, 'Hola María, ¿te queda bien retirarla mañana?');
+  const panel = await openOrder(page, 2);
+  await panel.getByText('¿te queda bien retirarla mañana?', { exact: false }).waitFor();
+  const activeName = () =>
+    page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return `${el?.tagName} ${el?.getAttribute('aria-label') ?? el?.textContent?.trim() ?? ''}`.slice(0, 60);
+    });
+  await logOf(panel).focus();
+  const reached = [];
+  // (sends of earlier tests may be in the outbox, with their own buttons in the conversation)
+  const onProposalDiscard = () =>
+    page.evaluate(() => {
+      let el = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return el?.textContent?.trim() === 'Descartar' && el.closest('[data-proposal]') !== null;
+    });
+  for (let i = 0; i < 20 && !(await onProposalDiscard()); i++) {
+    await page.keyboard.press('Tab');
+    reached.push(await activeName());
+  }
+  assert.ok(await onProposalDiscard(), `Tab order: ${reached.join(' | ')}`);
+  const outline = await page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return getComputedStyle(el).outlineStyle;
+  });
+  assert.notEqual(outline, 'none', 'a visible focus ring');
+  const decided = await page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return el.closest('[data-proposal]').getAttribute('data-proposal');
+  });
+  await page.keyboard.press('Enter');
+  await panel.locator(`[data-proposal="${decided}"]`).waitFor({ state: 'detached' });
+  await eventually(async () => assert.match(await activeName(), /^TEXTAREA/));
+  const text = `Sin mouse (${Date.now()})`;
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+  await logOf(panel).locator('[data-direction="outbound"]').filter({ hasText: text }).first().waitFor();
+  assert.match(await activeName(), /^TEXTAREA/, 'the box keeps the focus after sending');
+  await panel.getByTestId('send-announcement').filter({ hasText: /Enviando mensaje|Mensaje enviado/ }).waitFor({ state: 'attached' });
+  // 24×24 targets (WCAG 2.2): every button of the composer and its proposals
+  const boxes = await panel.getByTestId('composer').getByRole('button').evaluateAll((els) =>
+    els.map((el) => ({ name: el.textContent.trim(), w: el.getBoundingClientRect().width, h: el.getBoundingClientRect().height })),
+  );
+  assert.ok(boxes.length >= 1);
+  for (const b of boxes) assert.ok(b.w >= 24 && b.h >= 24, `target «${b.name}» ${b.w}×${b.h}`);
+});
 
 async function main() {
   const started = Date.now();
@@ -775,6 +1066,7 @@ async function main() {
   buildIfNeeded();
   const runner = await startRunner();
   base = runner.baseUrl;
+  databaseUrl = runner.databaseUrl;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-wa-chromium-'));
   let result = { passed: 0, failed: 1 };
   try {

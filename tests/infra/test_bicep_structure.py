@@ -229,7 +229,8 @@ DEPLOYMENT_IMPLIED = {
 # keys stay empty (managed identity); the staff token's issuer and keys are derived from the tenant;
 # media storage is identity-based (MEDIA_STORAGE__*), never a connection string
 LEFT_EMPTY = {"ACS_CONNECTION_STRING", "ACS_CA_BUNDLE", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-              "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI", "MEDIA_STORAGE"}
+              "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI", "MEDIA_STORAGE",  # media: identity-based
+              "BUTTON_SIGNING_KEY"}  # issue 18: generated into the database, no secret in settings
 
 
 def test_every_config_setting_is_wired_as_an_app_setting(bicep: Bicep) -> None:
@@ -588,6 +589,10 @@ WHATSAPP_TABLES = [
     "WhatsAppOutbox",
     "WhatsAppTemplate",
     "WhatsAppProposal",
+    "WhatsAppOrderStatus",  # issue 18
+    "WhatsAppNotification",
+    "WhatsAppConsent",
+    "WhatsAppQuoteReply",
     "WhatsAppSchemaVersion",
     "WhatsAppSenderAlias",
     "WhatsAppTriageDecision",

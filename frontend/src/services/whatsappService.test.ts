@@ -254,3 +254,43 @@ describe('getMedia (issue 16)', () => {
     await expect(service.getMedia('/api/whatsapp/media/3')).rejects.toMatchObject({ status: 410 });
   });
 });
+
+describe('createWhatsAppService: sending (issue 15)', () => {
+  it('posts a reply as JSON with its clientRequestId, never cached, and returns the send', async () => {
+    const answer = { id: 1, clientRequestId: 'abc-1', state: 'sent' };
+    const { service, call } = setup(() => jsonResponse(answer, 201), { getAccessToken: async () => 'tok' });
+    await expect(service.sendMessage!(2, { clientRequestId: 'abc-1', text: 'Hola' })).resolves.toEqual(answer);
+    expect(call().url).toBe('/api/whatsapp/orders/2/messages');
+    expect(call().init.method).toBe('POST');
+    expect(call().headers['Content-Type']).toBe('application/json');
+    expect(call().headers.Authorization).toBe('Bearer tok');
+    expect(JSON.parse(String(call().init.body))).toEqual({ clientRequestId: 'abc-1', text: 'Hola' });
+  });
+
+  it('reaches the templates, outbox and proposals routes', async () => {
+    const { service, call } = setup(() => jsonResponse({}));
+    await service.listTemplates!(3);
+    await service.listOutbox!(3);
+    await service.listReplyProposals!(3);
+    await service.sendReplyProposal!(3, 9, { clientRequestId: 'p-1', text: 'Editado' });
+    await service.discardReplyProposal!(3, 9);
+    expect([0, 1, 2, 3, 4].map((i) => `${call(i).init.method} ${call(i).url}`)).toEqual([
+      'GET /api/whatsapp/orders/3/templates',
+      'GET /api/whatsapp/orders/3/outbox',
+      'GET /api/whatsapp/orders/3/proposals',
+      'POST /api/whatsapp/orders/3/proposals/9/send',
+      'POST /api/whatsapp/orders/3/proposals/9/discard',
+    ]);
+    expect(JSON.parse(String(call(3).init.body))).toEqual({ clientRequestId: 'p-1', text: 'Editado' });
+    expect(call(4).init.body).toBeUndefined();
+  });
+
+  it('a window-closed 409 is a WhatsAppApiError with the server\'s Spanish detail, not retryable', async () => {
+    const detail = 'Pasaron más de 24 horas desde el último mensaje del cliente: elegí una plantilla.';
+    const { service } = setup(() => jsonResponse({ type: '/problems/window-closed', title: 'x', status: 409, detail }, 409));
+    const error = await service.sendMessage!(1, { clientRequestId: 'a', text: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WhatsAppApiError);
+    expect((error as WhatsAppApiError).detail).toBe(detail);
+    expect((error as WhatsAppApiError).retryable).toBe(false);
+  });
+});

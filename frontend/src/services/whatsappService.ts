@@ -28,8 +28,14 @@ import type {
   InboxPage,
   InboxTab,
   MessagePage,
+  OrderTemplates,
   OrderWhatsApp,
   Problem,
+  ReplyProposal,
+  ReplyProposalList,
+  Send,
+  SendList,
+  SendRequest,
   SyncResult,
   TriageDecision,
 } from '../types/whatsapp';
@@ -89,6 +95,23 @@ export interface WhatsAppService {
   undoDecision(decisionId: number, options?: RequestOptions): Promise<TriageDecision>;
   confirmProposal(proposalId: number, options?: RequestOptions): Promise<TriageDecision>;
   discardProposal(proposalId: number, options?: RequestOptions): Promise<unknown>;
+  /**
+   * Sends a text or a template to the order's customer. `clientRequestId` is made once per compose
+   * action and sent again unchanged on a retry: the server answers the same send (200), never a second.
+   */
+  sendMessage?(orderId: number, request: SendRequest, options?: RequestOptions): Promise<Send>;
+  listTemplates?(orderId: number, options?: RequestOptions): Promise<OrderTemplates>;
+  /** Sends not (yet) in the conversation: sending, unknown, failed. */
+  listOutbox?(orderId: number, options?: RequestOptions): Promise<SendList>;
+  listReplyProposals?(orderId: number, options?: RequestOptions): Promise<ReplyProposalList>;
+  /** Sends an agent's proposal (optionally with the edited `text`), exactly once per `clientRequestId`. */
+  sendReplyProposal?(
+    orderId: number,
+    proposalId: number,
+    body: { clientRequestId: string; text?: string },
+    options?: RequestOptions,
+  ): Promise<Send>;
+  discardReplyProposal?(orderId: number, proposalId: number, options?: RequestOptions): Promise<ReplyProposal>;
 }
 
 function queryString(values: Record<string, string | number | null | undefined>): string {
@@ -104,6 +127,10 @@ function subjectQuery(subject: InboxSubject): Record<string, string | number> {
 
 /** Largest file the import accepts (the server says the same with a 413). */
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+function isFile(body: unknown): body is Blob {
+  return typeof Blob !== 'undefined' && body instanceof Blob;
+}
 
 /** An HTTP API failure, parsed from `application/problem+json` when the server sent one. */
 export class WhatsAppApiError extends Error {
@@ -234,19 +261,26 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     return `Bearer ${token.trim()}`;
   }
 
-  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal, body?: Blob): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+    // a file (a chat export) goes as its raw bytes; anything else as JSON
+    if (body !== undefined) headers['Content-Type'] = isFile(body) ? 'application/octet-stream' : 'application/json';
     const bearer = await authorization();
     if (bearer) headers.Authorization = bearer;
     if (functionKey) headers['x-functions-key'] = functionKey;
     const cached = method === 'GET' ? cache.get(url) : undefined;
     if (cached) headers['If-None-Match'] = cached.etag;
-    if (body) headers['Content-Type'] = 'application/octet-stream';
     let response: Response;
     try {
       // no-store: the browser's own cache stays out of the way, so a 304 reaches this code.
-      response = await doFetch(url, { method, headers, signal, cache: 'no-store', ...(body ? { body } : {}) });
+      response = await doFetch(url, {
+        method,
+        headers,
+        signal,
+        cache: 'no-store',
+        ...(body === undefined ? {} : { body: isFile(body) ? body : JSON.stringify(body) }),
+      });
     } catch (error) {
       if (isAbortError(error)) throw error;
       throw new WhatsAppApiError(0, 'No se pudo conectar con el servidor. Revisá la conexión y reintentá.');
@@ -343,6 +377,30 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     },
     async discardProposal(proposalId, { signal } = {}) {
       return request<unknown>('POST', `/api/whatsapp/inbox/proposals/${proposalId}/discard`, signal);
+    },
+    async sendMessage(orderId, body, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<Send>('POST', `/api/whatsapp/orders/${orderId}/messages`, signal, body);
+    },
+    async listTemplates(orderId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<OrderTemplates>('GET', `/api/whatsapp/orders/${orderId}/templates`, signal);
+    },
+    async listOutbox(orderId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<SendList>('GET', `/api/whatsapp/orders/${orderId}/outbox`, signal);
+    },
+    async listReplyProposals(orderId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<ReplyProposalList>('GET', `/api/whatsapp/orders/${orderId}/proposals`, signal);
+    },
+    async sendReplyProposal(orderId, proposalId, body, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<Send>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/send`, signal, body);
+    },
+    async discardReplyProposal(orderId, proposalId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<ReplyProposal>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/discard`, signal);
     },
   };
 }

@@ -89,6 +89,8 @@ export interface Message {
   reaction: Reaction | null;
   choice: Choice | null;
   status: DeliveryStatus | null;
+  /** The staff member who sent it from the panel (null for customers' messages and other tools'). */
+  sentBy?: string | null;
 }
 
 /** Where a media file is: still coming from WhatsApp, kept, or lost with a reason (issue 16). */
@@ -134,6 +136,8 @@ export interface DeliveryStatus {
   /** Meta's code when failed, e.g. 131047 (outside the 24-hour window). */
   errorCode: string | null;
   errorMessage: string | null;
+  /** When failed: why, in Spanish, and what to do (the backend's text; newer than `errorCode`). */
+  reason?: string | null;
 }
 
 /** `OrderWhatsApp.customer` */
@@ -404,4 +408,111 @@ export interface TriageDecision {
 export interface InboxMessagePage {
   messages: Message[];
   nextCursor: string | null;
+}
+
+// --- Sending (issue 15): the composer's endpoints ---------------------------------------------
+
+/** `Send.state` */
+export type SendState = 'pending' | 'sending' | 'sent' | 'failed' | 'unknown';
+
+/** `PendingMessage`: the bubble of a send ACS has not accepted (`id: null`). */
+export interface PendingMessage {
+  id: null;
+  whatsappMessageId?: string | null;
+  direction: 'outbound';
+  type: 'text' | 'template';
+  text: string | null;
+  timestamp: string;
+  receivedAt?: null;
+  media?: null;
+  replyTo?: null;
+  reaction?: null;
+  choice?: null;
+  status: {
+    state: 'sending' | 'failed' | 'unknown' | 'sent';
+    at?: string | null;
+    errorCode?: string | null;
+    errorMessage?: null;
+    reason: string | null;
+  };
+  sentBy: string | null;
+}
+
+/** `Send`: one requested send (an outbox row), as `POST …/messages` and `GET …/outbox` answer it. */
+export interface Send {
+  id: number;
+  clientRequestId: string;
+  orderId: number;
+  state: SendState;
+  kind: 'text' | 'template';
+  /** ACS's message id once accepted. */
+  messageId: string | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+  errorCode: string | null;
+  /** Spanish: why it failed and what to do. */
+  reason: string | null;
+  createdAt: string;
+  proposalId: number | null;
+  /** The stored message once sent, else a stand-in bubble with `id: null`. */
+  message: Message | PendingMessage;
+}
+
+/** `SendList`: answer of `GET …/outbox`. */
+export interface SendList {
+  orderId: number;
+  sends: Send[];
+}
+
+/** `SendRequest` */
+export type SendRequest =
+  | { clientRequestId: string; text: string }
+  | { clientRequestId: string; template: { purpose: string } | { name: string; language: string } };
+
+/** `Window` */
+export interface ReplyWindow {
+  open: boolean;
+  until: string | null;
+  lastInboundAt: string | null;
+}
+
+/** `TemplateOption` */
+export interface TemplateOption {
+  purpose: string | null;
+  name: string;
+  language: string;
+  category: string | null;
+  /** The body filled from the order (a placeholder where a value is missing). */
+  preview: string;
+  /** Order values the template needs and the order lacks (`presupuesto`, `cliente`, `ticket`, or `{{n}}`). */
+  missing: string[];
+  sendable: boolean;
+}
+
+/** `OrderTemplates`: answer of `GET …/templates`. */
+export interface OrderTemplates {
+  orderId: number;
+  window: ReplyWindow;
+  templates: TemplateOption[];
+}
+
+/** OpenAPI `Proposal`: a reply the agent proposed (named apart from the inbox's triage proposals). */
+export interface ReplyProposal {
+  id: number;
+  orderId: number;
+  kind: 'text' | 'template';
+  text: string | null;
+  templatePurpose: string | null;
+  proposedBy: string;
+  state: 'proposed' | 'sent' | 'discarded';
+  createdAt: string;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  outboxId: number | null;
+}
+
+/** OpenAPI `ProposalList` */
+export interface ReplyProposalList {
+  orderId: number;
+  proposals: ReplyProposal[];
 }

@@ -181,3 +181,14 @@ describe('mediaLabel and deliveryLabel', () => {
     );
   });
 });
+
+describe('MessageBubble author', () => {
+  it('names the staff member who sent a reply from the panel, never on the customer\'s messages', () => {
+    const { rerender } = render(<MessageBubble message={makeMessage({ id: 1, direction: 'outbound', sentBy: 'Ana Gómez' })} />);
+    expect(screen.getByTestId('sent-by')).toHaveTextContent('Ana Gómez ·');
+    rerender(<MessageBubble message={makeMessage({ id: 2, direction: 'inbound', sentBy: 'Ana Gómez' })} />);
+    expect(screen.queryByTestId('sent-by')).not.toBeInTheDocument();
+    rerender(<MessageBubble message={makeMessage({ id: 3, direction: 'outbound', sentBy: null })} />);
+    expect(screen.queryByTestId('sent-by')).not.toBeInTheDocument();
+  });
+});

@@ -194,7 +194,13 @@ function MessageBubbleImpl({ message, quoted, reactions = [], customerName = 'Cl
             </p>
           )}
           {!hasContent && <p className="italic text-gray-700">{unknownTypeText(message.type)}</p>}
-          <div dir="ltr" className="mt-1 flex items-center justify-end gap-1.5 text-[11px] leading-none text-gray-600">
+          <div dir="ltr" className="mt-1 flex min-w-0 items-center justify-end gap-1.5 text-[11px] leading-none text-gray-600">
+            {!inbound && message.sentBy && (
+              // who of the shop sent it from the panel
+              <span className="min-w-0 truncate" data-testid="sent-by">
+                {message.sentBy} ·
+              </span>
+            )}
             <time dateTime={message.timestamp} title={formatDateTime(message.timestamp)}>
               {formatTime(message.timestamp)}
             </time>

@@ -8,8 +8,11 @@
  */
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWhatsAppMessages, DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../../hooks/useWhatsAppMessages';
-import { createWhatsAppService, type WhatsAppService } from '../../services/whatsappService';
-import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource } from '../../types/whatsapp';
+import { phaseOf, useWhatsAppSends, type SendPhase } from '../../hooks/useWhatsAppSends';
+import { createWhatsAppService, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
+import type { CustomerServiceWindow, Message, OrderWhatsApp, PhoneSource, ReplyProposal } from '../../types/whatsapp';
+import { Composer } from './Composer';
+import { OutgoingBubble } from './OutgoingBubble';
 import { NO_PHONE_ACTION } from './explain';
 import { formatDateTime, formatPhone, humanizeFieldNames, messagesLabel } from './format';
 import { IMPORT_LABEL, ImportHistory } from './ImportHistory';
@@ -49,6 +52,15 @@ const PHONE_SOURCES: Record<PhoneSource, string> = {
   Telefono1: 'Teléfono 1',
   Telefono2: 'Teléfono 2',
   whatsapp: 'desde el que escribió',
+};
+
+const PHASE_ANNOUNCEMENTS: Record<SendPhase, string> = {
+  sending: 'Enviando mensaje…',
+  sent: 'Mensaje enviado.',
+  failed: 'El mensaje no se envió: mirá el motivo en la conversación.',
+  rejected: 'El mensaje no se envió: mirá el motivo en la conversación.',
+  unknown: 'No pudimos confirmar si el mensaje salió.',
+  requestFailed: 'No pudimos confirmar el envío con el servidor: podés reintentar.',
 };
 
 const focusRing = 'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700';
@@ -341,6 +353,87 @@ export function WhatsAppPanelView({
     setUnseen(0);
   }, [orderId]);
 
+  // The agent's proposals for this order (nothing is sent until a person presses Enviar).
+  const [proposals, setProposals] = useState<ReplyProposal[]>([]);
+  const [proposalsError, setProposalsError] = useState<WhatsAppApiError | null>(null);
+  const proposalsGen = useRef(0);
+  const loadProposals = useCallback(async () => {
+    if (!service.listReplyProposals) return;
+    const gen = ++proposalsGen.current;
+    try {
+      const list = await service.listReplyProposals(orderId);
+      if (gen !== proposalsGen.current) return;
+      setProposals(Array.isArray(list?.proposals) ? list.proposals : []);
+      setProposalsError(null);
+    } catch (error) {
+      if (gen === proposalsGen.current && error instanceof WhatsAppApiError && error.status !== 404) setProposalsError(error);
+    }
+  }, [service, orderId]);
+  useEffect(() => {
+    setProposals([]);
+    void loadProposals();
+  }, [loadProposals]);
+  // The agent may propose while the order is open: look again as often as for messages (while visible).
+  const signedOut = Boolean(data.error?.unauthorized || data.refreshError?.unauthorized);
+  useEffect(() => {
+    if (!pollIntervalMs || pollIntervalMs <= 0 || signedOut) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void loadProposals();
+    }, pollIntervalMs);
+    return () => clearInterval(timer);
+  }, [pollIntervalMs, loadProposals, signedOut]);
+  const discardReplyProposal = useCallback(
+    async (proposal: ReplyProposal) => {
+      if (!service.discardReplyProposal) return;
+      try {
+        await service.discardReplyProposal(orderId, proposal.id);
+      } catch (error) {
+        if (error instanceof WhatsAppApiError) setProposalsError(error);
+      }
+      await loadProposals();
+    },
+    [service, orderId, loadProposals],
+  );
+
+  const sends = useWhatsAppSends({
+    service,
+    orderId,
+    messages,
+    refreshConversation: refresh,
+    pollIntervalMs,
+    onProposalSent: () => void loadProposals(),
+  });
+  const dismissSend = useCallback(
+    (clientRequestId: string) => {
+      sends.dismiss(clientRequestId);
+      logRef.current?.focus(); // its buttons go with it: keep the keyboard in the conversation
+    },
+    [sends],
+  );
+  // What screen readers hear about the newest send of this panel.
+  const newest = sends.pending[sends.pending.length - 1];
+  const newestPhase = newest ? phaseOf(newest) : null;
+  const [announcement, setAnnouncement] = useState('');
+  useEffect(() => {
+    if (!newestPhase) return;
+    setAnnouncement(PHASE_ANNOUNCEMENTS[newestPhase]);
+  }, [newestPhase, newest?.clientRequestId]);
+  const [draft, setDraft] = useState<{ text: string; seq: number } | null>(null);
+  const editFailed = useCallback((text: string) => setDraft((d) => ({ text, seq: (d?.seq ?? 0) + 1 })), []);
+
+  // A new send of this panel: show it (the person just wrote it).
+  const pendingCount = sends.pending.length;
+  const previousPending = useRef(0);
+  useLayoutEffect(() => {
+    const log = logRef.current;
+    if (log && pendingCount > previousPending.current) {
+      log.scrollTop = log.scrollHeight;
+      nearBottom.current = true;
+      setUnseen(0);
+    }
+    previousPending.current = pendingCount;
+  }, [pendingCount]);
+
   const onSynced = useCallback(() => refresh(), [refresh]);
   // "Importar historial": an inline step-by-step region under the actions; closing it returns focus here.
   const [importOpen, setImportOpen] = useState(false);
@@ -510,7 +603,7 @@ export function WhatsAppPanelView({
                     No se pudieron cargar los mensajes anteriores: {olderError.detail}
                   </p>
                 )}
-                {thread.length === 0 ? (
+                {thread.length === 0 && sends.pending.length === 0 ? (
                   <p className="px-2 py-6 text-center text-sm text-gray-700">
                     {order.phone ? EMPTY_CONVERSATION_TEXT : EMPTY_NO_PHONE_TEXT}
                   </p>
@@ -545,6 +638,17 @@ export function WhatsAppPanelView({
                         </li>
                       );
                     })}
+                    {sends.pending.map((local) => (
+                      <li key={`s-${local.clientRequestId}`}>
+                        <OutgoingBubble
+                          local={local}
+                          onRetry={(id) => void sends.retry(id)}
+                          onResend={(id) => void sends.resend(id)}
+                          onDismiss={dismissSend}
+                          onEdit={order.customerServiceWindow.open ? editFailed : undefined}
+                        />
+                      </li>
+                    ))}
                   </ol>
                 )}
               </div>
@@ -560,6 +664,23 @@ export function WhatsAppPanelView({
               )}
             </div>
           </section>
+
+          <p role="status" aria-live="polite" className="sr-only" data-testid="send-announcement">
+            {announcement}
+          </p>
+          {service.sendMessage && !blocker && (
+            <Composer
+              orderId={orderId}
+              service={service}
+              window={order.customerServiceWindow}
+              submit={sends.submit}
+              draft={draft}
+              proposals={proposals}
+              proposalsError={proposalsError}
+              onDiscardProposal={discardReplyProposal}
+              customerName={order.customer.name.split(' ')[0] || 'el cliente'}
+            />
+          )}
         </>
       )}
     </section>

@@ -15,4 +15,9 @@ export type {
   InboxCounts,
   InboxTab,
   TriageDecision,
+  Send,
+  SendRequest,
+  OrderTemplates,
+  TemplateOption,
+  ReplyProposal,
 } from '../../types/whatsapp';
