@@ -99,8 +99,13 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
         stop = threading.Event()
         faults: Counter[str] = Counter()
 
+        def burst() -> None:
+            fake.fail_next(rng.choice(["503", "429"]), count=rng.randint(1, 4), route="media", retry_after=0)
+            faults["acs fault bursts"] += 1
+
         def chaos() -> None:
             time.sleep(1.0)
+            burst()  # ACS faults while the first downloads run, whatever the storage phase below lasts
             for _ in range(2):
                 azurite.stop()
                 faults["azurite stopped"] += 1
@@ -108,8 +113,7 @@ def run(items: int) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, read top
                 azurite.start()
                 time.sleep(rng.uniform(2.0, 4.0))
             while not stop.is_set():
-                fake.fail_next(rng.choice(["503", "429"]), count=rng.randint(1, 4), route="media", retry_after=0)
-                faults["acs fault bursts"] += 1
+                burst()
                 crash = (schema.media.update().where(schema.media.c.State == "pending",
                                                      schema.media.c.Id % 17 == rng.randrange(17))
                          .values(State="downloading", LeaseToken="crashed", LeaseUntil=db.utcnow()))
