@@ -56,7 +56,7 @@ RAW = {
     "multiple_orders": (
         "SELECT ClienteId, MAX(WhatsAppTimestamp) AS LastAt, MAX(Id) AS LastId, COUNT(*) FROM WhatsAppMessage "
         "INDEXED BY IX_WhatsAppMessage_Unlinked_Customer "
-        "WHERE ReparacionId IS NULL AND ClienteId IS NOT NULL GROUP BY ClienteId "
+        "WHERE ReparacionId IS NULL AND ClienteId IS NOT NULL AND Source IS NULL GROUP BY ClienteId "
         "ORDER BY LastAt DESC, LastId DESC LIMIT 21"),
     "awaiting_reply": (
         "SELECT m.Id, m.ReparacionId FROM WhatsAppMessage m INDEXED BY IX_WhatsAppMessage_Inbound_Linked "
@@ -73,7 +73,7 @@ RAW = {
         "(SELECT COUNT(DISTINCT PhoneKey) FROM WhatsAppMessage INDEXED BY IX_WhatsAppMessage_Unassigned_Phone "
         "WHERE ClienteId IS NULL AND ReparacionId IS NULL AND PhoneKey IS NOT NULL AND MatchStatus = 'ambiguous'), "
         "(SELECT COUNT(DISTINCT ClienteId) FROM WhatsAppMessage INDEXED BY IX_WhatsAppMessage_Unlinked_Customer "
-        "WHERE ReparacionId IS NULL AND ClienteId IS NOT NULL), "
+        "WHERE ReparacionId IS NULL AND ClienteId IS NOT NULL AND Source IS NULL), "
         "(SELECT COUNT(*) FROM WhatsAppMessage m INDEXED BY IX_WhatsAppMessage_Inbound_Linked "
         "WHERE m.Direction = 'inbound' AND m.ReparacionId IS NOT NULL "
         "AND m.WhatsAppTimestamp >= :window "

@@ -26,12 +26,13 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Goals, as ratios to the baselines measured in the same run (make bench's rule), set from what this
 // machine measured (2 shared cores, headless Chromium 156; see frontend/README.md for the reasons):
-// first render 20–25× the plain DOM (~120–200 ms), poll ~0.05× a full render (~12–36 ms), bundle 0.25× React.
+// first render 20–25× the plain DOM (~120–200 ms), poll ~0.05× a full render (~12–36 ms), bundle 0.46× React
+// (the drop-in module: panel with composer, history import and media viewer, and the inbox page).
 const GOALS = {
   firstRenderRatio: 50,
   pollRatio: 0.2,
   pollBubbles: 1,
-  bundleRatio: 0.4,
+  bundleRatio: 0.5,
 };
 
 function message(i, now) {
@@ -267,7 +268,7 @@ async function main() {
     { metric: 'poll +1 message on 1,000 (median)', value: pl, unit: 'ms', goal: `<= ${GOALS.pollRatio}× full render of the 1,000`, met: pl / pp <= GOALS.pollRatio, baseline: pp, ratio: pl / pp },
     { metric: 'bubbles rendered by that poll (worst)', value: worstBubbles, unit: 'renders', goal: `<= ${GOALS.pollBubbles}`, met: worstBubbles <= GOALS.pollBubbles, baseline: null, ratio: null },
     { metric: 'DOM nodes changed by that poll (worst)', value: Math.max(...mutations), unit: 'nodes', goal: '', met: null, baseline: null, ratio: null },
-    { metric: 'panel bundle without React, gzip', value: kb, unit: 'KiB', goal: `<= ${GOALS.bundleRatio}× React+ReactDOM`, met: panelBundle.gzip / reactBundle.gzip <= GOALS.bundleRatio, baseline: reactBundle.gzip / 1024, ratio: panelBundle.gzip / reactBundle.gzip },
+    { metric: 'drop-in bundle (panel + inbox) without React, gzip', value: kb, unit: 'KiB', goal: `<= ${GOALS.bundleRatio}× React+ReactDOM`, met: panelBundle.gzip / reactBundle.gzip <= GOALS.bundleRatio, baseline: reactBundle.gzip / 1024, ratio: panelBundle.gzip / reactBundle.gzip },
   ];
   console.log(JSON.stringify({ figures, samples_ms: { 'first render 200': first, 'poll +1 on 1000': polls, 'plain DOM 200 rows': plainFirst, 'first render 1000': fullRenders } }));
 }
