@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 CHECKOV := .venv-checkov/bin/checkov
 
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+AZURITE := devkit/azurite/node_modules/.package-lock.json
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: run test setup lint unit venv tools system clean bench chaos frontend frontend-unit e2e
+.PHONY: run test setup lint unit venv tools system clean bench chaos frontend frontend-unit e2e azurite
 
 # Debian packages the project uses: unixODBC (pyodbc's driver manager). Installed only when missing.
 system:
@@ -33,7 +34,14 @@ $(CHECKOV): infra/requirements-checkov.txt
 tools: venv $(wildcard infra/requirements-checkov.txt)
 	@if [ -f infra/requirements-checkov.txt ]; then $(MAKE) --no-print-directory $(CHECKOV); fi
 
-setup: venv  ## create or migrate the database, load demo data into an empty one
+# Azurite (Blob + Queue emulator, npm, pinned by devkit/azurite/package-lock.json): media storage locally
+$(AZURITE): devkit/azurite/package-lock.json
+	cd devkit/azurite && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+azurite: $(AZURITE)
+
+setup: venv azurite  ## create or migrate the database, load demo data into an empty one
 	$(BIN)/python -m localrunner setup
 
 run: setup frontend  ## serve the function app and the demo page on 127.0.0.1:$${PORT:-7071}
@@ -58,16 +66,17 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-unit: venv
+unit: venv azurite
 	$(BIN)/python -m pytest
 
 test: setup tools lint frontend-unit e2e unit  ## everything CI runs (pytest last: its summary closes the run)
 
-bench: venv  ## every benchmark; figures in bench/results/latest.{json,md}
+bench: venv azurite  ## every benchmark; figures in bench/results/latest.{json,md}
 	$(BIN)/python -m bench
 
-chaos: venv  ## 50,000 events against injected database faults; checks the invariants and prints the counts
+chaos: venv azurite  ## 50,000 events against injected database faults; checks the invariants and prints the counts
 	$(BIN)/python -m bench.chaos
+	$(BIN)/python -m bench.chaos_media
 
 clean:
 	rm -rf .data .pytest_cache .mypy_cache .ruff_cache

@@ -72,7 +72,10 @@ def _answer(req: func.HttpRequest, handler: Callable[[], Any], *, cacheable: boo
     """Run ``handler``; its result as JSON (``cacheable``: with an ETag, 304 when the poll has it), or its error
     as RFC 9457 problem details."""
     try:
-        response = _json(handler())
+        result = handler()
+        if isinstance(result, func.HttpResponse):  # a route with its own answer (a file, a 201, a redirect)
+            return result
+        response = _json(result)
         if cacheable:
             tag = conditional.etag(response.get_body())
             headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
@@ -370,6 +373,56 @@ async def list_orders_awaiting_reply(limit: int | None = None) -> str:
     return await _tool(agent_tools.orders_awaiting_reply, limit=limit)
 
 
+# --- media (issue 16): downloads into Blob Storage, staff fetch and upload --------------------
+
+@app.queue_trigger(arg_name="msg", queue_name="%MEDIA_QUEUE%", connection="MEDIA_STORAGE")
+def download_media(msg: func.QueueMessage) -> None:
+    """Download one media item into Blob Storage (a wake-up; the database row says what is due)."""
+    from shared import media
+
+    media_pk = media.parse_wakeup(msg.get_body().decode("utf-8", "replace"))
+    if media_pk is None:
+        log.warning("media queue message %s ignored: not a wake-up", msg.id)
+        return
+    media.process(media_pk)  # DatabaseUnavailable raises: the queue delivers it again
+
+
+@app.timer_trigger(schedule="%MEDIA_SWEEP_SCHEDULE%", arg_name="timer", run_on_startup=False, use_monitor=True)
+def sweep_media(timer: func.TimerRequest) -> None:
+    """Download every due media item: lost wake-ups, retries, a backlog after an outage."""
+    from shared import media
+
+    media.sweep()
+
+
+def _media_file(req: func.HttpRequest) -> func.HttpResponse:
+    from shared import media
+
+    found = media.fetch_for_staff(parse_order_id(req.route_params.get("mediaId"), "mediaId", "número de archivo"))
+    if found.redirect is not None:
+        return func.HttpResponse(status_code=302, headers={"Location": found.redirect, **found.headers})
+    etag = found.headers.get("ETag")
+    if etag and req.headers.get("if-none-match") == etag:
+        return func.HttpResponse(status_code=304, headers={k: v for k, v in found.headers.items()
+                                                           if k in ("ETag", "Cache-Control")})
+    return func.HttpResponse(found.body, status_code=200, headers=found.headers)
+
+
+@_staff_route("whatsapp/media/{mediaId}", "GET")
+def get_whatsapp_media(req: func.HttpRequest) -> func.HttpResponse:
+    """A stored media file, with its verified type and safe headers (large ones: a minutes-long link)."""
+    return _for_staff(req, lambda _who: _media_file(req))
+
+
+@_staff_route("whatsapp/media", "POST")
+def upload_whatsapp_media(req: func.HttpRequest) -> func.HttpResponse:
+    """Store a photo or document staff will send (body = the file; ``Content-Type``; ``fileName``)."""
+    from shared import media
+
+    return _for_staff(req, lambda _who: _json(
+        media.upload([req.get_body()], req.headers.get("content-type"), req.params.get("fileName")), 201))
+
+
 # --- Staff replies through ACS (issue 15): send, templates, agent proposals, the outbox timer ---
 
 def _send_for_staff(req: func.HttpRequest,
@@ -526,6 +579,19 @@ async def propose_whatsapp_assignment(sender: str | None = None, customerId: int
     status: "pending", ...}}; 409 when a person already assigned that sender."""
     return await _tool(agent_tools.propose_assignment, sender=sender, customer_id=customerId, order_id=orderId,
                        reason=reason)
+
+
+@app.mcp_tool()
+@app.mcp_tool_property(arg_name="orderId", description="Número de orden/ticket (ReparacionId).",
+                       property_type=INTEGER)
+async def list_order_media(orderId: int) -> str:
+    """The photos, voice notes, videos and documents of an order's WhatsApp conversation, newest first:
+    {media: [{id, type, at (UTC), from: "cliente"|"taller", caption, fileName, state, contentType, size, link,
+    linkExpiresInMinutes, reason}]}. `link` opens the file for a few minutes only; items not stored say why
+    (`reason`)."""
+    from shared import media
+
+    return await _tool(media.order_media, order_id=orderId)
 
 
 # Start-up is over: keep the ~60,000 long-lived objects of the imports (libphonenumber,

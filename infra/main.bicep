@@ -223,6 +223,27 @@ param summaryUserId string = '1'
 @description('SUMMARY_BATCH_SIZE')
 param summaryBatchSize string = '50'
 
+@description('MEDIA_CONTAINER')
+param mediaContainer string = 'whatsapp-media'
+
+@description('MEDIA_QUEUE')
+param mediaQueue string = 'media-downloads'
+
+@description('MEDIA_ID_LIFETIME_DAYS')
+param mediaIdLifetimeDays string = '7'
+
+@description('MEDIA_RETRY_BASE_SECONDS')
+param mediaRetryBaseSeconds string = '30'
+
+@description('MEDIA_SWEEP_SCHEDULE')
+param mediaSweepSchedule string = '30 * * * * *'
+
+@description('MEDIA_SWEEP_CONCURRENCY')
+param mediaSweepConcurrency string = '4'
+
+@description('MEDIA_LINK_MINUTES')
+param mediaLinkMinutes string = '10'
+
 @description('SUMMARY_CONCURRENCY')
 param summaryConcurrency string = '4'
 
@@ -301,6 +322,17 @@ module storage 'modules/storage.bicep' = {
     storageAccountName: storageAccountName
     deploymentContainerName: deploymentContainerName
     deadLetterContainerName: deadLetterContainerName
+    identityPrincipalId: identity.properties.principalId
+  }
+}
+
+// Media of messages (issue 16): private container, wake-up queue, the identity's roles on them
+module mediaStorage 'modules/media-storage.bicep' = {
+  name: '${deploymentPrefix}-media-storage'
+  params: {
+    storageAccountName: storage.outputs.name
+    containerName: mediaContainer
+    queueName: mediaQueue
     identityPrincipalId: identity.properties.principalId
   }
 }
@@ -439,6 +471,19 @@ var appSettings = {
   SUMMARY_BATCH_SIZE: summaryBatchSize
   SUMMARY_CONCURRENCY: summaryConcurrency
   SUMMARY_TIMEOUT_SECONDS: summaryTimeoutSeconds
+  // media storage: identity-based connection (the host's form for the download_media trigger, read by the app too)
+  MEDIA_STORAGE: ''
+  MEDIA_STORAGE__blobServiceUri: mediaStorage.outputs.blobServiceUri
+  MEDIA_STORAGE__queueServiceUri: mediaStorage.outputs.queueServiceUri
+  MEDIA_STORAGE__credential: 'managedidentity'
+  MEDIA_STORAGE__clientId: identity.properties.clientId
+  MEDIA_CONTAINER: mediaStorage.outputs.containerName
+  MEDIA_QUEUE: mediaStorage.outputs.queueName
+  MEDIA_ID_LIFETIME_DAYS: mediaIdLifetimeDays
+  MEDIA_RETRY_BASE_SECONDS: mediaRetryBaseSeconds
+  MEDIA_SWEEP_SCHEDULE: mediaSweepSchedule
+  MEDIA_SWEEP_CONCURRENCY: mediaSweepConcurrency
+  MEDIA_LINK_MINUTES: mediaLinkMinutes
   LOG_LEVEL: logLevel
   // Staff routes need a signed-in staff member, always: the app validates their Entra token itself
   // (Flex Consumption has no App Service Authentication nor platform CORS).

@@ -19,6 +19,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
+from typing import Any
 
 from devkit import acs_events, demo
 from shared import config, identity, migrate
@@ -44,6 +45,7 @@ def serve() -> None:
     from localrunner.host import build
 
     setup()
+    storage, storage_ready = _start_storage()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "7071"))
     base = f"http://{host}:{port}"
@@ -66,6 +68,8 @@ def serve() -> None:
     webhook = f"{base}/runtime/webhooks/eventgrid?functionName=ingest_whatsapp_event{'&code=' + code if code else ''}"
     with contextlib.ExitStack() as stack:
         fake = acs.start_fake(stack, webhook)  # before the app handles a request: it points the settings at it
+        if storage_ready:
+            storage += _demo_media(fake)
         sending = (f"local ACS fake {fake.endpoint} (FAKE_ACS=off to disable; replies go out through it)"
                    if fake else "ACS as configured" if acs.real_acs_configured() else "not configured")
         print(f"\n  Front end:        {base}/\n  Inbox:            {base}/inbox\n"
@@ -76,8 +80,62 @@ def serve() -> None:
               f"  MCP:              {base}/runtime/webhooks/mcp  (header x-functions-key: the mcp_extension key)\n"
               f"  Sending:          {sending}\n"
               f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations  (the master key)\n"
-              f"{keys_text}", flush=True)
-        uvicorn.run(asgi, host=host, port=port, log_level="warning")
+              f"{keys_text}"
+              f"  Media storage:    {storage}\n", flush=True)
+        try:
+            uvicorn.run(asgi, host=host, port=port, log_level="warning")
+        finally:
+            for emulator in _emulators:
+                emulator.stop()
+
+
+_emulators: list[Any] = []  # the Azurite this process started, stopped when serving ends
+
+
+def _start_storage() -> tuple[str, bool]:
+    """Media storage (issue 16): start Azurite when the media connection is the local emulator and nothing
+    listens on its ports yet (data in .data/azurite); create the container and queue. What to print, and
+    whether the storage is ready."""
+    from devkit import storage_emulator
+    from shared import media_storage
+
+    if media_storage.identity_based():
+        return "Azure Storage (identity-based)", False
+    ports = storage_emulator.development_storage_ports(config.get("MEDIA_STORAGE"))
+    if ports is None:
+        where = "connection string MEDIA_STORAGE"
+    elif storage_emulator.listening(ports[0]):
+        where = f"Azurite already running on 127.0.0.1:{ports[0]}/{ports[1]}"
+    elif os.environ.get("AZURITE", "on") == "off":
+        return f"Azurite not started (AZURITE=off); nothing listens on 127.0.0.1:{ports[0]}", False
+    else:
+        emulator = storage_emulator.Azurite(storage_emulator.ROOT / ".data" / "azurite", *ports)
+        try:
+            emulator.start()
+        except Exception as exc:  # the app still serves; media downloads wait and retry
+            return f"Azurite failed to start ({exc}); media downloads will retry", False
+        _emulators.append(emulator)
+        where = f"Azurite on 127.0.0.1:{ports[0]} (blob) / {ports[1]} (queue), data in .data/azurite"
+    try:
+        media_storage.ensure_created()
+    except Exception as exc:
+        return f"{where}; container/queue not created ({type(exc).__name__})", False
+    return where, True
+
+
+def _demo_media(fake: Any) -> str:
+    """The demo's photo and PDF: downloaded from the local ACS fake as a customer's media is in Azure (the real
+    SDK over the fake's HTTPS, ``ACS_CA_BUNDLE``); without the fake (``FAKE_ACS=off`` or a real ACS, which does
+    not have the demo's media ids), stored directly. What to print."""
+    from devkit import demo_media
+
+    try:
+        if fake is None:
+            return f"; demo media stored directly ({len(demo_media.store())} new)"
+        outcomes = demo_media.download_from(fake)
+    except Exception as exc:  # the app still serves; the sweeper retries pending items
+        return f"; demo media not stored ({type(exc).__name__})"
+    return f"; demo media downloaded from the ACS fake ({', '.join(sorted(outcomes.values())) or 'none pending'})"
 
 
 def simulate(who: str, text: str) -> int:

@@ -11,6 +11,7 @@ binding metadata the real host reads (``get_function_json()``) and serves:
   and ``POST /admin/functions/NAME`` to run any non-HTTP function now (as the real
   host's admin API does);
 * MCP tool triggers at ``/runtime/webhooks/mcp`` (see ``localrunner/mcp_bridge.py``);
+* queue triggers, polling Azure Queue Storage / Azurite as the host does (``localrunner/queues.py``);
 * the front end's build (``frontend/dist``) at ``/``.
 
 Keys are enforced as in Azure (``localrunner/keys.py``): FUNCTION routes take a function
@@ -242,6 +243,10 @@ def _admin_endpoint(functions: dict[str, FunctionInfo], host_keys: keys.Keys) ->
                 return PlainTextResponse("input must be one event as a JSON string", status_code=400)
             except (ValueError, TypeError):  # what the worker's converter refuses (e.g. an eventTime that is no time)
                 return PlainTextResponse("input is not an event the worker can convert", status_code=400)
+        elif info.trigger_type == "queueTrigger":  # localrunner/queues.py (issue 16)
+            from localrunner import queues
+
+            value = queues.admin_message(raw if isinstance(raw, str) else None)
         else:
             return PlainTextResponse("Use the trigger's own endpoint", status_code=400)
         try:
@@ -341,6 +346,10 @@ def build(app: func.FunctionApp, *, timers: bool = True, host_keys: keys.Keys | 
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_run_timer(i)) for i in infos
                  if timers and i.trigger_type == "timerTrigger"]
+        if any(i.trigger_type == "queueTrigger" for i in infos):  # localrunner/queues.py (issue 16)
+            from localrunner import queues
+
+            tasks += queues.start(infos, invoke, resolve_setting)
         async with contextlib.AsyncExitStack() as stack:
             if session_manager is not None:
                 await stack.enter_async_context(session_manager.run())

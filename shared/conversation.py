@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import db, orders, params, schema, send_failures
+from shared import media as shared_media
 from shared.errors import ApiError, InvalidParameter, OrderNotFound
 from shared.schema import Direction
 from shared.text import iso
@@ -51,6 +52,9 @@ _COLUMNS = (_m.c.Id, _m.c.WhatsAppMessageId, _m.c.Direction, _m.c.MessageType, _
             _st.c.ErrorMessage, _m.c.SentByName)
 _WITH_STATUS = _m.outerjoin(_st, sa.and_(_m.c.Direction == "outbound",
                                          _st.c.WhatsAppMessageId == _m.c.WhatsAppMessageId))
+# media of a message (issue 16): its download state, size, verified type and where staff fetch it
+_COLUMNS: tuple[Any, ...] = (*_COLUMNS, *shared_media.LISTING_COLUMNS)  # type: ignore[no-redef]
+_WITH_STATUS = _WITH_STATUS.outerjoin(schema.media, schema.media.c.MessageId == _m.c.Id)
 
 
 def shorten(text: str | None, limit: int | None) -> tuple[str | None, bool]:
@@ -67,7 +71,7 @@ def message_dto(row: Any, preview: int | None = PREVIEW_CHARS) -> MessageJson:
     media = None
     if row.MessageType in MEDIA_TYPES or row.MediaMimeType or row.MediaFileName:
         media = {"kind": row.MessageType, "mimeType": row.MediaMimeType, "fileName": row.MediaFileName,
-                 "caption": row.MediaCaption}
+                 "caption": row.MediaCaption, **shared_media.dto_fields(row)}
     reaction = ({"emoji": row.ReactionEmoji, "messageId": row.ReactionMessageId}
                 if row.ReactionEmoji or row.ReactionMessageId else None)
     choice = ({"title": row.ChoiceTitle, "payload": row.ChoicePayload}

@@ -31,8 +31,11 @@ the way it does:
   rest stays linked to the customer only, for a later sync. Summaries see the imported rows as
   messages their watermark does not cover (new ids), so the next summary reads them once.
 * **Media**: the export's attachments are stored as what they are (kind, file name, caption); files
-  inside a ``.zip`` are listed in the preview. Storing them in Blob storage waits for the media
-  module (issue 16).
+  inside a ``.zip`` are listed in the preview. On import, each attachment whose file the ``.zip``
+  holds gets a ``WhatsAppMedia`` row (``Source`` ``export``) in the transaction that inserts its
+  message, and its bytes are then streamed from the zip member into Blob Storage through
+  :func:`shared.media.store_bytes` (the type and size checks of a live download), so imported photos
+  show in the thread. Storage down leaves the rows pending: importing the file again stores them.
 
 Personal data (names, phones, text) never reaches the logs above DEBUG nor an error's text.
 """
@@ -614,8 +617,10 @@ def _existing(conn: Connection, keys: list[str]) -> set[str]:
     return found
 
 
-def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str) -> Callable[[Connection], list[dict[str, Any]]]:
-    """One chunk: insert the rows whose key is not stored yet; the rows inserted."""
+def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str,
+           members: frozenset[str] = frozenset()) -> Callable[[Connection], list[dict[str, Any]]]:
+    """One chunk: insert the rows whose key is not stored yet, and the media rows of their attachments whose
+    file is one of the zip's ``members``; the rows inserted."""
 
     def store(conn: Connection) -> list[dict[str, Any]]:
         existing = _existing(conn, [row["MessageKey"] for row in rows])
@@ -626,6 +631,7 @@ def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str) -> Callab
                     conn.execute(_m.insert(), fresh)
             except sa.exc.IntegrityError:  # an overlapping export of this chat, imported this instant
                 fresh = [row for row in fresh if state.insert_once(conn, _m, row) is not None]
+            _register_attachments(conn, fresh, members)
         conn.execute(_imp.update().where(_imp.c.Id == import_id).values(
             MessagesImported=_imp.c.MessagesImported + len(fresh),
             MessagesAlreadyStored=_imp.c.MessagesAlreadyStored + len(rows) - len(fresh)))
@@ -633,6 +639,72 @@ def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str) -> Callab
         return fresh
 
     return store
+
+
+def _member_names(parsed: Parsed) -> dict[str, str]:
+    """The zip's media files by the name the chat gives them (the member's last path component)."""
+    names: dict[str, str] = {}
+    for member in parsed.media:
+        names.setdefault(member.name.rsplit("/", 1)[-1], member.name)
+    return names
+
+
+def _register_attachments(conn: Connection, fresh: list[dict[str, Any]], members: frozenset[str]) -> None:
+    from shared import media
+
+    wanted = [row for row in fresh if row["MessageType"] in media.KINDS and row["MediaFileName"] in members]
+    if not wanted:
+        return
+    ids = {r.MessageKey: r.Id for r in conn.execute(sa.select(_m.c.MessageKey, _m.c.Id).where(
+        _m.c.MessageKey.in_([row["MessageKey"] for row in wanted])))}
+    for row in wanted:
+        media.register_inbound(conn, message_pk=int(ids[row["MessageKey"]]), message_key=row["MessageKey"],
+                               kind=row["MessageType"], media_id=None, declared_mime=None,
+                               file_name=row["MediaFileName"], sent_at=row["WhatsAppTimestamp"], source="export")
+
+
+def _store_attachments(import_id: int, parsed: Parsed, data: Upload) -> dict[str, int]:
+    """Stream the pending attachments of an import from the zip into Blob Storage; outcomes counted.
+    Storage down stops here and leaves the rest pending (importing the file again resumes)."""
+    from shared import media
+
+    md = schema.media
+    pending = db.read(lambda conn: conn.execute(
+        sa.select(md.c.Id, md.c.FileName).join(_m, _m.c.Id == md.c.MessageId)
+        .where(_m.c.ImportId == import_id, md.c.Source == "export", md.c.State == media.PENDING)
+        .order_by(md.c.Id)).all())
+    names = _member_names(parsed)
+    outcomes: Counter[str] = Counter()
+    if not pending:
+        return dict(outcomes)
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
+        for item in pending:
+            member = names.get(item.FileName or "")
+            if member is None:
+                continue
+
+            def chunks(name: str = member) -> Iterable[bytes]:
+                with archive.open(name) as stream:
+                    while block := stream.read(1 << 20):
+                        yield block
+
+            try:
+                outcomes[media.store_bytes(int(item.Id), chunks(), source="export")] += 1
+            except Exception as exc:  # storage down or not configured: the row is pending again
+                log.warning("import %s: attachments not stored (%s); importing the file again stores them",
+                            import_id, type(exc).__name__)
+                outcomes["pending"] += len(pending) - sum(outcomes.values())
+                break
+    return dict(outcomes)
+
+
+def _with_attachments(import_id: int, parsed: Parsed, data: Upload, stores: bool) -> None:
+    if stores:
+        outcomes = _store_attachments(import_id, parsed, data)
+        if outcomes:
+            log.info("import %s: attachments %s", import_id, outcomes)
 
 
 def import_export(file_name: str | None, data: Upload, *, shop_participant: str | None,
@@ -655,7 +727,11 @@ def import_export(file_name: str | None, data: Upload, *, shop_participant: str 
     now = db.utcnow()
     started = db.write(_start(parsed, shop, order_id=order_id, customer_id=customer_id, staff=staff, via=via,
                               now=now), url)
+    # attachments go to Blob Storage through shared.media, which writes to the app's own database
+    stores = parsed.kind == "zip" and bool(parsed.media) and url in (None, config.get("DATABASE_URL"))
+    members = frozenset(_member_names(parsed)) if stores else frozenset()
     if started.previous is not None:
+        _with_attachments(int(started.previous.Id), parsed, data, stores)  # what storage could not take before
         return _done_json(started.previous, started.customer, already=True, inserted=[], already_stored=0,
                           parsed=parsed)
     work = plan(parsed, shop, started.customer, live=started.live, history=started.history, chosen=started.chosen,
@@ -663,7 +739,8 @@ def import_export(file_name: str | None, data: Upload, *, shop_participant: str 
     inserted: list[dict[str, Any]] = []
     try:
         for start in range(0, len(work.rows), CHUNK):
-            inserted += db.write(_store(work.rows[start:start + CHUNK], started.import_id, parsed.file_hash), url)
+            inserted += db.write(_store(work.rows[start:start + CHUNK], started.import_id, parsed.file_hash,
+                                        members), url)
     except Exception as exc:
         _fail(started.import_id, parsed.file_hash, exc, url)
         raise
@@ -677,6 +754,7 @@ def import_export(file_name: str | None, data: Upload, *, shop_participant: str 
 
     row = db.write(finish, url)
     _forget_horizon()
+    _with_attachments(started.import_id, parsed, data, stores)
     log.info("import %s: %d messages added, %d already stored, %d seen live", started.import_id, len(inserted),
              len(work.rows) - len(inserted), work.duplicates_of_live)
     return _done_json(row, started.customer, already=False, inserted=inserted,
@@ -764,6 +842,7 @@ def drop_imported_twin(conn: Connection, *, phone_key: str | None, direction: Di
     for row in rows:
         media = row.MessageType != "text"
         if signature(direction, row.WhatsAppTimestamp, media, row.MediaCaption if media else row.Content) == sig:
+            conn.execute(schema.media.delete().where(schema.media.c.MessageId == row.Id))
             conn.execute(_m.delete().where(_m.c.Id == row.Id))
             conn.execute(_imp.update().where(_imp.c.Id == row.ImportId).values(
                 MessagesImported=_imp.c.MessagesImported - 1, DuplicatesOfLive=_imp.c.DuplicatesOfLive + 1))

@@ -50,6 +50,8 @@ class IngestResult:
     match_status: MatchStatus | None = None
     order_id: int | None = None
     reason: str | None = None
+    media_pk: int | None = None
+    """The ``WhatsAppMedia`` row registered with the message (issue 16), to wake its download after commit."""
 
 
 def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResult:
@@ -76,6 +78,10 @@ def ingest_event(envelope: dict[str, Any], url: str | None = None) -> IngestResu
         return _quarantine(envelope, f"error al guardar: {type(exc).__name__}", url)
     log.info("event %s: %s (match=%s, order=%s)", event_id, result.outcome, result.match_status,
              result.order_id)
+    if result.media_pk is not None:  # committed: wake the download (best effort, off this path)
+        from shared import media
+
+        media.wakeups.notify(result.media_pk)
     return result
 
 
@@ -138,7 +144,20 @@ def store_received(conn: Connection, message: ReceivedMessage) -> IngestResult:
                                       at=message.timestamp, message_type=message.message_type,
                                       text=message.media_caption if media else message.content)
     _answers(conn, pk, message, phone, match)
-    return IngestResult("stored", pk, match.status, order_id)
+    media_pk = _register_media(conn, pk, message)
+    return IngestResult("stored", pk, match.status, order_id, media_pk=media_pk)
+
+
+def _register_media(conn: Connection, message_pk: int, message: ReceivedMessage) -> int | None:
+    """The media item of a media message, registered in the message's transaction (issue 16)."""
+    from shared import media
+
+    if message.media_id is None or message.message_type not in media.KINDS:
+        return None
+    return media.register_inbound(conn, message_pk=message_pk, message_key=message.message_key,
+                                  kind=message.message_type, media_id=message.media_id,
+                                  declared_mime=message.media_mime_type, file_name=message.media_file_name,
+                                  sent_at=message.timestamp)
 
 
 def _answers(conn: Connection, pk: int, message: ReceivedMessage, phone: Phone | None, match: identity.Match) -> None:

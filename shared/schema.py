@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
 SCHEMA_VERSION = 8  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
-# 6: sql/007 (the inbox, issue 17; 5 is issue 16's, the lead renumbers at merge); 7: sql/008 (history import);
+# 5: sql/006 (media, issue 16); 6: sql/007 (the inbox, issue 17); 7: sql/008 (history import);
 # 8: sql/009 (order notifications, consent, quote buttons; issue 18)
 
 Direction = Literal["inbound", "outbound"]
@@ -289,6 +289,35 @@ state = sa.Table(
     sa.Column("Name", sa.Unicode(100), primary_key=True),
     sa.Column("Value", sa.Unicode(400), nullable=False),
     sa.Column("UpdatedAt", DateTime2, nullable=False),
+)
+
+media = sa.Table(
+    "WhatsAppMedia", metadata,
+    # one row per media item of a message: the source of truth of its download (shared/media.py);
+    # inserted in the transaction that stores the message, so no media item is ever forgotten
+    sa.Column("Id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("MessageId", sa.BigInteger, nullable=False),  # WhatsAppMessage.Id
+    sa.Column("Source", sa.Unicode(20), nullable=False),  # acs (inbound download) | upload (sent by staff) | export
+    sa.Column("Kind", sa.Unicode(20), nullable=False),  # image | audio | video | document | sticker
+    sa.Column("AcsMediaId", sa.Unicode(100), nullable=True),
+    sa.Column("DeclaredMimeType", sa.Unicode(100), nullable=True),
+    sa.Column("FileName", sa.Unicode(255), nullable=True),
+    sa.Column("State", sa.Unicode(20), nullable=False),  # pending | downloading | stored | failed | expired
+    sa.Column("Reason", sa.Unicode(500), nullable=True),
+    sa.Column("Attempts", sa.Integer, nullable=False),
+    sa.Column("NextAttemptAt", DateTime2, nullable=True),
+    sa.Column("LeaseToken", sa.Unicode(40), nullable=True),
+    sa.Column("LeaseUntil", DateTime2, nullable=True),
+    sa.Column("ExpiresAt", DateTime2, nullable=False),
+    sa.Column("BlobName", sa.Unicode(200), nullable=False),
+    sa.Column("ContentType", sa.Unicode(100), nullable=True),
+    sa.Column("SizeBytes", sa.BigInteger, nullable=True),
+    sa.Column("Sha256", sa.Unicode(64), nullable=True),
+    sa.Column("CreatedAt", DateTime2, nullable=False),
+    sa.Column("UpdatedAt", DateTime2, nullable=False),
+    sa.Column("StoredAt", DateTime2, nullable=True),
+    sa.Index("UX_WhatsAppMedia_MessageId_BlobName", "MessageId", "BlobName", unique=True),
+    sa.Index("IX_WhatsAppMedia_State_NextAttemptAt", "State", "NextAttemptAt"),
 )
 
 schema_version = sa.Table(

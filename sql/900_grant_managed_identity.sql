@@ -36,7 +36,7 @@ FROM (VALUES
     (N'WhatsAppState'), (N'WhatsAppSchemaVersion'),
     (N'WhatsAppOutbox'), (N'WhatsAppTemplate'), (N'WhatsAppProposal'),
     (N'WhatsAppOrderStatus'), (N'WhatsAppNotification'), (N'WhatsAppConsent'), (N'WhatsAppQuoteReply'),
-    (N'WhatsAppSenderAlias'), (N'WhatsAppTriageDecision'), (N'WhatsAppTriageLink'), (N'WhatsAppAssignmentProposal'), (N'WhatsAppImport')
+    (N'WhatsAppSenderAlias'), (N'WhatsAppTriageDecision'), (N'WhatsAppTriageLink'), (N'WhatsAppAssignmentProposal'), (N'WhatsAppImport'), (N'WhatsAppMedia')
 ) AS t(TableName)
 WHERE OBJECT_ID(N'dbo.' + t.TableName, N'U') IS NULL;
 
@@ -52,7 +52,7 @@ GO
 DECLARE @missingVersions nvarchar(max);
 SELECT @missingVersions = COALESCE(@missingVersions + N', ', N'') + CAST(v.Version AS nvarchar(10))
 FROM (VALUES
-    (1), (2), (3), (4), (6), (7), (8)
+    (1), (2), (3), (4), (5), (6), (7), (8)
 ) AS v(Version)
 WHERE NOT EXISTS (SELECT 1 FROM [dbo].[WhatsAppSchemaVersion] AS s WHERE s.[Version] = v.Version);
 
@@ -100,6 +100,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSummary TO [$(Identi
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppQuarantine TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppState TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppSchemaVersion TO [$(IdentityName)];
+GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppMedia TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppOutbox TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppTemplate TO [$(IdentityName)];
 GRANT SELECT, INSERT, UPDATE, DELETE ON OBJECT::dbo.WhatsAppProposal TO [$(IdentityName)];

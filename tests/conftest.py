@@ -107,7 +107,9 @@ class Runner:
         self.tmp = tmp
         env = {**os.environ, "PORT": str(self.port), "DATABASE_URL": self.db_url, "TIMERS": "off",
                "STAFF_SIGN_IN": "off", "FUNCTIONS_KEYS": "on", **RUNNER_KEYS, "FAKE_ACS": "off",
-               "FAKE_ACS_DIR": str(tmp / "fake-acs"), **(extra_env or {})}
+               "FAKE_ACS_DIR": str(tmp / "fake-acs"),
+               "AZURITE": "off", "QUEUES": "off",  # media storage: tests bring their own
+               **(extra_env or {})}
         self.env = env
         self.log = (tmp / "runner.log").open("w")
         self.process = subprocess.Popen([sys.executable, "-m", "localrunner", "serve"], cwd=ROOT, env=env,
@@ -192,6 +194,37 @@ class StaffIssuer:
 
     def bearer(self, **overrides: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(**overrides)}"}
+
+
+# --- media storage (issue 16): Azurite for the session, a fresh container and queue per test ------------
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Azurite (the npm package) on free ports with its data in a temporary directory, for the whole session."""
+    from devkit.storage_emulator import Azurite
+
+    emulator = Azurite(tmp_path_factory.mktemp("azurite"))
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def media_env(azurite: Any, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The app's media settings pointed at the session's Azurite, with a container and queue of this test's own."""
+    import hashlib
+
+    from shared import media, media_storage
+
+    suffix = hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]
+    monkeypatch.setenv("MEDIA_STORAGE", azurite.connection_string)
+    monkeypatch.setenv("MEDIA_CONTAINER", f"media-{suffix}")
+    monkeypatch.setenv("MEDIA_QUEUE", f"wake-{suffix}")
+    media_storage.reset_clients()
+    media_storage.ensure_created()
+    yield azurite
+    media.wakeups.flush(5)
+    media_storage.reset_clients()
 
 
 @pytest.fixture

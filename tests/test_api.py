@@ -78,7 +78,8 @@ def test_order_with_messages_shows_them_and_its_summary(demo_url: str) -> None:
     assert shop["status"]["state"] == "read"
     image = next(m for m in page["messages"] if m["type"] == "image")
     assert image["media"] == {"kind": "image", "mimeType": "image/jpeg", "fileName": None,
-                              "caption": "Así quedó la pantalla"}
+                              "caption": "Así quedó la pantalla", "id": image["media"]["id"], "state": "pending",
+                              "reason": None, "contentType": None, "size": None, "url": None}
     reply = next(m for m in page["messages"] if m["replyTo"])
     assert reply["replyTo"] == "demo-out-juan-1"
     reaction = next(m for m in page["messages"] if m["reaction"])

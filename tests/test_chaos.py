@@ -18,6 +18,22 @@ def test_invariants_hold_under_injected_database_faults() -> None:
     assert counts["duplicate"] + counts["status_stale"] >= 900
 
 
+def test_media_ends_stored_once_or_expired_with_a_reason_under_storage_faults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small ``bench/chaos_media.py``: Azurite stopped and restarted, ACS faults, expired ids, bad files."""
+    from bench import chaos_media
+    from shared import media_storage
+
+    for name in ("DATABASE_URL", "DB_RETRY_SECONDS", "MEDIA_STORAGE", "MEDIA_CONTAINER", "MEDIA_QUEUE",
+                 "MEDIA_ID_LIFETIME_DAYS", "MEDIA_RETRY_BASE_SECONDS", "ACS_CONNECTION_STRING", "ACS_CA_BUNDLE",
+                 "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)  # run() sets them; monkeypatch puts the originals back
+        monkeypatch.setenv(name, "")
+    counts = chaos_media.run(60)  # verify() inside raises on any broken invariant
+    media_storage.reset_clients()
+    assert counts["azurite stopped"] == 2 and counts["acs fault bursts"] >= 1
+    assert counts["stored -> stored"] >= 40 and counts["blobs"] == counts["stored -> stored"]
+
+
 def test_the_hostile_phase_keeps_the_invariants() -> None:
     from bench.chaos import run_hostile
 

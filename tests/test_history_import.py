@@ -512,3 +512,39 @@ def test_a_phone_staff_assigned_in_the_inbox_finds_its_customer(shop_url: str) -
     triage.assign("phone:541187654321", customer_id=3, url=shop_url)  # the matching key (Argentina: no 9)
     result = history_import.import_export(name, data, shop_participant="FastService", url=shop_url)
     assert result["customerId"] == 3 and result["addedNow"] == 2
+
+
+def test_a_zip_exports_photo_is_stored_and_shown_in_the_thread(shop_url: str, media_env: Any) -> None:
+    """Issue 16 + 19: the photo in the .zip streams into Blob Storage (checked as a download is); a fake "photo"
+    is refused with its reason; an attachment the zip lacks gets no media row."""
+    from devkit.demo_media import CRACKED_SCREEN_JPEG
+    from shared import conversation, media_storage
+
+    chat = ("\u200e[17/3/24, 10:00:12] Juan Pérez: \u200e<adjunto: 00000002-PHOTO-2024-03-17-10-00-12.jpg>\n"
+            "\u200e[17/3/24, 10:01:12] Juan Pérez: \u200e<adjunto: 00000003-PHOTO-2024-03-17-10-01-12.jpg>\n"
+            "\u200e[17/3/24, 10:01:30] Juan Pérez: \u200e<adjunto: 00000004-PHOTO-2024-03-17-10-01-30.jpg>\n"
+            "[17/3/24, 10:02:00] FastService: Recibido\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("_chat.txt", chat)
+        archive.writestr("00000002-PHOTO-2024-03-17-10-00-12.jpg", CRACKED_SCREEN_JPEG)
+        archive.writestr("00000003-PHOTO-2024-03-17-10-01-12.jpg", b"<html>not a photo</html>")
+    name = "Chat de WhatsApp - Juan Pérez.zip"
+    history_import.import_export(name, buffer.getvalue(), shop_participant="FastService", order_id=1, url=shop_url)
+    md = schema.media
+    stored = db.read(lambda c: c.execute(sa.select(md, _m.c.MediaFileName).join(_m, _m.c.Id == md.c.MessageId)
+                                         .where(md.c.Source == "export").order_by(md.c.Id)).all(), shop_url)
+    assert [(r.MediaFileName, r.State, r.Kind) for r in stored] == [
+        ("00000002-PHOTO-2024-03-17-10-00-12.jpg", "stored", "image"),
+        ("00000003-PHOTO-2024-03-17-10-01-12.jpg", "failed", "image")]
+    photo, fake = stored
+    assert photo.ContentType == "image/jpeg" and photo.SizeBytes == len(CRACKED_SCREEN_JPEG)
+    assert fake.Reason and not fake.SizeBytes
+    assert media_storage.existing(photo.BlobName) is not None
+    thread = conversation.order_messages(1, limit=100, url=shop_url)
+    [shown] = [m for m in thread["messages"] if m.get("media") and m["media"].get("id") == photo.Id]
+    assert shown["media"]["state"] == "stored" and shown["media"]["url"] == f"/api/whatsapp/media/{photo.Id}"
+    again = history_import.import_export(name, buffer.getvalue(), shop_participant="FastService", order_id=1,
+                                         url=shop_url)
+    assert again["alreadyImported"] and len(db.read(lambda c: c.execute(
+        sa.select(md.c.Id).where(md.c.Source == "export")).all(), shop_url)) == 2  # once

@@ -16,7 +16,8 @@ from tests.conftest import Runner, function
 
 pytestmark = pytest.mark.e2e
 TOOLS = {"get_whatsapp_messages", "sync_whatsapp_messages", "get_whatsapp_summary", "list_orders_awaiting_reply",
-         "get_whatsapp_message", "propose_whatsapp_reply", "list_whatsapp_triage", "propose_whatsapp_assignment"}
+         "get_whatsapp_message", "propose_whatsapp_reply", "list_whatsapp_triage", "propose_whatsapp_assignment",
+         "list_order_media"}
 
 
 def with_session(runner: Runner, work: Callable[[ClientSession], Awaitable[Any]]) -> Any:
@@ -96,6 +97,17 @@ def test_sync_then_summary(runner: Runner) -> None:
     assert not error and summary["customer"] == "Lucía Fernández"
     assert summary["summary"]["text"].startswith("Resumen automático (sin IA)")
     assert summary["hasNewMessages"] is False
+
+
+def test_order_media_lists_type_time_caption_and_state(runner: Runner) -> None:
+    """Issue 16; this runner has no storage, so the demo's photo is still pending (no link yet)."""
+    error, body = call(runner, "list_order_media", {"orderId": 1})
+    assert not error
+    [photo] = body["media"]
+    assert photo["type"] == "image" and photo["from"] == "cliente" and photo["caption"] == "Así quedó la pantalla"
+    assert photo["at"].endswith("Z") and photo["state"] == "pending" and "link" not in photo
+    error, detail = call(runner, "list_order_media", {"orderId": 999})
+    assert error and "No existe la orden 999" in detail
 
 
 def test_orders_awaiting_reply_open_windows_first(runner: Runner) -> None:

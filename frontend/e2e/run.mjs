@@ -82,7 +82,10 @@ suite.test('orden 1: resumen, conversación completa y enlace wa.me en pestaña 
   const bubbles = conversation.locator('[data-direction]');
   const directions = await bubbles.evaluateAll((els) => els.map((e) => e.getAttribute('data-direction')));
   assert.deepEqual(directions, ['inbound', 'inbound', 'outbound', 'inbound']);
-  await bubbles.nth(1).getByText('🖼️ Imagen').waitFor();
+  // the customer's photo, downloaded (demo: stored at start-up) and shown as a thumbnail from the media route
+  const thumbnail = bubbles.nth(1).getByTestId('media-thumbnail');
+  await thumbnail.waitFor();
+  await eventually(async () => assert.ok(await thumbnail.evaluate((img) => img.complete && img.naturalWidth === 240)));
   await bubbles.nth(1).getByText('Así quedó la pantalla').waitFor();
   await bubbles.nth(2).getByRole('img', { name: /^Leído/ }).waitFor();
   await bubbles.nth(2).getByText('Juan Pérez reaccionó 👍').waitFor({ state: 'attached' });
@@ -193,10 +196,25 @@ suite.test('Lucía (orden 5): vacía hasta sincronizar, luego «1 mensaje nuevo�
   await page.screenshot({ path: shot('order-5-synced'), fullPage: true });
 });
 
+suite.test('Juan (orden 1): la foto se abre en grande y se cierra con Escape', async (page) => {
+  const panel = await openOrder(page, 1);
+  await panel.getByRole('button', { name: 'Ver en grande: Así quedó la pantalla' }).click();
+  const viewer = panel.getByRole('dialog');
+  await viewer.getByTestId('media-viewer-image').waitFor();
+  await page.screenshot({ path: shot('order-1-viewer') });
+  await page.keyboard.press('Escape');
+  await viewer.waitFor({ state: 'detached' });
+});
+
 suite.test('María (orden 2): PDF con epígrafe, entregado y ventana de 24 h abierta', async (page) => {
   const panel = await openOrder(page, 2);
   await panel.getByText('📎 factura-compra.pdf').waitFor();
   await panel.getByText('Les paso la factura por la garantía').waitFor();
+  // the document is offered for download with its size, fetched only when asked
+  const download = panel.getByTestId('media-download');
+  await download.getByText(/^Descargar \(\d+ B\)$/).waitFor();
+  const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
+  assert.equal(file.suggestedFilename(), 'factura-compra.pdf');
   await panel.getByRole('img', { name: /^Entregado/ }).waitFor();
   await panel.getByText(/^Ventana de 24 h abierta hasta/).waitFor();
   await page.screenshot({ path: shot('order-2'), fullPage: true });
@@ -661,6 +679,10 @@ const STYLE_PROPS = [
 async function panelSignature(page) {
   const host = page.locator(HOST_TAG);
   await host.getByRole('log').getByText('Les dejé un Samsung A52', { exact: false }).waitFor();
+  // the customer's photo arrives after the text (fetched from the media route): compare mounts once it is shown
+  await eventually(async () => assert.equal(await host.getByTestId('media-loading').count(), 0));
+  const thumbnail = host.getByTestId('media-thumbnail');
+  if (await thumbnail.count()) await eventually(async () => assert.ok(await thumbnail.evaluate((img) => img.complete && img.naturalWidth > 0)));
   // the composer settles too: Juan's proposal with its template's title (the templates arrived)
   await host.getByText('Plantilla sugerida: Equipo listo para retirar').waitFor();
   await page.waitForTimeout(200);

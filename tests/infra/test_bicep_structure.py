@@ -26,6 +26,7 @@ STORAGE_QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88"
 STORAGE_TABLE_DATA_CONTRIBUTOR = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
 MONITORING_METRICS_PUBLISHER = "3913510d-42f4-4e42-8a64-420c390055eb"
 COGNITIVE_SERVICES_OPENAI_USER = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+STORAGE_BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a"
 COMMUNICATION_AND_EMAIL_SERVICE_OWNER = "09976791-48a7-449e-bb21-39d1a415f350"
 
 ADVANCED_MESSAGING_EVENTS = {
@@ -215,13 +216,20 @@ DEPLOYMENT_IMPLIED = {
     "AZURE_OPENAI_ENDPOINT": "openAiAccess.outputs.endpoint",
     "AZURE_OPENAI_DEPLOYMENT": "openAiDeploymentName",
     "STAFF_SIGN_IN": "required",  # never off in Azure: the app validates every staff token itself
+    "MEDIA_STORAGE__blobServiceUri": "mediaStorage.outputs.blobServiceUri",
+    "MEDIA_STORAGE__queueServiceUri": "mediaStorage.outputs.queueServiceUri",
+    "MEDIA_STORAGE__credential": "managedidentity",
+    "MEDIA_STORAGE__clientId": "identity.properties.clientId",
+    "MEDIA_CONTAINER": "mediaStorage.outputs.containerName",
+    "MEDIA_QUEUE": "mediaStorage.outputs.queueName",
     "STAFF_AUTH_TENANT_ID": "staffTenantId",
     "STAFF_AUTH_AUDIENCE": "staffAuthAudience",
     "STAFF_AUTH_ALLOWED_CLIENTS": "frontendClientId",
 }
-# keys stay empty (managed identity); the staff token's issuer and keys are derived from the tenant
+# keys stay empty (managed identity); the staff token's issuer and keys are derived from the tenant;
+# media storage is identity-based (MEDIA_STORAGE__*), never a connection string
 LEFT_EMPTY = {"ACS_CONNECTION_STRING", "ACS_CA_BUNDLE", "AZURE_OPENAI_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-              "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI",
+              "STAFF_AUTH_ISSUER", "STAFF_AUTH_JWKS_URI", "MEDIA_STORAGE",  # media: identity-based
               "BUTTON_SIGNING_KEY"}  # issue 18: generated into the database, no secret in settings
 
 
@@ -291,7 +299,7 @@ def test_storage_account_name_is_valid_by_construction(bicep: Bicep) -> None:
 def test_blob_containers_are_private(bicep: Bicep) -> None:
     containers = resources(bicep, "Microsoft.Storage/storageAccounts/blobServices/containers")
     declared_containers = [r for _, _, r in containers if not r["existing"]]
-    assert len(declared_containers) == 2  # deployment package + Event Grid dead letters
+    assert len(declared_containers) == 3  # deployment package + Event Grid dead letters + media (issue 16)
     for container in declared_containers:
         assert container["config"]["properties"]["publicAccess"] == "None"
 
@@ -330,6 +338,12 @@ EXPECTED_ROLE_ASSIGNMENTS = {
     ("modules/communication-access.bicep", COMMUNICATION_AND_EMAIL_SERVICE_OWNER, "communication",
      "identityPrincipalId"),
     ("modules/deadletter-access.bicep", STORAGE_BLOB_DATA_CONTRIBUTOR, "container", "principalId"),
+    # media (issue 16): data roles on the container and the queues only; the delegator (user-delegation
+    # keys for read links, no data access) can only be assigned at account scope
+    ("modules/media-storage.bicep", STORAGE_BLOB_DATA_CONTRIBUTOR, "container", "identityPrincipalId"),
+    ("modules/media-storage.bicep", STORAGE_QUEUE_DATA_CONTRIBUTOR, "queue", "identityPrincipalId"),
+    ("modules/media-storage.bicep", STORAGE_QUEUE_DATA_CONTRIBUTOR, "poisonQueue", "identityPrincipalId"),
+    ("modules/media-storage.bicep", STORAGE_BLOB_DELEGATOR, "storage", "identityPrincipalId"),
 }
 
 SCOPE_TYPES = {
@@ -337,6 +351,8 @@ SCOPE_TYPES = {
     "appInsights": "Microsoft.Insights/components",
     "account": "Microsoft.CognitiveServices/accounts",
     "container": "Microsoft.Storage/storageAccounts/blobServices/containers",
+    "queue": "Microsoft.Storage/storageAccounts/queueServices/queues",
+    "poisonQueue": "Microsoft.Storage/storageAccounts/queueServices/queues",
     "communication": "Microsoft.Communication/communicationServices",
 }
 
@@ -361,7 +377,7 @@ def test_identity_role_assignments_are_exactly_the_needed_ones(bicep: Bicep) -> 
 
 
 def test_role_modules_receive_the_right_principals(bicep: Bicep) -> None:
-    for name in ("monitoring", "storage", "openAiAccess", "communicationAccess"):
+    for name in ("monitoring", "storage", "openAiAccess", "communicationAccess", "mediaStorage"):
         _, config = module(bicep, name)
         assert dotted(config["params"]["identityPrincipalId"]) == "identity.properties.principalId", name
     _, dead_letter = module(bicep, "deadLetterAccess")
@@ -562,6 +578,7 @@ GRANT_SCRIPT = REPO_ROOT / "sql" / "900_grant_managed_identity.sql"
 LEGACY_READ = ["Cliente", "Reparacion", "Novedad", "TipoNovedad", "EstadoReparacion"]
 WHATSAPP_TABLES = [
     "WhatsAppMessage",
+    "WhatsAppMedia",
     "WhatsAppSyncLog",
     "WhatsAppCustomerPhone",
     "WhatsAppBsuid",

@@ -226,6 +226,35 @@ describe('parseRetryAfter', () => {
   });
 });
 
+describe('getMedia (issue 16)', () => {
+  it('fetches a media file as a Blob with the staff bearer token', async () => {
+    const { service, call } = setup(
+      () => new Response(new Uint8Array([0xff, 0xd8, 0xff]), { headers: { 'Content-Type': 'image/jpeg' } }),
+      { baseUrl: 'https://fsw.example', getAccessToken: async () => 'token-ana' },
+    );
+    const blob = await service.getMedia('/api/whatsapp/media/12');
+    expect(blob.size).toBe(3);
+    expect(call().url).toBe('https://fsw.example/api/whatsapp/media/12');
+    expect(call().headers.Authorization).toBe('Bearer token-ana');
+  });
+
+  it('refuses URLs that are not a media item of this API, without fetching', async () => {
+    const { service, fetchMock } = setup(() => new Response(''), { getAccessToken: async () => 'token-ana' });
+    await expect(service.getMedia('https://evil.example/x')).rejects.toBeInstanceOf(WhatsAppApiError);
+    await expect(service.getMedia('/api/whatsapp/media/1/../../orders/1')).rejects.toBeInstanceOf(WhatsAppApiError);
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it('reports a gone item with its status', async () => {
+    const { service } = setup(
+      () => jsonResponse({ status: 410, title: 'Media could not be kept', type: '/problems/media-gone',
+        detail: 'WhatsApp ya no tiene el archivo.' }, 410),
+      { getAccessToken: async () => 'token-ana' },
+    );
+    await expect(service.getMedia('/api/whatsapp/media/3')).rejects.toMatchObject({ status: 410 });
+  });
+});
+
 describe('createWhatsAppService: sending (issue 15)', () => {
   it('posts a reply as JSON with its clientRequestId, never cached, and returns the send', async () => {
     const answer = { id: 1, clientRequestId: 'abc-1', state: 'sent' };

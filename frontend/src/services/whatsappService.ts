@@ -75,6 +75,8 @@ export interface WhatsAppService {
   getOrder(orderId: number, options?: RequestOptions): Promise<OrderWhatsApp>;
   listMessages(orderId: number, options?: ListMessagesOptions): Promise<MessagePage>;
   syncOrder(orderId: number, options?: RequestOptions): Promise<SyncResult>;
+  /** A stored media file (`media.url` of a message) as a Blob, with the same sign-in as the API. */
+  getMedia(url: string, options?: RequestOptions): Promise<Blob>;
   /** What a WhatsApp chat export holds and whose it is (nothing is written). */
   previewImport(orderId: number, file: File, options?: RequestOptions): Promise<ImportPreview>;
   /** Import a chat export into the order's customer's history, `shopParticipant` being the shop. */
@@ -316,6 +318,23 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     async syncOrder(orderId, { signal } = {}) {
       checkOrderId(orderId);
       return request<SyncResult>('POST', `/api/whatsapp/sync?orderId=${orderId}`, signal);
+    },
+    async getMedia(url, { signal } = {}) {
+      if (!/^\/api\/whatsapp\/media\/[0-9]+$/.test(url)) throw new WhatsAppApiError(400, 'Ese archivo no es de esta conversación.');
+      const headers: Record<string, string> = {};
+      const bearer = await authorization();
+      if (bearer) headers.Authorization = bearer;
+      if (functionKey) headers['x-functions-key'] = functionKey;
+      let response: Response;
+      try {
+        // the browser may cache it (private, immutable): a media id never changes content
+        response = await doFetch(`${baseUrl}${url}`, { method: 'GET', headers, signal });
+      } catch (error) {
+        if (isAbortError(error)) throw error;
+        throw new WhatsAppApiError(0, 'No se pudo conectar con el servidor. Revisá la conexión y reintentá.');
+      }
+      if (!response.ok) throw await errorFrom(response, Boolean(functionKey) && !bearer);
+      return response.blob();
     },
     async previewImport(orderId, file, { signal } = {}) {
       checkOrderId(orderId);

@@ -58,6 +58,7 @@ export interface FakeService extends WhatsAppService {
   getOrder: Mock<(orderId: number, options?: RequestOptions) => Promise<OrderWhatsApp>>;
   listMessages: Mock<(orderId: number, options?: ListMessagesOptions) => Promise<MessagePage>>;
   syncOrder: Mock<(orderId: number, options?: RequestOptions) => Promise<SyncResult>>;
+  getMedia: Mock<(url: string, options?: RequestOptions) => Promise<Blob>>;
   previewImport: Mock<(orderId: number, file: File, options?: RequestOptions) => Promise<ImportPreview>>;
   importHistory: Mock<
     (orderId: number, file: File, shopParticipant: string, options?: RequestOptions) => Promise<ImportResult>
@@ -129,6 +130,7 @@ export function fakeService(
       return page;
     }),
     syncOrder: vi.fn(async () => sync),
+    getMedia: vi.fn(async () => new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' })),
     previewImport: vi.fn(async () => makeImportPreview()),
     importHistory: vi.fn(async () => makeImportResult()),
     ...inboxNotUsed(),

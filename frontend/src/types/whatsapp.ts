@@ -93,12 +93,25 @@ export interface Message {
   sentBy?: string | null;
 }
 
+/** Where a media file is: still coming from WhatsApp, kept, or lost with a reason (issue 16). */
+export type MediaState = 'pending' | 'downloading' | 'stored' | 'failed' | 'expired';
+
 /** `Media` */
 export interface Media {
   kind: string;
   mimeType: string | null;
   fileName: string | null;
   caption: string | null;
+  /** Absent on messages stored before media were kept. */
+  id?: number;
+  state?: MediaState;
+  /** Why it is not stored (Spanish). */
+  reason?: string | null;
+  /** The type its bytes proved (stored items). */
+  contentType?: string | null;
+  size?: number | null;
+  /** `/api/whatsapp/media/{id}`: fetched with the same sign-in as the rest of the API. */
+  url?: string | null;
 }
 
 /** `Reaction` */

@@ -11,6 +11,7 @@ import { FormattedText } from './FormattedText';
 import { foldText } from './whatsappText';
 import type { AttachedReaction } from './thread';
 import { Tooltip } from './Tooltip';
+import { MediaAttachment } from './MediaAttachment';
 
 export interface MessageBubbleProps {
   message: Message;
@@ -182,11 +183,7 @@ function MessageBubbleImpl({ message, quoted, reactions = [], customerName = 'Cl
         >
           <span className="sr-only" dir="auto">{inbound ? `${customerName}:` : 'Taller:'} </span>
           {message.replyTo && <Quote quoted={quoted ?? null} customerName={customerName} />}
-          {message.media && (
-            <p dir="auto" className="font-medium text-gray-800 [overflow-wrap:anywhere]" data-testid="media">
-              {mediaLabel(message.media)}
-            </p>
-          )}
+          {message.media && <MediaAttachment media={message.media} label={mediaLabel(message.media)} />}
           {caption && <MessageText text={caption} />}
           {text && <MessageText text={text} />}
           {message.choice?.title && (

@@ -17,6 +17,7 @@ import { NO_PHONE_ACTION } from './explain';
 import { formatDateTime, formatPhone, humanizeFieldNames, messagesLabel } from './format';
 import { IMPORT_LABEL, ImportHistory } from './ImportHistory';
 import { MessageBubble } from './MessageBubble';
+import { MediaLoaderContext } from './MediaAttachment';
 import { SyncButton } from './SyncButton';
 import { buildThread } from './thread';
 import { Tooltip } from './Tooltip';
@@ -446,8 +447,13 @@ export function WhatsAppPanelView({
   useEffect(() => setImportOpen(false), [orderId]);
   const panel = useRef<HTMLElement>(null);
   const loadError = data.status === 'error' ? data.error : null;
+  const loadMedia = useCallback(
+    (url: string, options?: { signal?: AbortSignal }) => service.getMedia(url, options),
+    [service],
+  );
 
   return (
+    <MediaLoaderContext.Provider value={loadMedia}>
     <section
       ref={panel}
       tabIndex={-1}
@@ -678,5 +684,6 @@ export function WhatsAppPanelView({
         </>
       )}
     </section>
+    </MediaLoaderContext.Provider>
   );
 }
