@@ -207,6 +207,13 @@ describe('NotificationsBlock: quote taps and loading', () => {
     await waitFor(() => expect(container).toBeEmptyDOMElement());
   });
 
+  it('an answer of another shape shows no consent and no lists instead of breaking the panel', async () => {
+    const odd = vi.fn(async () => ({ orderId: 9, consent: { state: 'maybe' } }) as unknown as OrderNotifications);
+    render(<NotificationsBlock orderId={9} service={service({ listNotifications: odd })} />);
+    await screen.findByText(CONSENT_LABELS.unknown);
+    expect(screen.getByText('No hay avisos para esta orden.')).toBeInTheDocument();
+  });
+
   it('formats amounts as es-AR pesos', () => {
     expect(formatAmount(85000)).toBe('$ 85.000');
     expect(formatAmount(1234567.5)).toBe('$ 1.234.567,50');

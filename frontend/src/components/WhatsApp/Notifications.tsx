@@ -114,6 +114,18 @@ const newestFirst = (a: { at?: string | null; createdAt?: string | null; id: num
   (b.at ?? b.createdAt ?? '').localeCompare(a.at ?? a.createdAt ?? '') || b.id - a.id;
 
 const RECENT = 3;
+const NO_CONSENT: Consent = { state: 'unknown', source: null, at: null, by: null, evidence: null };
+
+/** The answer with every list and the consent present: an odd answer must not take the whole panel down. */
+export function normalize(answer: Partial<OrderNotifications> | null | undefined, orderId: number): OrderNotifications {
+  const consent = answer?.consent;
+  return {
+    orderId: answer?.orderId ?? orderId,
+    consent: consent && consent.state in CONSENT_LABELS ? consent : NO_CONSENT,
+    notifications: Array.isArray(answer?.notifications) ? answer.notifications : [],
+    quoteReplies: Array.isArray(answer?.quoteReplies) ? answer.quoteReplies : [],
+  };
+}
 
 export interface NotificationsBlockProps {
   orderId: number;
@@ -138,7 +150,7 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
       try {
         const answer = await service.listNotifications(orderId, { signal });
         if (mine !== gen.current) return;
-        setData(answer);
+        setData(normalize(answer, orderId));
         setLoadError(null);
       } catch (error) {
         if (mine !== gen.current || isAbortError(error)) return;
@@ -158,12 +170,12 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
   }, [load]);
 
   useEffect(() => {
-    if (!pollIntervalMs || pollIntervalMs <= 0 || loadError?.unauthorized) return;
+    if (!pollIntervalMs || pollIntervalMs <= 0 || loadError?.unauthorized || loadError?.status === 404) return;
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') void load();
     }, pollIntervalMs);
     return () => clearInterval(timer);
-  }, [pollIntervalMs, load, loadError?.unauthorized]);
+  }, [pollIntervalMs, load, loadError?.unauthorized, loadError?.status]);
 
   const send = useCallback(
     async (notification: OrderNotification) => {
@@ -189,7 +201,10 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
   );
 
   if (!service.listNotifications) return null;
-  if (loadError?.status === 404) return null; // a server without issue 18
+  // Nothing until the first answer: a block that appears and then goes (a server without issue 18
+  // answers 404) would move the conversation under the reader's eyes.
+  if (!data && !loadError) return null;
+  if (loadError?.status === 404) return null;
 
   const offered = data ? data.notifications.filter((n) => n.state === 'offered') : [];
   const recent = data
@@ -211,12 +226,6 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
         {NOTICES_TITLE}
       </h3>
 
-      {!data && !loadError && (
-        <p role="status" className="mt-1 text-xs text-gray-600">
-          Cargando avisos…
-        </p>
-      )}
-
       {loadError && (
         <div role="alert" className="mt-1 flex flex-wrap items-center gap-2 text-xs text-red-800">
           <span className="min-w-0 [overflow-wrap:anywhere]">No se pudieron cargar los avisos: {loadError.detail}</span>
@@ -236,7 +245,7 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
                 ? async (evidence) => {
                     const answer = await service.recordConsent!(orderId, { state: 'opted_in', evidence });
                     gen.current++; // an older GET still on its way must not undo this
-                    setData(answer);
+                    setData(normalize(answer, orderId));
                   }
                 : null
             }
