@@ -260,3 +260,14 @@ export function propose(databaseUrl, orderId, text) {
   const r = spawnSync(python, ['-c', code, String(orderId), text, databaseUrl], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`propose failed: ${r.stderr}`);
 }
+
+/**
+ * Issue 18's demo on the suite's plain demo database (what `make setup` adds): Diego (order 9) agreed to
+ * notifications, his order got a quote, and the timer offered the quote notification to staff.
+ */
+export function offerQuoteNotification(databaseUrl) {
+  const python = path.join(ROOT, '.venv', 'bin', 'python');
+  const code = 'import sys\nfrom datetime import UTC, datetime\nfrom devkit import demo\ndemo._notifications(sys.argv[1], datetime.now(UTC))';
+  const r = spawnSync(python, ['-c', code, databaseUrl], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`offering the quote notification failed: ${r.stderr}`);
+}

@@ -17,6 +17,7 @@ import {
   fakeAcs,
   getJson,
   log,
+  offerQuoteNotification,
   postIncomingText,
   propose,
   startRunner,
@@ -548,6 +549,56 @@ const scrollState = (log) =>
   log.evaluate((el) => ({ top: el.scrollTop, height: el.scrollHeight, client: el.clientHeight }));
 
 // ---------------------------------------------------------------------------------------------
+
+suite.test('avisos (orden 9): consentimiento, «Enviar aviso» con el teclado, enviado una sola vez — axe y capturas', async (page) => {
+  offerQuoteNotification(databaseUrl); // what `make setup` adds to the demo: Diego's quote, offered to staff
+  const panel = await openOrder(page, 9);
+  const notices = panel.getByRole('region', { name: 'Avisos' });
+  await notices.getByText('Aceptó avisos por WhatsApp').waitFor();
+  await notices.getByText(/Registró Ana Gómez el \d\d\/\d\d\/\d{4}/).waitFor();
+  assert.equal(await notices.getByRole('button', { name: 'Registrar consentimiento' }).count(), 0, 'no second opt-in for a customer who accepted');
+  const button = notices.getByRole('button', { name: 'Enviar aviso' });
+  await button.waitFor();
+  const box = await button.boundingBox();
+  assert.ok(box && box.width >= 24 && box.height >= 24, `«Enviar aviso» is at least 24×24 (${JSON.stringify(box)})`);
+  await captureState(page, 'notices-offered');
+
+  // one press, from the keyboard
+  await button.focus();
+  await page.keyboard.press('Enter');
+  await notices.getByTestId('notice-result').getByText('Aviso enviado.').waitFor();
+  await notices.getByText(/Presupuesto listo: Enviado por /).waitFor();
+  assert.equal(await button.count(), 0, 'the offer is gone once sent');
+  const api = await getJson(`${base}/api/whatsapp/orders/9/notifications`);
+  assert.deepEqual(api.notifications.map((n) => n.state), ['sent']);
+  // the quote template reaches the conversation, once
+  const quote = panel.getByRole('log').locator('[data-direction]').filter({ hasText: 'el presupuesto de tu equipo (orden 9)' });
+  await quote.first().waitFor();
+  await page.waitForTimeout(1500); // a poll or two later, still one
+  assert.equal(await quote.count(), 1);
+  await captureState(page, 'notices-sent');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await noHorizontalOverflow(page);
+});
+
+suite.test('avisos (orden 5): registrar el consentimiento «En el mostrador»', async (page) => {
+  const panel = await openOrder(page, 5);
+  const notices = panel.getByRole('region', { name: 'Avisos' });
+  await notices.getByText('Sin consentimiento registrado').waitFor();
+  await notices.getByRole('button', { name: 'Registrar consentimiento' }).click();
+  const input = notices.getByRole('textbox', { name: '¿Cómo dio su consentimiento?' });
+  await notices.getByRole('button', { name: 'Guardar consentimiento' }).click();
+  await notices.getByRole('alert').getByText('Escribí cómo lo dio el cliente').waitFor();
+  await captureState(page, 'notices-consent-form');
+  await input.fill('En el mostrador');
+  await input.press('Enter');
+  await notices.getByText('Aceptó avisos por WhatsApp').waitFor();
+  await notices.getByText('«En el mostrador»').waitFor();
+  const api = await getJson(`${base}/api/whatsapp/orders/5/notifications`);
+  assert.equal(api.consent.state, 'opted_in');
+  assert.equal(api.consent.evidence, 'En el mostrador');
+  assert.ok(api.consent.by, 'the signed-in staff member is its author');
+});
 
 suite.test('estados: conversación rica, 300+ mensajes, vacía, sin teléfono, cargando y error — axe sin violaciones y capturas', async (page) => {
   let panel = await openOrder(page, 1);

@@ -294,3 +294,33 @@ describe('createWhatsAppService: sending (issue 15)', () => {
     expect((error as WhatsAppApiError).retryable).toBe(false);
   });
 });
+
+describe('createWhatsAppService: notifications and consent (issue 18)', () => {
+  it('reads the order\'s notifications, sends one offered notification and records consent with its evidence', async () => {
+    const { service, call } = setup(() => jsonResponse({ orderId: 9 }), { getAccessToken: async () => 'tok' });
+    await service.listNotifications!(9);
+    await service.sendNotification!(9, 4);
+    await service.recordConsent!(9, { state: 'opted_in', evidence: 'En el mostrador' });
+    expect([0, 1, 2].map((i) => `${call(i).init.method} ${call(i).url}`)).toEqual([
+      'GET /api/whatsapp/orders/9/notifications',
+      'POST /api/whatsapp/orders/9/notifications/4/send',
+      'POST /api/whatsapp/orders/9/consent',
+    ]);
+    expect(call(1).init.body).toBeUndefined();
+    expect(JSON.parse(String(call(2).init.body))).toEqual({ state: 'opted_in', evidence: 'En el mostrador' });
+    expect(call(2).headers['Content-Type']).toBe('application/json');
+    expect(call(2).headers.Authorization).toBe('Bearer tok');
+  });
+
+  it('a notification no longer offered is a 409 with the server\'s Spanish detail; a bad id asks nothing', async () => {
+    const detail = 'Ese aviso ya se envió o fue reemplazado por uno más nuevo.';
+    const { service, fetchMock } = setup(() => jsonResponse({ type: '/problems/notification-not-offered', title: 'x', status: 409, detail }, 409));
+    const error = await service.sendNotification!(9, 4).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WhatsAppApiError);
+    expect((error as WhatsAppApiError).status).toBe(409);
+    expect((error as WhatsAppApiError).detail).toBe(detail);
+    await expect(service.sendNotification!(9, 0)).rejects.toBeInstanceOf(WhatsAppApiError);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+});
+

@@ -20,6 +20,7 @@
  * with the fetch `AbortError` unchanged.
  */
 import type {
+  ConsentRequest,
   ImportPreview,
   ImportResult,
   InboxCounts,
@@ -28,6 +29,8 @@ import type {
   InboxPage,
   InboxTab,
   MessagePage,
+  NotificationSent,
+  OrderNotifications,
   OrderTemplates,
   OrderWhatsApp,
   Problem,
@@ -112,6 +115,15 @@ export interface WhatsAppService {
     options?: RequestOptions,
   ): Promise<Send>;
   discardReplyProposal?(orderId: number, proposalId: number, options?: RequestOptions): Promise<ReplyProposal>;
+  /** The customer's consent to notifications, the order's notifications and its quote taps (issue 18). */
+  listNotifications?(orderId: number, options?: RequestOptions): Promise<OrderNotifications>;
+  /**
+   * Sends an offered notification (one click). Exactly once on the server: a second click answers the
+   * same send; 409 when it is no longer offered or the customer has not consented.
+   */
+  sendNotification?(orderId: number, notificationId: number, options?: RequestOptions): Promise<NotificationSent>;
+  /** Records the customer's opt-in (or opt-out) with how it was given; the signed-in staff member is its author. */
+  recordConsent?(orderId: number, body: ConsentRequest, options?: RequestOptions): Promise<OrderNotifications>;
 }
 
 function queryString(values: Record<string, string | number | null | undefined>): string {
@@ -401,6 +413,19 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     async discardReplyProposal(orderId, proposalId, { signal } = {}) {
       checkOrderId(orderId);
       return request<ReplyProposal>('POST', `/api/whatsapp/orders/${orderId}/proposals/${proposalId}/discard`, signal);
+    },
+    async listNotifications(orderId, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<OrderNotifications>('GET', `/api/whatsapp/orders/${orderId}/notifications`, signal);
+    },
+    async sendNotification(orderId, notificationId, { signal } = {}) {
+      checkOrderId(orderId);
+      if (!Number.isInteger(notificationId) || notificationId < 1) throw new WhatsAppApiError(400, 'Ese aviso no existe.');
+      return request<NotificationSent>('POST', `/api/whatsapp/orders/${orderId}/notifications/${notificationId}/send`, signal);
+    },
+    async recordConsent(orderId, body, { signal } = {}) {
+      checkOrderId(orderId);
+      return request<OrderNotifications>('POST', `/api/whatsapp/orders/${orderId}/consent`, signal, body);
     },
   };
 }

@@ -516,3 +516,72 @@ export interface ReplyProposalList {
   orderId: number;
   proposals: ReplyProposal[];
 }
+
+// --- Order notifications, consent and quote taps (issue 18) -----------------------------------
+
+/** `Consent.state`: notifications go only to `opted_in`. */
+export type ConsentState = 'opted_in' | 'opted_out' | 'unknown';
+
+/** `Consent`: the latest consent of the order's customer (or of the phone it would go to). */
+export interface Consent {
+  state: ConsentState;
+  source: 'staff' | 'whatsapp' | 'import' | null;
+  at: string | null;
+  /** Who recorded it (a staff member's name), when staff did. */
+  by: string | null;
+  /** How the customer agreed or withdrew, e.g. "En el mostrador". */
+  evidence: string | null;
+}
+
+export type NotificationState = 'queued' | 'held_quiet_hours' | 'offered' | 'sent' | 'skipped' | 'superseded';
+
+/** `Notification`: one automatic or offered message about the order's status. */
+export interface OrderNotification {
+  id: number;
+  orderId: number;
+  kind: 'status' | 'reminder' | 'quote_outdated';
+  /** Template purpose (presupuestado, reparado…) or presupuesto_vencido. */
+  purpose: string;
+  mode: 'auto' | 'offer';
+  state: NotificationState;
+  /** Spanish: why it was skipped. */
+  reason: string | null;
+  changedAt: string | null;
+  dueAt: string | null;
+  outboxId: number | null;
+  sendState: string | null;
+  decidedBy: string | null;
+  createdAt: string | null;
+}
+
+/** `QuoteReply`: a tap on the quote template's "Acepto" / "No, gracias". */
+export interface QuoteReply {
+  id: number;
+  messageId: number;
+  decision: 'accepted' | 'rejected' | null;
+  outcome: 'recorded' | 'duplicate' | 'outdated' | 'forged' | 'unsigned' | 'no_key' | 'no_order';
+  quoteRef: number | null;
+  amount: number | null;
+  novedadId: number | null;
+  at: string | null;
+}
+
+/** `OrderNotifications`: answer of `GET …/notifications` and `POST …/consent`. */
+export interface OrderNotifications {
+  orderId: number;
+  consent: Consent;
+  notifications: OrderNotification[];
+  quoteReplies: QuoteReply[];
+}
+
+/** `NotificationSent`: answer of `POST …/notifications/{id}/send`. */
+export interface NotificationSent {
+  notification: OrderNotification;
+  send: Send;
+}
+
+/** `ConsentRequest` */
+export interface ConsentRequest {
+  state: 'opted_in' | 'opted_out';
+  evidence: string;
+}

@@ -36,7 +36,7 @@ export function templateBlocker(t: TemplateOption): string | null {
   return null;
 }
 
-const PURPOSE_NAMES: Record<string, string> = {
+export const PURPOSE_NAMES: Record<string, string> = {
   presupuestado: 'Presupuesto listo',
   reparado: 'Equipo listo para retirar',
   rechazado: 'Presupuesto rechazado',

@@ -18,6 +18,7 @@ import { formatDateTime, formatPhone, humanizeFieldNames, messagesLabel } from '
 import { IMPORT_LABEL, ImportHistory } from './ImportHistory';
 import { MessageBubble } from './MessageBubble';
 import { MediaLoaderContext } from './MediaAttachment';
+import { NotificationsBlock } from './Notifications';
 import { SyncButton } from './SyncButton';
 import { buildThread } from './thread';
 import { Tooltip } from './Tooltip';
@@ -540,6 +541,7 @@ export function WhatsAppPanelView({
       {data.status === 'ready' && order && (
         <>
           <Summary order={order} headingId={summaryId} />
+          <NotificationsBlock key={orderId} orderId={orderId} service={service} pollIntervalMs={signedOut ? 0 : pollIntervalMs} />
 
           <section aria-labelledby={conversationId} className="flex min-w-0 flex-col gap-1.5">
             <div className="flex flex-wrap items-baseline justify-between gap-x-2 text-xs text-gray-600">

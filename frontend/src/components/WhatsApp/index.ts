@@ -20,4 +20,8 @@ export type {
   OrderTemplates,
   TemplateOption,
   ReplyProposal,
+  Consent,
+  OrderNotification,
+  OrderNotifications,
+  QuoteReply,
 } from '../../types/whatsapp';
