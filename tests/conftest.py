@@ -233,3 +233,16 @@ def staff_issuer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StaffIssuer
     issuer = StaffIssuer(tmp_path)
     issuer.sign_in(monkeypatch)
     return issuer
+
+
+def use_fake_acs(monkeypatch: pytest.MonkeyPatch, fake: Any, send_timeout: str | None = "2") -> None:
+    """Point the app's ACS settings at a running local fake (``devkit.fake_acs.FakeAcs``): its
+    connection string, its self-signed CA and its channel; a fresh client is built on next use."""
+    from shared import acs_client
+
+    monkeypatch.setenv("ACS_CONNECTION_STRING", fake.connection_string)
+    monkeypatch.setenv("ACS_CA_BUNDLE", str(fake.ca_path))
+    monkeypatch.setenv("WHATSAPP_CHANNEL_ID", fake.channel_id)
+    if send_timeout is not None:
+        monkeypatch.setenv("ACS_SEND_TIMEOUT_SECONDS", send_timeout)
+    acs_client.reset()

@@ -24,6 +24,7 @@ from devkit.fake_acs import FakeAcs, running_fake
 from devkit.webhook import Webhook
 from shared import acs_client, consent, db, ingest, notifications, quote_buttons, schema, templates
 from shared.staff import Staff
+from tests.conftest import use_fake_acs
 
 JUAN_ORDER, MARIA_ORDER = 1, 2
 JUAN, MARIA = "5491155551234", "5491144445678"
@@ -49,11 +50,7 @@ def url(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def fake(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAcs]:
     hook = Webhook(url)
     with running_fake(webhook_url=hook.url, status_delays=FAST) as running:
-        monkeypatch.setenv("ACS_CONNECTION_STRING", running.connection_string)
-        monkeypatch.setenv("ACS_CA_BUNDLE", str(running.ca_path))
-        monkeypatch.setenv("WHATSAPP_CHANNEL_ID", running.channel_id)
-        monkeypatch.setenv("ACS_SEND_TIMEOUT_SECONDS", "2")
-        acs_client.reset()
+        use_fake_acs(monkeypatch, running)
         running.set_template_status("recordatorio_retiro", "approved")
         templates.sync(url)
         yield running

@@ -21,6 +21,7 @@ from devkit.fake_acs import FakeAcs, running_fake
 from devkit.webhook import Webhook
 from shared import acs_client, db, outbox, replies, schema, templates
 from shared.staff import Staff
+from tests.conftest import use_fake_acs
 
 MARIA_ORDER, JUAN_ORDER = 2, 1
 MARIA, JUAN = "5491144445678", "5491155551234"
@@ -37,11 +38,7 @@ def url(demo_url: str) -> str:
 def fake(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAcs]:
     hook = Webhook(url)
     with running_fake(webhook_url=hook.url, status_delays=FAST) as running:
-        monkeypatch.setenv("ACS_CONNECTION_STRING", running.connection_string)
-        monkeypatch.setenv("ACS_CA_BUNDLE", str(running.ca_path))
-        monkeypatch.setenv("WHATSAPP_CHANNEL_ID", running.channel_id)
-        monkeypatch.setenv("ACS_SEND_TIMEOUT_SECONDS", "2")
-        acs_client.reset()
+        use_fake_acs(monkeypatch, running)
         running.inbound(MARIA)  # María wrote just now: the fake's window is open, as ours is
         yield running
     hook.close()
@@ -159,10 +156,7 @@ def test_an_answer_later_than_the_read_timeout_is_unknown_not_resent(url: str, f
 def test_concurrent_double_sends_reach_acs_once(url: str, honour: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     hook = Webhook(url)
     with running_fake(webhook_url=hook.url, status_delays=FAST, honour_repeatability=honour) as running:
-        monkeypatch.setenv("ACS_CONNECTION_STRING", running.connection_string)
-        monkeypatch.setenv("ACS_CA_BUNDLE", str(running.ca_path))
-        monkeypatch.setenv("WHATSAPP_CHANNEL_ID", running.channel_id)
-        acs_client.reset()
+        use_fake_acs(monkeypatch, running, send_timeout=None)
         running.inbound(MARIA)
         answers: list[dict[str, Any]] = []
         threads = [threading.Thread(target=lambda: answers.append(send(url, crid="double"))) for _ in range(8)]
