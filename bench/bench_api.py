@@ -14,11 +14,9 @@ import os
 import random
 import sqlite3
 import time
-from pathlib import Path
 
 from bench import dataset
-from bench.common import Figure, percentile, record, scratch_dir
-from shared.db import SQLITE_PRAGMAS
+from bench.common import Figure, percentile, raw, record, scratch_dir
 
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "2000"))
 SYNCS = int(os.environ.get("BENCH_SYNCS", "100"))
@@ -28,13 +26,6 @@ PAGE_SQL = ("SELECT m.Id, m.WhatsAppMessageId, m.Direction, m.MessageType, m.Con
             "FROM WhatsAppMessage m LEFT JOIN WhatsAppMessageStatus s ON m.Direction = 'outbound' AND "
             "s.WhatsAppMessageId = m.WhatsAppMessageId WHERE m.ReparacionId = ? "
             "ORDER BY m.WhatsAppTimestamp DESC, m.Id DESC LIMIT 51")
-
-
-def raw(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path))
-    for pragma in SQLITE_PRAGMAS:
-        conn.execute(f"PRAGMA {pragma}")
-    return conn
 
 
 def main() -> None:

@@ -34,8 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bench import dataset
-from bench.common import Figure, percentile, record, scratch_dir
-from shared.db import SQLITE_PRAGMAS
+from bench.common import Figure, percentile, raw, record, scratch_dir
 
 CALLS = int(os.environ.get("BENCH_INBOX_CALLS", "300"))
 GOAL_MS = 10.0
@@ -85,13 +84,6 @@ INDEXES = ("IX_WhatsAppMessage_Unassigned_Phone", "IX_WhatsAppMessage_Unassigned
            "IX_WhatsAppMessage_Unassigned_Time", "IX_WhatsAppMessage_Unlinked_Customer",
            "IX_WhatsAppMessage_Unlinked_Time", "IX_WhatsAppMessage_Inbound_Linked",
            "IX_WhatsAppMessage_TriageDecisionId")
-
-
-def raw(path: Any) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path))
-    for pragma in SQLITE_PRAGMAS:
-        conn.execute(f"PRAGMA {pragma}")
-    return conn
 
 
 def add_triage(conn: sqlite3.Connection, rng: random.Random) -> tuple[str, str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -91,3 +92,13 @@ def record(bench: str, figures: list[Figure], samples: dict[str, list[float]] | 
         extra = f" (baseline {f.baseline:.4g}, ratio {f.ratio:.3g})" if f.baseline is not None and f.ratio else ""
         verdict = "" if f.met is None else (" ✔" if f.met else " ✘ MISSED")
         print(f"{bench:10} {f.metric:34} {f.value:10.4g} {f.unit:8} goal {f.goal or '-'}{extra}{verdict}")
+
+
+def raw(path: Path | str) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the app's pragmas: what the baselines ("the plainest way") use."""
+    from shared.db import SQLITE_PRAGMAS
+
+    conn = sqlite3.connect(str(path))
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
