@@ -239,6 +239,14 @@ def _sqlite_engine(url: sa.URL) -> Engine:
     return eng
 
 
+def holds_write_lock(conn: Connection) -> bool:
+    """Whether this write transaction already excludes every other writer until it ends: on SQLite
+    it does (``BEGIN IMMEDIATE`` takes the database's one write lock), so nothing another writer
+    commits can appear between two reads of it; on SQL Server it does not, and a caller that must
+    see a concurrent decision takes a lock row of its own."""
+    return conn.dialect.name == "sqlite" and conn.get_execution_options().get("sqlite_begin") != "DEFERRED"
+
+
 def _mssql_engine(url: sa.URL) -> Engine:
     auth = config.get("DATABASE_AUTH")
     use_token = auth == "entra" or (auth == "auto" and not url.password)

@@ -248,6 +248,44 @@ def test_a_customer_deleted_by_fastservice_makes_the_alias_inert(db_url: str) ->
 
 # --- proposals ---------------------------------------------------------------------------------------
 
+def test_where_writers_overlap_ingest_locks_the_sender_and_sees_a_decision_committed_meanwhile(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQL Server: a decision may commit between ingest's first alias read and its commit. Ingest of an
+    unplaced sender then takes the sender's lock row and reads the alias again (here the decision lands
+    inside the same transaction, as the one that held the lock would have before ingest got it)."""
+    from shared import identity
+
+    customer = add_customer(db_url, "11 4000-1000", open_orders=1)
+    monkeypatch.setattr(db, "holds_write_lock", lambda _conn: False)
+    real = identity._confirm
+
+    def meanwhile(conn: sa.Connection, key: str, candidates: list[Any]) -> Any:
+        conn.execute(schema.sender_alias.insert().values(
+            SenderKey=SENDER, ClienteId=customer, DecisionId=1, Source="staff", DecidedAt=db.utcnow()))
+        return real(conn, key, candidates)
+
+    monkeypatch.setattr(identity, "_confirm", meanwhile)
+    (after,) = from_stranger(db_url, "hola")
+    ((linked_customer, order, status, _candidates, decision),) = state_of(db_url, [after])
+    assert (linked_customer, status, decision) == (customer, "assigned", 1) and order is not None
+    st = schema.state
+    locks = db.read(lambda c: c.execute(sa.select(sa.func.count()).select_from(st)
+                                        .where(st.c.Name == identity.sender_lock_name(SENDER))).scalar_one(), db_url)
+    assert locks == 1
+
+
+def test_sqlite_ingest_of_an_unplaced_sender_needs_no_lock_row(db_url: str) -> None:
+    """SQLite's write transaction already excludes every other writer: no per-sender row is written (one
+    would be left behind for every stranger who ever wrote)."""
+    from shared import identity
+
+    from_stranger(db_url, "hola", "¿hay alguien?")
+    st = schema.state
+    names = db.read(lambda c: c.execute(sa.select(st.c.Name)).scalars().all(), db_url)
+    assert identity.sender_lock_name(SENDER) not in names
+    assert [r.MatchStatus for r in rows(db_url)] == ["unmatched", "unmatched"]
+
+
 def test_an_agent_proposal_links_nothing_until_a_person_confirms(db_url: str) -> None:
     customer = add_customer(db_url, "11 4000-1000", open_orders=1)
     past = from_stranger(db_url, "hola")

@@ -351,13 +351,13 @@ def test_two_statuses_at_once_keep_the_earliest_time(db_url: str, monkeypatch: p
     sent = event_parsing.parse(acs_events.status("wamid.r", "Sent", to="5491166667777", when=sent_at))
     read = event_parsing.parse(acs_events.status("wamid.r", "Read", to="5491166667777",
                                                  when=sent_at + timedelta(hours=2)))
-    real = identity.match_phone
+    real = identity.match_sender
 
-    def meanwhile(conn: sa.Connection, phone: Any) -> Any:
-        monkeypatch.setattr(identity, "match_phone", real)
+    def meanwhile(conn: sa.Connection, phone: Any, bsuid: Any) -> Any:
+        monkeypatch.setattr(identity, "match_sender", real)
         ingest.store_status(conn, read)  # (here in the same transaction; on SQL Server another worker's)
-        return real(conn, phone)
-    monkeypatch.setattr(identity, "match_phone", meanwhile)
+        return real(conn, phone, bsuid)
+    monkeypatch.setattr(identity, "match_sender", meanwhile)
     db.write(lambda c: ingest.store_status(c, sent), db_url)  # type: ignore[arg-type]
     (row,) = rows(db_url)
     assert row.WhatsAppTimestamp == sent_at
@@ -509,7 +509,7 @@ def test_unexpected_storage_error_quarantines_instead_of_retrying_forever(
     def broken(*_a: Any, **_k: Any) -> Any:
         raise sa.exc.DataError("insert", {}, ValueError("string data, right truncation"))
 
-    monkeypatch.setattr(ingest.identity, "match_phone", broken)
+    monkeypatch.setattr(ingest.identity, "match_sender", broken)
     run_function(acs_events.received(JUAN, content="hola"))
     q = schema.quarantine
     assert db.read(lambda c: c.execute(sa.select(q.c.Reason)).scalar_one(), db_url) == "error al guardar: DataError"
