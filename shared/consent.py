@@ -6,8 +6,10 @@ it; a customer writing to the shop is *not* consent to notifications (answering 
 customers whose latest consent row says ``opted_in``.
 
 ``WhatsAppConsent`` is append-only: every opt-in (staff, with who and how; or an import) and every
-opt-out (a message of the customer, kept as evidence) is a row, and the latest row for the
-customer *or* for the phone a notification would go to decides. Keying the opt-out by phone too
+opt-out (a message of the customer, kept as evidence; or one found in an imported chat) is a row,
+and the latest row (by when it was said, not when we wrote it: an imported "BAJA" of last year is
+appended today and must not outrank an opt-in of last month) for the customer *or* for the phone a
+notification would go to decides. Keying the opt-out by phone too
 means a line shared by several customers, or a sender we could not match, still stops.
 
 **The opt-out rule** (precise, so it can be tested and explained): the message, case- and
@@ -105,12 +107,13 @@ class Consent:
 
 
 def current(conn: Connection, customer_id: int | None, phone_key: str | None) -> Consent:
-    """The latest consent row for the customer or the phone; ``unknown`` when there is none."""
+    """The consent row said last (``At``, then the order written) for the customer or the phone; ``unknown``
+    when there is none."""
     where = [c for c in ((_c.c.ClienteId == customer_id) if customer_id is not None else None,
                          (_c.c.PhoneKey == phone_key) if phone_key else None) if c is not None]
     if not where:
         return Consent("unknown")
-    row = conn.execute(sa.select(_c).where(sa.or_(*where)).order_by(_c.c.Id.desc()).limit(1)).first()
+    row = conn.execute(sa.select(_c).where(sa.or_(*where)).order_by(_c.c.At.desc(), _c.c.Id.desc()).limit(1)).first()
     if row is None:
         return Consent("unknown")
     return Consent(row.State, row.Source, row.At, row.ByName, row.Evidence)
@@ -129,13 +132,14 @@ def record(conn: Connection, *, state_: str, source: str, customer_id: int | Non
 
 
 def on_inbound(conn: Connection, message_pk: int, text: str | None, customer_ids: list[int],
-               phone_key: str | None) -> bool:
-    """At ingest: an opt-out message records ``opted_out`` for its phone and every customer it matched
-    (the message is the evidence). Whether it was one."""
+               phone_key: str | None, *, source: str = "whatsapp", at: datetime | None = None) -> bool:
+    """An opt-out message (at ingest; or in an imported chat, ``source="import"`` with the message's
+    time) records ``opted_out`` for its phone and every customer it matched (the message is the
+    evidence). Whether it was one."""
     if not is_opt_out(text):
         return False
     for customer_id in customer_ids or [None]:  # type: ignore[list-item]
-        record(conn, state_=OPTED_OUT, source="whatsapp", customer_id=customer_id, phone_key=phone_key,
-               evidence=(text or "")[:MAX_OPT_OUT_CHARS], message_id=message_pk)
+        record(conn, state_=OPTED_OUT, source=source, customer_id=customer_id, phone_key=phone_key,
+               evidence=(text or "")[:MAX_OPT_OUT_CHARS], message_id=message_pk, at=at)
     log.info("message %s: opt-out recorded for %d customer(s)", message_pk, len(customer_ids))
     return True

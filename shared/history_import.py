@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypedDict
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import chat_export, config, db, identity, observability, orders, phones, schema, state
+from shared import chat_export, config, consent, db, identity, observability, orders, phones, schema, state
 from shared.chat_export import AttachmentKind, ChatExport, ChatExportError, ChatMessage, MediaMember
 from shared.errors import ApiError, CustomerNotFound, InvalidParameter
 from shared.event_parsing import CAPTION_MAX_CHARS, TEXT_MAX_CHARS
@@ -632,6 +632,7 @@ def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str,
             except sa.exc.IntegrityError:  # an overlapping export of this chat, imported this instant
                 fresh = [row for row in fresh if state.insert_once(conn, _m, row) is not None]
             _register_attachments(conn, fresh, members)
+            _record_opt_outs(conn, fresh)
         conn.execute(_imp.update().where(_imp.c.Id == import_id).values(
             MessagesImported=_imp.c.MessagesImported + len(fresh),
             MessagesAlreadyStored=_imp.c.MessagesAlreadyStored + len(rows) - len(fresh)))
@@ -639,6 +640,20 @@ def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str,
         return fresh
 
     return store
+
+
+def _record_opt_outs(conn: Connection, fresh: list[dict[str, Any]]) -> None:
+    """A customer's "BAJA" in the imported history is an opt-out as much as a live one, dated when it was
+    written (so a later opt-in still outranks it); only messages stored now, so a re-import records none."""
+    wanted = [row for row in fresh if row["Direction"] == "inbound" and consent.is_opt_out(row["Content"])]
+    if not wanted:
+        return
+    ids = {r.MessageKey: r.Id for r in conn.execute(sa.select(_m.c.MessageKey, _m.c.Id).where(
+        _m.c.MessageKey.in_([row["MessageKey"] for row in wanted])))}
+    for row in wanted:
+        consent.on_inbound(conn, int(ids[row["MessageKey"]]), row["Content"],
+                           [row["ClienteId"]] if row["ClienteId"] is not None else [], row["PhoneKey"],
+                           source="import", at=row["WhatsAppTimestamp"])
 
 
 def _member_names(parsed: Parsed) -> dict[str, str]:

@@ -548,3 +548,38 @@ def test_a_zip_exports_photo_is_stored_and_shown_in_the_thread(shop_url: str, me
                                          url=shop_url)
     assert again["alreadyImported"] and len(db.read(lambda c: c.execute(
         sa.select(md.c.Id).where(md.c.Source == "export")).all(), shop_url)) == 2  # once
+
+
+# --- opt-outs in the imported history -----------------------------------------------------------
+
+def _export(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_baja_in_the_imported_history_is_an_opt_out_dated_when_it_was_written(shop_url: str) -> None:
+    from shared import consent
+
+    c = schema.consent
+    consent_rows = lambda: db.read(lambda conn: conn.execute(sa.select(c).order_by(c.c.Id)).all(), shop_url)  # noqa: E731
+    current = lambda: db.read(lambda conn: consent.current(conn, 1, "541155551234"), shop_url)  # noqa: E731
+    # staff recorded an opt-in on 2024-02-15; the chat has an older "BAJA" (2024-02-01) that must not outrank it
+    db.write(lambda conn: consent.record(conn, state_=consent.OPTED_IN, source="staff", customer_id=1,
+                                         phone_key="541155551234", evidence="firmó la orden",
+                                         at=datetime(2024, 2, 15, 12, 0)), shop_url)
+    older = _export("1/2/24, 10:00 - Juan Pérez: Hola, por favor BAJA", "1/2/24, 10:05 - FastService: Listo Juan",
+                    "2/2/24, 11:00 - Juan Pérez: ¿puedo dar de baja la garantía?")
+    history_import.import_export(JUAN_FILE, older, shop_participant="FastService", url=shop_url)
+    recorded = consent_rows()
+    assert [(r.State, r.Source, r.Evidence) for r in recorded] == [
+        ("opted_in", "staff", "firmó la orden"), ("opted_out", "import", "Hola, por favor BAJA")]  # not the question
+    assert recorded[1].At == datetime(2024, 2, 1, 13, 0) and recorded[1].MessageId is not None
+    assert current().state == "opted_in"  # the later opt-in still decides
+    # the same file again stores nothing and records nothing
+    history_import.import_export(JUAN_FILE, older, shop_participant="FastService", url=shop_url)
+    assert len(consent_rows()) == 2
+    # a "BAJA" written after the opt-in stops notifications
+    later = _export("1/3/24, 08:00 - FastService: Juan, tu tele está lista",
+                    "1/3/24, 09:00 - Juan Pérez: No me manden más mensajes, gracias")
+    history_import.import_export(JUAN_FILE, later, shop_participant="FastService", url=shop_url)
+    now = current()
+    assert (now.state, now.source, now.at) == ("opted_out", "import", datetime(2024, 3, 1, 12, 0))
