@@ -457,7 +457,7 @@ def _request(row: Any) -> Any:
 
 
 def _send(row: Any, staff: Staff | None, from_states: tuple[str, ...], url: str | None,
-          sender: outbox.Sender | None) -> dict[str, Any]:
+          sender: outbox.Sender | None) -> tuple[dict[str, Any], bool]:
     """Send the notification through the staff replies' path (the outbox); the notification becomes ``sent``
     in the very transaction that writes the outbox row, only if it is still in ``from_states`` and the
     customer still agrees (checked again there)."""
@@ -474,8 +474,7 @@ def _send(row: Any, staff: Staff | None, from_states: tuple[str, ...], url: str 
         if not moved:
             raise NotificationGone()
 
-    answer, _ = replies.send(int(row.ReparacionId), _request(row), staff, url, sender=sender, on_insert=mark)
-    return answer
+    return replies.send(int(row.ReparacionId), _request(row), staff, url, sender=sender, on_insert=mark)
 
 
 def _skip(conn: Connection, notification_id: int, reason: str, states: tuple[str, ...]) -> None:
@@ -561,7 +560,7 @@ def run(url: str | None = None) -> dict[str, Any]:
 def send_offered(order_id: int, notification_id: int, staff: Staff | None, url: str | None = None,
                  sender: outbox.Sender | None = None) -> dict[str, Any]:
     """Staff's one click on an offered notification: sent through the outbox, once (the notification's
-    ``clientRequestId``: a double click answers the same send)."""
+    ``clientRequestId``: a double click answers the same send, ``alreadySent`` saying it was not this click)."""
     row = db.read(lambda conn: conn.execute(sa.select(_n).where(_n.c.Id == notification_id,
                                                                 _n.c.ReparacionId == order_id)).first(), url)
     if row is None:
@@ -569,10 +568,10 @@ def send_offered(order_id: int, notification_id: int, staff: Staff | None, url: 
     if row.State == SENT and row.OutboxId is not None:
         from shared import replies
 
-        return {"notification": _dto(row, None), "send": replies.answer(int(row.OutboxId), url)}
-    answer = _send(row, staff, (OFFERED,), url, sender)
+        return {"notification": _dto(row, None), "send": replies.answer(int(row.OutboxId), url), "alreadySent": True}
+    answer, created = _send(row, staff, (OFFERED,), url, sender)
     fresh = db.read(lambda conn: conn.execute(sa.select(_n).where(_n.c.Id == notification_id)).first(), url)
-    return {"notification": _dto(fresh, None), "send": answer}
+    return {"notification": _dto(fresh, None), "send": answer, "alreadySent": not created}
 
 
 def dismiss_offered(order_id: int, notification_id: int, staff: Staff | None,

@@ -103,6 +103,7 @@ def test_two_staff_clicking_send_in_the_inbox_send_once(url: str, fake: FakeAcs)
     assert len(template_sends(fake)) == 1  # one message reached ACS
     assert len({a["send"]["id"] for a in answers}) == 1  # the second click sees the same send
     assert all(a["notification"]["state"] == "sent" for a in answers)
+    assert sorted(a["alreadySent"] for a in answers) == [False, True]  # the second press is told
     assert notice_inbox.offered(None, 20, url)["items"] == [] and inbox.counts(url)["notices"] == 0
     with pytest.raises(notifications.NotificationGone):  # too late for «No enviar»
         notifications.dismiss_offered(JUAN_ORDER, offered, BRUNO, url)
