@@ -26,6 +26,7 @@ from shared import (
     identity,
     inbox,
     ingest,
+    notice_inbox,
     notifications,
     observability,
     order_view,
@@ -542,6 +543,30 @@ def send_whatsapp_notification(req: func.HttpRequest) -> func.HttpResponse:
         parse_order_id(req.route_params.get("notificationId"), "notificationId", "número de aviso"), who))
 
 
+@_staff_route("whatsapp/orders/{orderId}/notifications/{notificationId}/dismiss", "POST")
+def dismiss_whatsapp_notification(req: func.HttpRequest) -> func.HttpResponse:
+    """«No enviar»: an offered notification is skipped (who, when), exactly once; never offered again."""
+    return _for_staff(req, lambda who: notifications.dismiss_offered(
+        parse_order_id(req.route_params.get("orderId")),
+        parse_order_id(req.route_params.get("notificationId"), "notificationId", "número de aviso"), who))
+
+
+@_staff_route("whatsapp/inbox/notices", "GET")
+def whatsapp_inbox_notices(req: func.HttpRequest) -> func.HttpResponse:
+    """Offered notifications across orders, newest first (``cursor``, ``limit`` 1-100); ETag / 304."""
+    return _for_staff(req, lambda _who: notice_inbox.offered(
+        req.params.get("cursor") or None,
+        parse_limit(req.params.get("limit"), notice_inbox.DEFAULT_LIMIT, notice_inbox.MAX_LIMIT)), cacheable=True)
+
+
+@_staff_route("whatsapp/inbox/quote-taps", "GET")
+def whatsapp_inbox_quote_taps(req: func.HttpRequest) -> func.HttpResponse:
+    """Customers' taps on quote buttons across orders, newest first (``cursor``, ``limit``); ETag / 304."""
+    return _for_staff(req, lambda _who: notice_inbox.quote_taps(
+        req.params.get("cursor") or None,
+        parse_limit(req.params.get("limit"), notice_inbox.DEFAULT_LIMIT, notice_inbox.MAX_LIMIT)), cacheable=True)
+
+
 @_staff_route("whatsapp/orders/{orderId}/consent", "POST")
 def record_whatsapp_consent(req: func.HttpRequest) -> func.HttpResponse:
     """Record the customer's opt-in or opt-out to notifications (who, when, how)."""
@@ -558,7 +583,8 @@ def record_whatsapp_consent(req: func.HttpRequest) -> func.HttpResponse:
                        property_type=INTEGER, is_required=False)
 async def list_whatsapp_triage(tab: str | None = None, limit: int | None = None) -> str:
     """What needs a person in the WhatsApp inbox: {counts: {unassigned, ambiguous, multipleOrders, awaitingReply,
-    proposals}, tab, items, more}. Unassigned/ambiguous items carry a `sender` ("phone:..." or "bsuid:...") to use
+    proposals, notices (order notifications offered to staff: only a person sends them, in the panel or the
+    inbox)}, tab, items, more}. Unassigned/ambiguous items carry a `sender` ("phone:..." or "bsuid:...") to use
     with propose_whatsapp_assignment; ambiguous ones list their candidate customers."""
     return await _tool(agent_tools.list_triage, tab=tab, limit=limit)
 

@@ -53,6 +53,7 @@ def load(url: str | None = None, now: datetime | None = None, *, notifications: 
         _proposals(url)
         if notifications:
             _notifications(url, now)
+            quote_tap(url, now)
         _inbox(url)
     return bool(loaded)
 
@@ -90,6 +91,74 @@ def _notifications(url: str | None, now: datetime) -> None:
         EstadoReparacionId=2, ModificadoEn=_ago(now, minutes=10))), url)
     notifications.poll(url, now=_ago(now, minutes=9))
     notifications.dispatch(url, now=_ago(now, minutes=1))  # an offer: nothing is sent
+
+
+TAP_ORDER_CUSTOMER = "Agustín"  # his order's quote of $ 45.000, accepted with the template's button (issue 18)
+
+
+def _quote_tipo(conn: Connection, now: datetime) -> int:
+    found = conn.execute(sa.select(schema.tipo_novedad.c.TipoNovedadId)
+                         .where(schema.tipo_novedad.c.nombre == "Presupuesto")).scalar()
+    if found is not None:
+        return int(found)
+    key = conn.execute(schema.tipo_novedad.insert().values(nombre="Presupuesto", activo=True,
+                                                           modificadoEn=now)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def quote_tap(url: str | None, now: datetime) -> int:
+    """Issue 18: Agustín got a quote ($ 45.000) and tapped «Acepto» on it: the signed payload arrives as
+    WhatsApp delivers a quick-reply tap and goes through ingest, so the panel and the inbox show «Presupuesto
+    aceptado por WhatsApp». The order's id."""
+    from shared import quote_buttons
+
+    def quote(conn: Connection) -> tuple[int, str]:
+        customer = conn.execute(sa.select(schema.cliente.c.ClienteId)
+                                .where(schema.cliente.c.Nombre == TAP_ORDER_CUSTOMER)).scalar_one()
+        order_id = _order_of(conn, int(customer))
+        key = conn.execute(schema.novedad.insert().values(
+            ReparacionId=order_id, UserId=1, TipoNovedadId=_quote_tipo(conn, _ago(now, hours=3)), Monto=45000,
+            Observacion="Presupuesto: lectora de discos", ModificadoEn=_ago(now, hours=3))).inserted_primary_key
+        assert key is not None
+        return order_id, quote_buttons.sign(conn, order_id, int(key[0]), quote_buttons.ACCEPT)
+
+    order_id, payload = db.write(quote, url)
+    ingest.ingest_event(acs_events.received(demo_phone(TAP_ORDER_CUSTOMER), message_type="button",
+                                            when=_ago(now, hours=2), button={"text": "Acepto", "payload": payload}),
+                        url)
+    return order_id
+
+
+def offer_notice(url: str | None, order_id: int, status: str, now: datetime | None = None) -> int:
+    """The order's customer agreed (recorded by Ana) and the order just moved to ``status``: the poller notices
+    it and the dispatcher offers it to staff (``NOTIFY_RULES`` must say ``offer`` for it). For tests and the
+    e2e suite; the notification's id."""
+    from shared import consent, notifications, state
+    from shared.staff import Staff
+
+    now = now or datetime.now(UTC)
+    r = schema.reparacion
+    if db.read(lambda conn: state.value(conn, notifications.WATERMARK), url) is None:
+        notifications.poll(url, now=_ago(now, minutes=20))  # the first run records, notifies nothing
+
+    def change(conn: Connection) -> None:
+        estado = conn.execute(sa.select(schema.estado_reparacion.c.EstadoReparacionId)
+                              .where(schema.estado_reparacion.c.Nombre == status)).scalar_one()
+        customer = conn.execute(sa.select(r.c.ClienteId).where(r.c.ReparacionId == order_id)).scalar_one()
+        if consent.current(conn, customer, None).state != consent.OPTED_IN:
+            consent.record(conn, state_=consent.OPTED_IN, source="staff", customer_id=customer, phone_key=None,
+                           staff=Staff("demo-ana", "Ana Gómez"), evidence="En el mostrador (demo)",
+                           at=_ago(now, minutes=15))
+        conn.execute(r.update().where(r.c.ReparacionId == order_id).values(
+            EstadoReparacionId=estado, ModificadoEn=_ago(now, minutes=10)))
+
+    db.write(change, url)
+    notifications.poll(url, now=_ago(now, minutes=9))
+    notifications.dispatch(url, now=_ago(now, minutes=1))
+    n = schema.notification
+    return int(db.read(lambda conn: conn.execute(sa.select(sa.func.max(n.c.Id)).where(
+        n.c.ReparacionId == order_id, n.c.State == notifications.OFFERED)).scalar_one(), url))
 
 
 def _proposals(url: str | None) -> None:

@@ -11,6 +11,8 @@ Everything staff saw before was inside one order; what no order holds was visibl
   (reactions aside; a reply that failed to reach them is no answer), over the last
   ``INBOX_AWAITING_DAYS`` days, the 24-hour window's end first (closed ones, then soonest to close).
   This is the one definition: the agent's ``list_orders_awaiting_reply`` reads it too.
+* *Avisos*: offered notifications and quote taps across orders (``shared/notice_inbox.py``, its own
+  routes: they are rows of issue 18's tables, not messages); its count is in :func:`counts`.
 
 Each tab is one query over one filtered index of ``WhatsAppMessage`` (``shared/schema.py``): the
 conditions are written here with literals, never parameters, because neither SQLite nor SQL Server
@@ -33,7 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import Alias
 
-from shared import config, conversation, db, observability, orders, params, schema, triage
+from shared import config, conversation, db, notice_inbox, observability, orders, params, schema, triage
 from shared.errors import InvalidParameter
 from shared.event_parsing import STATUS_RANK
 from shared.reply_context import WINDOW
@@ -429,6 +431,7 @@ class Counts(TypedDict):
     multipleOrders: int
     awaitingReply: int
     proposals: int
+    notices: int
 
 
 @cache
@@ -445,7 +448,8 @@ def counts_query() -> sa.Select[Any]:
         _distinct(_UNLINKED.c.ClienteId, _IS_UNLINKED).label("multipleOrders"),
         awaiting_open.label("awaitingReply"),
         sa.select(sa.func.count()).select_from(_p).where(_p.c.Status == _lit("pending")).scalar_subquery()
-        .label("proposals"))
+        .label("proposals"),
+        notice_inbox.offered_count().label("notices"))
 
 
 def counts(url: str | None = None, now: datetime | None = None) -> Counts:
@@ -454,7 +458,7 @@ def counts(url: str | None = None, now: datetime | None = None) -> Counts:
     row = db.read(lambda conn: conn.execute(counts_query(), {"since": since}).one(), url)
     found: Counts = {"unassigned": int(row.unassigned), "ambiguous": int(row.ambiguous),
                      "multipleOrders": int(row.multipleOrders), "awaitingReply": int(row.awaitingReply),
-                     "proposals": int(row.proposals)}
+                     "proposals": int(row.proposals), "notices": int(row.notices)}
     log.info("inbox counts: %s", found)
     return found
 

@@ -30,7 +30,8 @@ purpose is ``reparado`` without ``FechaEntrega``, once per step, only for change
 for the baseline of the first run).
 
 States: ``queued`` / ``held_quiet_hours`` -> (due) -> ``sent`` (an outbox row) | ``offered`` ->
-``sent`` (staff clicked) | ``skipped`` (reason) | ``superseded``.
+``sent`` (staff clicked, in the panel or the inbox) | ``skipped`` (reason; «No enviar» records who) |
+``superseded``.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ REASONS: Final = {
     "too_old": "El cambio de estado tiene más de {minutes} minutos cuando lo vimos: no se avisa.",
     "opted_out": "El cliente pidió no recibir más mensajes (baja).",
     "no_consent": "El cliente no dio su consentimiento para recibir avisos. Registralo en el panel para avisarle.",
+    "dismissed": "Una persona del taller decidió no enviarlo.",
 }
 
 
@@ -435,7 +437,9 @@ def client_request_id(notification_id: int) -> str:
     return f"notification-{notification_id}"
 
 
-def _consent_of(conn: Connection, row: Any) -> consent.Consent:
+def consent_of(conn: Connection, row: Any) -> consent.Consent:
+    """The consent that decides whether the notification ``row`` may go (what the send checks, and what the
+    panel and the inbox show): the latest for the order's customer or the phone it would go to."""
     order = orders.require(conn, int(row.ReparacionId))
     context = reply_context.reply_context(conn, order, db.utcnow())
     phone = parse_whatsapp_id(context.phone.whatsapp_id) if context.phone else None
@@ -453,7 +457,7 @@ def _request(row: Any) -> Any:
 
 
 def _send(row: Any, staff: Staff | None, from_states: tuple[str, ...], url: str | None,
-          sender: outbox.Sender | None) -> dict[str, Any]:
+          sender: outbox.Sender | None) -> tuple[dict[str, Any], bool]:
     """Send the notification through the staff replies' path (the outbox); the notification becomes ``sent``
     in the very transaction that writes the outbox row, only if it is still in ``from_states`` and the
     customer still agrees (checked again there)."""
@@ -461,7 +465,7 @@ def _send(row: Any, staff: Staff | None, from_states: tuple[str, ...], url: str 
 
     def mark(conn: Connection, outbox_id: int) -> None:
         if row.Kind != OUTDATED_QUOTE:
-            agreed = _consent_of(conn, row)
+            agreed = consent_of(conn, row)
             if agreed.state != consent.OPTED_IN:
                 raise ConsentMissing(agreed.state)
         moved = conn.execute(_n.update().where(_n.c.Id == row.Id, _n.c.State.in_(from_states)).values(
@@ -470,8 +474,7 @@ def _send(row: Any, staff: Staff | None, from_states: tuple[str, ...], url: str 
         if not moved:
             raise NotificationGone()
 
-    answer, _ = replies.send(int(row.ReparacionId), _request(row), staff, url, sender=sender, on_insert=mark)
-    return answer
+    return replies.send(int(row.ReparacionId), _request(row), staff, url, sender=sender, on_insert=mark)
 
 
 def _skip(conn: Connection, notification_id: int, reason: str, states: tuple[str, ...]) -> None:
@@ -516,7 +519,7 @@ def dispatch(url: str | None = None, now: datetime | None = None, sender: outbox
                 return "held"
             if row.Kind != OUTDATED_QUOTE:
                 try:
-                    agreed = _consent_of(conn, row)
+                    agreed = consent_of(conn, row)
                 except ApiError as exc:
                     _skip(conn, row.Id, exc.detail, WAITING)
                     return "skipped"
@@ -557,7 +560,7 @@ def run(url: str | None = None) -> dict[str, Any]:
 def send_offered(order_id: int, notification_id: int, staff: Staff | None, url: str | None = None,
                  sender: outbox.Sender | None = None) -> dict[str, Any]:
     """Staff's one click on an offered notification: sent through the outbox, once (the notification's
-    ``clientRequestId``: a double click answers the same send)."""
+    ``clientRequestId``: a double click answers the same send, ``alreadySent`` saying it was not this click)."""
     row = db.read(lambda conn: conn.execute(sa.select(_n).where(_n.c.Id == notification_id,
                                                                 _n.c.ReparacionId == order_id)).first(), url)
     if row is None:
@@ -565,10 +568,30 @@ def send_offered(order_id: int, notification_id: int, staff: Staff | None, url: 
     if row.State == SENT and row.OutboxId is not None:
         from shared import replies
 
-        return {"notification": _dto(row, None), "send": replies.answer(int(row.OutboxId), url)}
-    answer = _send(row, staff, (OFFERED,), url, sender)
+        return {"notification": _dto(row, None), "send": replies.answer(int(row.OutboxId), url), "alreadySent": True}
+    answer, created = _send(row, staff, (OFFERED,), url, sender)
     fresh = db.read(lambda conn: conn.execute(sa.select(_n).where(_n.c.Id == notification_id)).first(), url)
-    return {"notification": _dto(fresh, None), "send": answer}
+    return {"notification": _dto(fresh, None), "send": answer, "alreadySent": not created}
+
+
+def dismiss_offered(order_id: int, notification_id: int, staff: Staff | None,
+                    url: str | None = None) -> dict[str, Any]:
+    """Staff's «No enviar» on an offered notification: ``skipped`` with who and when, once. A second press
+    (or a colleague's) answers the same dismissal; a notification sent, superseded or skipped otherwise
+    meanwhile is :class:`NotificationGone`. Its unique key keeps that change from ever being offered again."""
+    def write(conn: Connection) -> Any:
+        moved = conn.execute(_n.update().where(
+            _n.c.Id == notification_id, _n.c.ReparacionId == order_id, _n.c.State == OFFERED).values(
+            State=SKIPPED, Reason=REASONS["dismissed"], DecidedByStaffId=staff.id if staff else None,
+            DecidedByName=staff.name if staff else None, UpdatedAt=db.utcnow())).rowcount
+        row = conn.execute(sa.select(_n).where(_n.c.Id == notification_id, _n.c.ReparacionId == order_id)).first()
+        if row is None or not (moved or (row.State == SKIPPED and row.Reason == REASONS["dismissed"])):
+            raise NotificationGone()
+        return row
+
+    row = db.write(write, url)
+    log.info("notification %s dismissed", notification_id)
+    return {"notification": _dto(row, None)}
 
 
 def _dto(row: Any, send_state: str | None) -> dict[str, Any]:

@@ -402,7 +402,7 @@ def test_http_decisions_record_the_signed_in_staff_and_answer_409_with_the_decis
     beto = issuer.bearer(oid="oid-beto", name="Beto Staff")
     assert httpx.get(f"{base}/counts").status_code == 401  # no staff member, no inbox
     counts = httpx.get(f"{base}/counts", headers=ana).json()
-    assert set(counts) == {"unassigned", "ambiguous", "multipleOrders", "awaitingReply", "proposals"}
+    assert set(counts) == {"unassigned", "ambiguous", "multipleOrders", "awaitingReply", "proposals", "notices"}
     listed = httpx.get(base, params={"tab": "ambiguous"}, headers=ana).json()
     (item,) = [i for i in listed["items"] if "Ruiz" in i["lastMessage"]["text"]]
     sender, candidates = item["sender"], [c["customerId"] for c in item["candidates"]]

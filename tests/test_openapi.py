@@ -30,9 +30,11 @@ OPERATIONS = ["POST /api/whatsapp/sync", "GET /api/whatsapp/messages/{orderId}",
               # order notifications, consent (issue 18)
               "GET /api/whatsapp/orders/{orderId}/notifications",
               "POST /api/whatsapp/orders/{orderId}/notifications/{notificationId}/send",
+              "POST /api/whatsapp/orders/{orderId}/notifications/{notificationId}/dismiss",
               "POST /api/whatsapp/orders/{orderId}/consent",
               # the inbox (issue 17)
               "GET /api/whatsapp/inbox", "GET /api/whatsapp/inbox/counts", "GET /api/whatsapp/inbox/messages",
+              "GET /api/whatsapp/inbox/notices", "GET /api/whatsapp/inbox/quote-taps",
               "GET /api/whatsapp/inbox/decisions", "POST /api/whatsapp/inbox/assign", "POST /api/whatsapp/inbox/move",
               "POST /api/whatsapp/inbox/decisions/{decisionId}/undo",
               "POST /api/whatsapp/inbox/proposals/{proposalId}/confirm",
@@ -120,12 +122,13 @@ def test_served_document_is_the_one_in_the_repo(runner: Runner) -> None:
                                     *(f"/api/whatsapp/orders/{{orderId}}/{tail}" for tail in (
                                         "messages", "outbox", "templates", "proposals",
                                         "proposals/{proposalId}/send", "proposals/{proposalId}/discard",
-                                        "notifications", "notifications/{notificationId}/send", "consent")),
+                                        "notifications", "notifications/{notificationId}/send",
+                                        "notifications/{notificationId}/dismiss", "consent")),
                                     "/api/whatsapp/templates/sync", "/api/whatsapp/imports/preview",
                                     "/api/whatsapp/imports", "/api/whatsapp/media/{mediaId}",
                                     "/api/whatsapp/media"} | {
         p for p in served["paths"] if p.startswith("/api/whatsapp/inbox")}
-    assert len([p for p in served["paths"] if p.startswith("/api/whatsapp/inbox")]) == 9
+    assert len([p for p in served["paths"] if p.startswith("/api/whatsapp/inbox")]) == 11
 
 
 def test_every_http_function_is_documented() -> None:

@@ -271,3 +271,13 @@ export function offerQuoteNotification(databaseUrl) {
   const r = spawnSync(python, ['-c', code, databaseUrl], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`offering the quote notification failed: ${r.stderr}`);
 }
+
+/** Order `orderId` moves to `status` (an «offer» rule) with its customer's consent: offered to staff (the inbox's
+ * «Avisos»). The notification's id. */
+export function offerNotice(databaseUrl, orderId, status) {
+  const python = path.join(ROOT, '.venv', 'bin', 'python');
+  const code = 'import sys\nfrom devkit import demo\nprint(demo.offer_notice(sys.argv[1], int(sys.argv[2]), sys.argv[3]))';
+  const r = spawnSync(python, ['-c', code, databaseUrl, String(orderId), status], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`offering a notice failed: ${r.stderr}`);
+  return Number(r.stdout.trim().split('\n').pop());
+}

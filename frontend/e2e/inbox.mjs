@@ -2,10 +2,10 @@
 // and its undo, the assistant's proposal, moving messages to an order, who waits for an answer; axe-core
 // at both viewports in every state. Registered into run.mjs's suite (same runner, same Chromium).
 import assert from 'node:assert/strict';
-import { getJson, postIncomingText, staffToken } from './harness.mjs';
+import { getJson, offerNotice, postIncomingText, staffToken } from './harness.mjs';
 
-/** @param {{ test: Function }} suite @param {{ base: () => string, captureState: Function }} ctx */
-export function inboxTests(suite, { base, captureState }) {
+/** @param {{ test: Function }} suite @param {{ base: () => string, databaseUrl: () => string, captureState: Function }} ctx */
+export function inboxTests(suite, { base, databaseUrl, captureState }) {
   async function openInbox(page, tab = '') {
     await page.goto(`${base()}/inbox${tab ? `?tab=${tab}` : ''}`);
     const inbox = page.getByRole('region', { name: 'Bandeja de WhatsApp' });
@@ -38,6 +38,8 @@ export function inboxTests(suite, { base, captureState }) {
     await inbox.getByText('Hola, soy de la familia Ruiz', { exact: false }).waitFor();
     await captureState(page, 'inbox-ambiguous');
     await page.keyboard.press('End');
+    assert.equal(await tab(inbox, 'Avisos').getAttribute('aria-selected'), 'true');
+    await page.keyboard.press('ArrowLeft');
     assert.equal(await tab(inbox, 'Esperan respuesta').getAttribute('aria-selected'), 'true');
     await inbox.getByText(/María González · orden #2/).waitFor();
     await inbox.getByText(/^Ventana abierta: cierra en/).first().waitFor();
@@ -129,6 +131,70 @@ export function inboxTests(suite, { base, captureState }) {
     await inbox.getByRole('status').getByText('Mensajes movidos a la orden #5.').waitFor();
     const order5 = await getJson(`${base()}/api/whatsapp/messages/5`);
     assert.ok(order5.messages.some((m) => m.text === text), 'the message went to order 5');
+  });
+
+  suite.test('bandeja «Avisos»: un aviso ofrecido se envía con un clic, una sola vez, y la orden lo muestra enviado; respuestas al presupuesto — axe', async (page) => {
+    const noticeId = offerNotice(databaseUrl(), 1, 'Rechazado'); // Juan's order is rejected: offered to staff
+    const [tapped] = (await getJson(`${base()}/api/whatsapp/inbox/quote-taps`)).items; // the demo's: Agustín accepted
+    const tapOrder = tapped.orderId;
+    const counts = await getJson(`${base()}/api/whatsapp/inbox/counts`);
+    assert.ok(counts.notices >= 1, 'the count includes the offer');
+    const inbox = await openInbox(page, 'notices');
+    await tab(inbox, 'Avisos').getByText(String(counts.notices), { exact: true }).waitFor();
+    const offers = inbox.getByRole('list', { name: 'Avisos para enviar' });
+    const juan = offers.getByRole('listitem').filter({ hasText: 'orden #1' });
+    await juan.getByText('Presupuesto rechazado · Juan · orden #1').waitFor();
+    await juan.getByText('Pasó a «Rechazado»').waitFor();
+    await juan.getByText('Aceptó avisos por WhatsApp').waitFor();
+    await juan.locator('blockquote').getByText(/Juan/).waitFor(); // the template filled for the order
+    const taps = inbox.getByRole('list', { name: 'Respuestas al presupuesto' });
+    await taps.getByText('Presupuesto aceptado por WhatsApp — $ 45.000').waitFor();
+    await taps.getByText(`Agustín · orden #${tapOrder}`).waitFor();
+    assert.equal(await taps.getByRole('link', { name: `Abrir la orden #${tapOrder}` }).getAttribute('href'), `/?order=${tapOrder}`);
+    await captureState(page, 'inbox-notices');
+
+    await juan.getByRole('button', { name: 'Enviar', exact: true }).click();
+    await inbox.getByTestId('inbox-notice-result').getByText(/^Aviso (enviado|en camino)/).waitFor();
+    await offers.getByRole('listitem').filter({ hasText: 'orden #1' }).waitFor({ state: 'detached' });
+    assert.equal(await inbox.getByText('Presupuesto rechazado · Juan · orden #1').count(), 0, 'the sent offer left the list');
+    await captureState(page, 'inbox-notice-sent');
+    // a colleague's stale click: the same send, told as already sent; never a second message
+    const again = await fetch(`${base()}/api/whatsapp/orders/1/notifications/${noticeId}/send`, {
+      method: 'POST', headers: { Authorization: `Bearer ${await staffToken(base(), 'bruno')}` },
+    });
+    assert.equal(again.status, 200);
+    const repeated = await again.json();
+    assert.equal(repeated.alreadySent, true);
+    assert.equal(repeated.notification.decidedBy, 'Ana Gómez');
+    const api = await getJson(`${base()}/api/whatsapp/orders/1/notifications`);
+    const mine = api.notifications.find((n) => n.id === noticeId);
+    assert.equal(mine.state, 'sent');
+    assert.equal(mine.outboxId, repeated.send.id);
+    // the order's panel shows it sent
+    await page.goto(`${base()}/?order=1`);
+    const notices = page.getByRole('region', { name: 'WhatsApp', exact: true }).getByRole('region', { name: 'Avisos' });
+    await notices.getByText('Presupuesto rechazado: Enviado por Ana Gómez', { exact: false }).waitFor();
+  });
+
+  suite.test('avisos (orden 4): registrar la baja desde el panel, con confirmación; quién y cuándo — axe', async (page) => {
+    await page.goto(`${base()}/?order=4`);
+    const notices = page.getByRole('region', { name: 'WhatsApp', exact: true }).getByRole('region', { name: 'Avisos' });
+    await notices.getByText('Sin consentimiento registrado').waitFor();
+    await notices.getByRole('button', { name: 'Registrar baja' }).click();
+    const form = notices.getByRole('form', { name: 'Registrar baja' });
+    await form.getByText('El cliente no va a recibir más avisos.', { exact: false }).waitFor();
+    await form.getByRole('button', { name: 'Confirmar baja' }).click();
+    await form.getByRole('alert').getByText('Escribí cómo pidió la baja', { exact: false }).waitFor();
+    await captureState(page, 'notices-opt-out-confirm');
+    await form.getByRole('textbox', { name: '¿Cómo pidió la baja?' }).fill('Lo pidió por teléfono');
+    await form.getByRole('button', { name: 'Confirmar baja' }).click();
+    await notices.getByText('Pidió no recibir más avisos (BAJA)').waitFor();
+    await notices.getByText(/Registró Ana Gómez el \d\d\/\d\d\/\d{4}/).waitFor();
+    await captureState(page, 'notices-opted-out');
+    const api = await getJson(`${base()}/api/whatsapp/orders/4/notifications`);
+    assert.equal(api.consent.state, 'opted_out');
+    assert.equal(api.consent.by, 'Ana Gómez');
+    assert.equal(api.consent.evidence, 'Lo pidió por teléfono');
   });
 
   suite.test('bandeja: error del servidor con «Reintentar», y vacía', async (page) => {

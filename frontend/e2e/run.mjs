@@ -826,7 +826,7 @@ suite.test('inserción en una barra lateral de 360 px (página hostil): sin desb
   }
 });
 
-inboxTests(suite, { base: () => base, captureState });
+inboxTests(suite, { base: () => base, databaseUrl: () => databaseUrl, captureState });
 // ---------------------------------------------------------------------------------------------
 // Replying from the order (issue 15): the composer against the runner and its local ACS fake.
 

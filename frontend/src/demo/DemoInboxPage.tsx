@@ -1,15 +1,15 @@
 /**
  * A stand-in for a FastService page holding the WhatsApp inbox (`/inbox` on the local runner). Same
  * URL parameters as the order page for the API and the demo sign-in (`signin`, `staff`, `token`, `key`,
- * `api`), plus `tab` (unassigned, ambiguous, multiple_orders, awaiting_reply).
+ * `api`), plus `tab` (unassigned, ambiguous, multiple_orders, awaiting_reply, notices).
  */
 import { useMemo, useState } from 'react';
 import { WhatsAppInbox } from '../components/WhatsApp/WhatsAppInbox';
-import type { InboxTab } from '../types/whatsapp';
+import type { InboxViewTab } from '../types/whatsapp';
 import { DEMO_STAFF, demoStaffName, demoTokenSource } from './demoAuth';
 import { DemoHeader, DemoSession, readParams } from './DemoOrderPage';
 
-const TABS: readonly InboxTab[] = ['unassigned', 'ambiguous', 'multiple_orders', 'awaiting_reply'];
+const TABS: readonly InboxViewTab[] = ['unassigned', 'ambiguous', 'multiple_orders', 'awaiting_reply', 'notices'];
 
 export function DemoInboxPage() {
   const [initial] = useState(() => readParams(window.location.search));

@@ -26,9 +26,13 @@ import type {
   InboxCounts,
   InboxItems,
   InboxMessagePage,
+  InboxNotice,
   InboxPage,
+  InboxQuoteTap,
   InboxTab,
+  KeysetPage,
   MessagePage,
+  NotificationDismissed,
   NotificationSent,
   OrderNotifications,
   OrderTemplates,
@@ -124,6 +128,12 @@ export interface WhatsAppService {
   sendNotification?(orderId: number, notificationId: number, options?: RequestOptions): Promise<NotificationSent>;
   /** Records the customer's opt-in (or opt-out) with how it was given; the signed-in staff member is its author. */
   recordConsent?(orderId: number, body: ConsentRequest, options?: RequestOptions): Promise<OrderNotifications>;
+  /** «No enviar»: the offered notification is skipped (who, when), once; 409 when it was sent or gone meanwhile. */
+  dismissNotification?(orderId: number, notificationId: number, options?: RequestOptions): Promise<NotificationDismissed>;
+  /** The inbox's «Avisos»: offered notifications across orders, newest first. */
+  listInboxNotices?(options?: RequestOptions & { cursor?: string | null; limit?: number }): Promise<KeysetPage<InboxNotice>>;
+  /** The inbox's «Avisos»: customers' taps on quote buttons across orders, newest first. */
+  listQuoteTaps?(options?: RequestOptions & { cursor?: string | null; limit?: number }): Promise<KeysetPage<InboxQuoteTap>>;
 }
 
 function queryString(values: Record<string, string | number | null | undefined>): string {
@@ -426,6 +436,17 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     async recordConsent(orderId, body, { signal } = {}) {
       checkOrderId(orderId);
       return request<OrderNotifications>('POST', `/api/whatsapp/orders/${orderId}/consent`, signal, body);
+    },
+    async dismissNotification(orderId, notificationId, { signal } = {}) {
+      checkOrderId(orderId);
+      if (!Number.isInteger(notificationId) || notificationId < 1) throw new WhatsAppApiError(400, 'Ese aviso no existe.');
+      return request<NotificationDismissed>('POST', `/api/whatsapp/orders/${orderId}/notifications/${notificationId}/dismiss`, signal);
+    },
+    async listInboxNotices({ cursor, limit, signal } = {}) {
+      return request<KeysetPage<InboxNotice>>('GET', `/api/whatsapp/inbox/notices${queryString({ cursor, limit })}`, signal);
+    },
+    async listQuoteTaps({ cursor, limit, signal } = {}) {
+      return request<KeysetPage<InboxQuoteTap>>('GET', `/api/whatsapp/inbox/quote-taps${queryString({ cursor, limit })}`, signal);
     },
   };
 }

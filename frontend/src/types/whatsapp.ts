@@ -301,6 +301,8 @@ export interface ImportResult {
 // --- the inbox (GET /api/whatsapp/inbox…): conversations no order holds, and who is waiting --------------
 
 export type InboxTab = 'unassigned' | 'ambiguous' | 'multiple_orders' | 'awaiting_reply';
+/** The inbox's tabs as staff see them: the conversation tabs and «Avisos» (offered notifications, quote taps). */
+export type InboxViewTab = InboxTab | 'notices';
 
 /** A message as one line of text (media as placeholders). */
 export interface MessagePreview {
@@ -377,6 +379,8 @@ export interface InboxCounts {
   /** Orders waiting whose 24-hour window is still open. */
   awaitingReply: number;
   proposals: number;
+  /** Order notifications offered to staff, waiting to be sent or dismissed (absent on servers before issue 18's inbox). */
+  notices?: number;
 }
 
 export interface StaffMember {
@@ -578,10 +582,58 @@ export interface OrderNotifications {
 export interface NotificationSent {
   notification: OrderNotification;
   send: Send;
+  /** This press found it sent already (a double click, or a colleague first): the same send, not a second. */
+  alreadySent?: boolean;
 }
 
 /** `ConsentRequest` */
 export interface ConsentRequest {
   state: 'opted_in' | 'opted_out';
   evidence: string;
+}
+
+// --- The inbox's «Avisos»: offered notifications and quote taps across orders -------------------
+
+/** `OfferedNotice`: an offered notification as the inbox lists it. */
+export interface InboxNotice {
+  id: number;
+  orderId: number;
+  /** null when FastService deleted the order. */
+  customerId: number | null;
+  customerFirstName: string | null;
+  kind: OrderNotification['kind'];
+  purpose: string;
+  /** FastService's name of the status the order changed to. */
+  status: string | null;
+  offeredAt: string | null;
+  changedAt: string | null;
+  /** What the customer would read (the template filled for the order). */
+  preview: string | null;
+  consent: Consent;
+  /** Whether «Enviar» can work now; `problem` says why not. */
+  sendable: boolean;
+  problem: string | null;
+}
+
+/** `QuoteTap`: a customer's tap on the quote's buttons, as the inbox lists it. */
+export interface InboxQuoteTap {
+  id: number;
+  orderId: number;
+  customerFirstName: string | null;
+  decision: 'accepted' | 'rejected' | null;
+  outcome: 'recorded' | 'outdated';
+  amount: number | null;
+  novedadId: number | null;
+  at: string | null;
+}
+
+/** `NoticePage` / `QuoteTapPage`: a page, newest first. */
+export interface KeysetPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** `NotificationDismissed`: answer of `POST …/notifications/{id}/dismiss`. */
+export interface NotificationDismissed {
+  notification: OrderNotification;
 }

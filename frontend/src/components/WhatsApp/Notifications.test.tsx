@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import { deferred, fakeService, makeOrder, makePage } from '../../test/fixtures';
 import type { Consent, NotificationSent, OrderNotification, OrderNotifications, QuoteReply, Send } from '../../types/whatsapp';
-import { CONSENT_LABELS, EVIDENCE_REQUIRED, NotificationsBlock, formatAmount } from './Notifications';
+import { CONSENT_LABELS, EVIDENCE_REQUIRED, NotificationsBlock, OPT_OUT_WARNING, formatAmount, noticeState } from './Notifications';
 import { WhatsAppPanelView } from './WhatsAppPanelView';
 
 const OPTED_IN: Consent = { state: 'opted_in', source: 'staff', at: '2026-11-30T14:00:00Z', by: 'Ana Gómez', evidence: 'En el mostrador' };
@@ -228,5 +228,63 @@ describe('WhatsAppPanelView: Avisos', () => {
     await screen.findByRole('region', { name: 'Avisos' });
     await within(region()).findByRole('button', { name: 'Enviar aviso' });
     expect(listNotifications).toHaveBeenCalledWith(9, expect.anything());
+  });
+});
+
+describe('NotificationsBlock: opt-out from the panel', () => {
+  it('records the BAJA only after the confirmation step, with how it was asked, and shows who and when', async () => {
+    const user = userEvent.setup();
+    const BRUNO_OUT: Consent = { state: 'opted_out', source: 'staff', at: '2026-12-01T15:00:00Z', by: 'Bruno Díaz', evidence: 'Lo pidió por teléfono' };
+    const recordConsent = vi.fn(async () => answer({ consent: BRUNO_OUT, notifications: [notice()] }));
+    render(<NotificationsBlock orderId={9} service={service({ listNotifications: vi.fn(async () => answer({ notifications: [notice()] })), recordConsent })} />);
+    await screen.findByText(CONSENT_LABELS.opted_in);
+    expect(screen.queryByText(OPT_OUT_WARNING, { exact: false })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Registrar baja' }));
+    const form = screen.getByRole('form', { name: 'Registrar baja' });
+    expect(form).toHaveTextContent(OPT_OUT_WARNING);
+    const input = within(form).getByRole('textbox', { name: '¿Cómo pidió la baja?' });
+    expect(input).toHaveFocus();
+    await user.click(within(form).getByRole('button', { name: 'Confirmar baja' }));
+    expect(await within(form).findByRole('alert')).toHaveTextContent('Escribí cómo pidió la baja');
+    expect(recordConsent).not.toHaveBeenCalled();
+    await user.type(input, 'Lo pidió por teléfono');
+    await user.click(within(form).getByRole('button', { name: 'Confirmar baja' }));
+    await screen.findByText(CONSENT_LABELS.opted_out);
+    expect(recordConsent).toHaveBeenCalledTimes(1);
+    expect(recordConsent).toHaveBeenCalledWith(9, { state: 'opted_out', evidence: 'Lo pidió por teléfono' });
+    expect(screen.getByTestId('consent')).toHaveTextContent(/Registró Bruno Díaz el 01\/12\/2026/);
+    expect(screen.getByTestId('consent')).toHaveTextContent('No le mandamos avisos');
+    expect(screen.getByTestId('consent')).toHaveFocus();
+    // the offer that was waiting cannot go now: no button, the reason instead
+    expect(screen.queryByRole('button', { name: 'Enviar aviso' })).toBeNull();
+    expect(screen.getByTestId('notice-blocked')).toHaveTextContent('pidió no recibir más avisos');
+    expect(screen.queryByRole('button', { name: 'Registrar baja' })).toBeNull();
+  });
+
+  it('cancelling the confirmation records nothing', async () => {
+    const user = userEvent.setup();
+    const recordConsent = vi.fn();
+    render(<NotificationsBlock orderId={9} service={service({ listNotifications: vi.fn(async () => answer({ consent: UNKNOWN })), recordConsent })} />);
+    await user.click(await screen.findByRole('button', { name: 'Registrar baja' }));
+    await user.type(screen.getByRole('textbox', { name: '¿Cómo pidió la baja?' }), 'por error');
+    await user.click(screen.getByRole('button', { name: 'Cancelar' }));
+    expect(screen.queryByRole('form', { name: 'Registrar baja' })).toBeNull();
+    expect(recordConsent).not.toHaveBeenCalled();
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Registrar baja' })).toHaveFocus());
+  });
+
+  it('an offer to a customer without consent says so instead of a send button', async () => {
+    render(<NotificationsBlock orderId={9} service={service({ listNotifications: vi.fn(async () => answer({ consent: UNKNOWN, notifications: [notice()] })) })} />);
+    expect(await screen.findByTestId('notice-blocked')).toHaveTextContent('registrá primero cómo aceptó');
+    expect(screen.queryByRole('button', { name: 'Enviar aviso' })).toBeNull();
+  });
+
+  it('a notice a person dismissed says who', () => {
+    expect(noticeState(notice({ state: 'skipped', reason: 'Una persona del taller decidió no enviarlo.', decidedBy: 'Ana Gómez' }))).toBe(
+      'No se envió: lo descartó Ana Gómez',
+    );
+    expect(noticeState(notice({ state: 'skipped', reason: 'El cliente pidió no recibir más mensajes (baja).' }))).toBe(
+      'No se envió: El cliente pidió no recibir más mensajes (baja).',
+    );
   });
 });

@@ -7,8 +7,12 @@
  *   ("En el mostrador") and records `opted_in` with that evidence; the signed-in staff member is the
  *   author (the server knows who). A customer who asked for BAJA is not re-subscribed by a stray click:
  *   the action only appears after staff confirm the customer asked to receive notifications again.
+ * - "Registrar baja" records the customer's opt-out (how they asked) after a confirmation step ("El cliente
+ *   no va a recibir más avisos"); the block then shows who recorded it and when.
  * - An offered notification is one press of "Enviar aviso". The button is held while the request runs;
- *   the server makes a second press answer the same send anyway, so nothing goes out twice.
+ *   the server makes a second press answer the same send anyway, so nothing goes out twice. While the
+ *   customer has not agreed (or asked for BAJA) the button is replaced by why it cannot go: the server
+ *   refuses such a send too. The inbox's «Avisos» tab lists the same offers across orders.
  * - Quote taps are shown as the novedad they became ("Presupuesto aceptado por WhatsApp — $ 85.000").
  */
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
@@ -73,6 +77,7 @@ export function noticeState(n: OrderNotification): string {
       if (n.sendState === 'failed') return 'No se pudo enviar';
       return n.decidedBy ? `Enviado por ${n.decidedBy}` : 'Enviado';
     case 'skipped':
+      if (n.decidedBy) return `No se envió: lo descartó ${n.decidedBy}`;
       return n.reason ? `No se envió: ${n.reason}` : 'No se envió';
     case 'held_quiet_hours':
       return n.dueAt ? `En espera por el horario de descanso: sale el ${formatDateTime(n.dueAt)}` : 'En espera por el horario de descanso';
@@ -242,8 +247,8 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
             consent={data.consent}
             record={
               service.recordConsent
-                ? async (evidence) => {
-                    const answer = await service.recordConsent!(orderId, { state: 'opted_in', evidence });
+                ? async (state, evidence) => {
+                    const answer = await service.recordConsent!(orderId, { state, evidence });
                     gen.current++; // an older GET still on its way must not undo this
                     setData(normalize(answer, orderId));
                   }
@@ -254,7 +259,14 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
           {offered.length > 0 && (
             <ul className="mt-2 flex flex-col gap-1.5" aria-label="Avisos para enviar">
               {offered.map((n) => (
-                <OfferedItem key={n.id} notification={n} sending={sendingId === n.id} busy={sendingId !== null} onSend={send} />
+                <OfferedItem
+                  key={n.id}
+                  notification={n}
+                  sending={sendingId === n.id}
+                  busy={sendingId !== null}
+                  onSend={send}
+                  blocked={n.kind !== 'quote_outdated' ? blockedBy(data.consent) : null}
+                />
               ))}
             </ul>
           )}
@@ -313,16 +325,25 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
   );
 }
 
+/** Why an offered notification cannot go to this customer now (the server refuses it the same way). */
+export function blockedBy(consent: Consent): string | null {
+  if (consent.state === 'opted_out') return 'No se puede enviar: el cliente pidió no recibir más avisos (baja).';
+  if (consent.state === 'unknown') return 'No se puede enviar todavía: registrá primero cómo aceptó los avisos.';
+  return null;
+}
+
 function OfferedItem({
   notification,
   sending,
   busy,
   onSend,
+  blocked,
 }: {
   notification: OrderNotification;
   sending: boolean;
   busy: boolean;
   onSend: (n: OrderNotification) => void;
+  blocked: string | null;
 }) {
   const titleId = useId();
   return (
@@ -337,27 +358,37 @@ function OfferedItem({
           </>
         )}
       </span>
-      <button
-        type="button"
-        aria-describedby={titleId}
-        disabled={busy}
-        aria-busy={sending}
-        onClick={() => onSend(notification)}
-        className={primaryButton}
-      >
-        {sending ? 'Enviando…' : 'Enviar aviso'}
-      </button>
+      {blocked ? (
+        <span className="basis-full text-xs font-medium text-red-800 [overflow-wrap:anywhere]" data-testid="notice-blocked">
+          {blocked}
+        </span>
+      ) : (
+        <button
+          type="button"
+          aria-describedby={titleId}
+          disabled={busy}
+          aria-busy={sending}
+          onClick={() => onSend(notification)}
+          className={primaryButton}
+        >
+          {sending ? 'Enviando…' : 'Enviar aviso'}
+        </button>
+      )}
     </li>
   );
 }
 
-function ConsentLine({ consent, record }: { consent: Consent; record: ((evidence: string) => Promise<void>) | null }) {
+type RecordConsent = (state: 'opted_in' | 'opted_out', evidence: string) => Promise<void>;
+
+export const OPT_OUT_WARNING = 'El cliente no va a recibir más avisos.';
+
+function ConsentLine({ consent, record }: { consent: Consent; record: RecordConsent | null }) {
   const [confirmedBack, setConfirmedBack] = useState(false);
   const [open, setOpen] = useState(false);
   const [evidence, setEvidence] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<string | null>(null);
   const inputId = useId();
   const errorId = useId();
   const hintId = useId();
@@ -384,11 +415,11 @@ function ConsentLine({ consent, record }: { consent: Consent; record: ((evidence
     setSaving(true);
     setError(null);
     try {
-      await record(text);
+      await record('opted_in', text);
       setOpen(false);
       setEvidence('');
       setConfirmedBack(false);
-      setSaved(true);
+      setSaved('Consentimiento registrado.');
       status.current?.focus();
     } catch (e) {
       setError(`No se registró el consentimiento: ${e instanceof WhatsAppApiError ? e.detail : 'probá de nuevo.'}`);
@@ -408,7 +439,7 @@ function ConsentLine({ consent, record }: { consent: Consent; record: ((evidence
         <span className="block">{consentDetail(consent)}</span>
       </p>
       <p role="status" className="sr-only">
-        {saved ? 'Consentimiento registrado.' : ''}
+        {saved ?? ''}
       </p>
 
       {record && consent.state === 'opted_out' && (
@@ -432,7 +463,7 @@ function ConsentLine({ consent, record }: { consent: Consent; record: ((evidence
             ref={toggle}
             type="button"
             onClick={() => {
-              setSaved(false);
+              setSaved(null);
               setOpen(true);
             }}
             className={secondaryButton}
@@ -487,6 +518,109 @@ function ConsentLine({ consent, record }: { consent: Consent; record: ((evidence
           </div>
         </form>
       )}
+
+      {record && consent.state !== 'opted_out' && !open && (
+        <OptOut
+          record={record}
+          done={() => {
+            setSaved('Baja registrada: el cliente no va a recibir más avisos.');
+            setTimeout(() => status.current?.focus());
+          }}
+        />
+      )}
     </div>
+  );
+}
+
+/** «Registrar baja»: staff record that the customer asked to stop notifications, after a confirmation. */
+function OptOut({ record, done }: { record: RecordConsent; done: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [evidence, setEvidence] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const inputId = useId();
+  const errorId = useId();
+  const warningId = useId();
+  const toggle = useRef<HTMLButtonElement>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (open) input.current?.focus();
+  }, [open]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const text = evidence.trim();
+    if (!text) {
+      setError('Escribí cómo pidió la baja (por ejemplo, «Lo pidió por teléfono»).');
+      input.current?.focus();
+      return;
+    }
+    if (saving) return;
+    setSaving(true);
+    setError(null);
+    try {
+      await record('opted_out', text); // the block shows the new consent (who, when) in place of this form
+      done();
+    } catch (e) {
+      setError(`No se registró la baja: ${e instanceof WhatsAppApiError ? e.detail : 'probá de nuevo.'}`);
+      setSaving(false);
+      input.current?.focus();
+    }
+  }
+
+  if (!open) {
+    return (
+      <div>
+        <button ref={toggle} type="button" onClick={() => setOpen(true)} className={secondaryButton}>
+          Registrar baja
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form onSubmit={submit} noValidate aria-label="Registrar baja" className="flex flex-col gap-1.5 rounded-md bg-red-50 p-2 ring-1 ring-red-200">
+      <p id={warningId} className="text-xs font-semibold text-red-900">
+        {OPT_OUT_WARNING} Usalo solo si el cliente lo pidió.
+      </p>
+      <label htmlFor={inputId} className="text-xs font-medium text-gray-900">
+        ¿Cómo pidió la baja?
+      </label>
+      <input
+        ref={input}
+        id={inputId}
+        type="text"
+        value={evidence}
+        maxLength={EVIDENCE_MAX}
+        onChange={(e) => setEvidence(e.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${errorId} ${warningId}` : warningId}
+        autoComplete="off"
+        placeholder="Lo pidió por teléfono"
+        className={`min-h-8 w-full min-w-0 rounded-md border border-gray-400 bg-white px-2 text-sm text-gray-900 placeholder:text-gray-600 ${focusRing}`}
+      />
+      {error && (
+        <p id={errorId} role="alert" className="text-xs font-medium text-red-800 [overflow-wrap:anywhere]">
+          {error}
+        </p>
+      )}
+      <div className="flex flex-wrap gap-2">
+        <button type="submit" disabled={saving} className={`${buttonBase} bg-red-700 text-white hover:bg-red-800 disabled:cursor-not-allowed disabled:bg-gray-500`}>
+          {saving ? 'Guardando…' : 'Confirmar baja'}
+        </button>
+        <button
+          type="button"
+          disabled={saving}
+          onClick={() => {
+            setOpen(false);
+            setError(null);
+            setTimeout(() => toggle.current?.focus());
+          }}
+          className={secondaryButton}
+        >
+          Cancelar
+        </button>
+      </div>
+    </form>
   );
 }

@@ -2,7 +2,8 @@
  * The WhatsApp inbox as staff see it (without its style isolation: see WhatsAppInbox.tsx, the drop-in):
  * the conversations no order holds and the orders waiting for an answer, in four tabs with their
  * counts, and the decisions a person takes on them (assign a sender, pick one of a shared line's
- * customers, confirm or discard the assistant's proposal, move messages to an order, undo). Every
+ * customers, confirm or discard the assistant's proposal, move messages to an order, undo), plus «Avisos»
+ * (WhatsAppInboxNotices.tsx: offered notifications sent or dismissed with one press, quote taps). Every
  * decision shows who took it and when, and can be undone; when someone else decided first, the
  * server's 409 says so and shows the decision in force.
  */
@@ -15,11 +16,13 @@ import type {
   InboxItems,
   InboxSender,
   InboxTab,
+  InboxViewTab,
   Message,
   TriageDecision,
 } from '../../types/whatsapp';
 import { formatDateTime, formatPhone, messagesLabel, remainingLabel } from './format';
 import { MessageBubble } from './MessageBubble';
+import { EMPTY_NOTICES, InboxNotices, NOTICES_HINT } from './WhatsAppInboxNotices';
 
 export interface WhatsAppInboxProps {
   /** A ready client; otherwise one is made from baseUrl and getAccessToken (or the demo's functionKey). */
@@ -32,37 +35,41 @@ export interface WhatsAppInboxProps {
   functionKey?: string | null;
   /** Where FastService shows an order (for "Abrir la orden"); without it orders are plain numbers. */
   orderHref?: (orderId: number) => string;
-  initialTab?: InboxTab;
+  initialTab?: InboxViewTab;
   /** Items per page (1-100). */
   pageSize?: number;
   className?: string;
 }
 
-export const TAB_LABELS: Record<InboxTab, string> = {
+export const TAB_LABELS: Record<InboxViewTab, string> = {
   unassigned: 'Sin asignar',
   ambiguous: 'Ambiguos',
   multiple_orders: 'Varias órdenes',
   awaiting_reply: 'Esperan respuesta',
+  notices: 'Avisos',
 };
-const TAB_COUNTS: Record<InboxTab, keyof InboxCounts> = {
+const TAB_COUNTS: Record<InboxViewTab, keyof InboxCounts> = {
   unassigned: 'unassigned',
   ambiguous: 'ambiguous',
   multiple_orders: 'multipleOrders',
   awaiting_reply: 'awaitingReply',
+  notices: 'notices',
 };
-const TAB_HINTS: Record<InboxTab, string> = {
+const TAB_HINTS: Record<InboxViewTab, string> = {
+  notices: NOTICES_HINT,
   unassigned: 'Números que no coinciden con ningún cliente. Abrí uno, leé sus mensajes y asignalo a un cliente o a una orden.',
   ambiguous: 'Números que comparten varios clientes. Elegí de quién son los mensajes.',
   multiple_orders: 'Clientes con mensajes que ninguna orden tiene (tienen varias órdenes abiertas, o ninguna cuando escribieron). Movelos a la orden que corresponde.',
   awaiting_reply: 'Órdenes cuyo cliente escribió último y nadie le respondió. Primero las que ya cerraron o cierran antes la ventana de 24 h.',
 };
-export const EMPTY_TAB_TEXT: Record<InboxTab, string> = {
+export const EMPTY_TAB_TEXT: Record<InboxViewTab, string> = {
+  notices: EMPTY_NOTICES,
   unassigned: 'No hay mensajes sin asignar.',
   ambiguous: 'No hay números compartidos pendientes.',
   multiple_orders: 'No hay mensajes fuera de una orden.',
   awaiting_reply: 'Nadie espera respuesta.',
 };
-const TABS = Object.keys(TAB_LABELS) as InboxTab[];
+const CONVERSATION_TABS: InboxTab[] = ['unassigned', 'ambiguous', 'multiple_orders', 'awaiting_reply'];
 
 const focusRing = 'focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700';
 const button = `inline-flex min-h-10 items-center justify-center gap-2 rounded-md px-3 py-2 text-sm font-medium shadow-sm ${focusRing} disabled:cursor-not-allowed disabled:opacity-60`;
@@ -428,19 +435,34 @@ export function WhatsAppInboxView({
     () => given ?? createWhatsAppService({ baseUrl, getAccessToken, functionKey }),
     [given, baseUrl, getAccessToken, functionKey],
   );
-  const [tab, setTab] = useState<InboxTab>(initialTab);
+  // «Avisos» only where the service speaks issue 18's inbox endpoints
+  const TABS: InboxViewTab[] = service.listInboxNotices ? [...CONVERSATION_TABS, 'notices'] : CONVERSATION_TABS;
+  const [tab, setTab] = useState<InboxViewTab>(TABS.includes(initialTab) ? initialTab : 'unassigned');
   const [counts, setCounts] = useState<InboxCounts | null>(null);
-  const [list, setList] = useState<TabState<InboxTab>>({ tab: initialTab, items: [], nextCursor: null, loading: true, error: null });
+  const [list, setList] = useState<TabState<InboxTab>>({ tab: tab === 'notices' ? 'unassigned' : tab, items: [], nextCursor: null, loading: true, error: null });
   const [open, setOpen] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [version, setVersion] = useState(0);
   const headingId = useId();
   const tabIds = useId();
-  const tabRefs = useRef<Partial<Record<InboxTab, HTMLButtonElement | null>>>({});
+  const tabRefs = useRef<Partial<Record<InboxViewTab, HTMLButtonElement | null>>>({});
+
+  const refreshCounts = useCallback(
+    (signal?: AbortSignal) => {
+      service.inboxCounts({ signal }).then(setCounts, () => {});
+    },
+    [service],
+  );
 
   const load = useCallback(
     (cursor: string | null, signal?: AbortSignal) => {
+      if (tab === 'notices') {
+        // the tab lists its own two lists (InboxNotices); the counts still come from here
+        setList({ tab: 'unassigned', items: [], nextCursor: null, loading: false, error: null });
+        refreshCounts(signal);
+        return;
+      }
       setList((s) => ({ ...s, loading: true, error: null }));
       service.listInbox(tab, { cursor, limit: pageSize, signal }).then(
         (page) =>
@@ -449,14 +471,14 @@ export function WhatsAppInboxView({
           if (!isAbortError(error)) setList((s) => ({ ...s, loading: false, error: errorText(error) }));
         },
       );
-      service.inboxCounts({ signal }).then(setCounts, () => {});
+      refreshCounts(signal);
     },
-    [service, tab, pageSize],
+    [service, tab, pageSize, refreshCounts],
   );
 
   useEffect(() => {
     const abort = new AbortController();
-    setList({ tab, items: [], nextCursor: null, loading: true, error: null });
+    if (tab !== 'notices') setList({ tab, items: [], nextCursor: null, loading: true, error: null });
     load(null, abort.signal);
     return () => abort.abort();
   }, [load, version, tab]);
@@ -487,7 +509,7 @@ export function WhatsAppInboxView({
     tabRefs.current[next]?.focus();
   }
 
-  function selectTab(next: InboxTab) {
+  function selectTab(next: InboxViewTab) {
     setTab(next);
     setOpen(null);
     setNotice(null);
@@ -495,9 +517,10 @@ export function WhatsAppInboxView({
 
   const decideProps = { service, busy, decide, version };
   const items = list.tab === tab ? list.items : [];
+  const onNotices = tab === 'notices';
 
   function renderItem(item: InboxItems[InboxTab]): ReactNode {
-    if (tab === 'awaiting_reply') {
+    if (list.tab === 'awaiting_reply') {
       const a = item as InboxAwaiting;
       return (
         <li key={a.orderId} className="rounded-lg bg-white p-3 ring-1 ring-gray-200">
@@ -614,6 +637,7 @@ export function WhatsAppInboxView({
       </div>
       <div role="tabpanel" id={`${tabIds}-panel`} aria-labelledby={`${tabIds}-tab-${tab}`} aria-busy={list.loading} className="flex flex-col gap-2">
         <p className="text-sm text-gray-700">{TAB_HINTS[tab]}</p>
+        {onNotices && <InboxNotices service={service} orderHref={orderHref} pageSize={pageSize} version={version} onChange={() => refreshCounts()} />}
         {list.error && (
           <div role="alert" className="flex flex-wrap items-center gap-2 rounded-lg bg-red-50 p-3 text-sm text-red-800 ring-1 ring-red-200">
             <span>{list.error}</span>
@@ -622,10 +646,10 @@ export function WhatsAppInboxView({
             </button>
           </div>
         )}
-        {!list.error && !list.loading && !items.length && <p className="rounded-lg bg-white p-3 text-sm text-gray-700 ring-1 ring-gray-200">{EMPTY_TAB_TEXT[tab]}</p>}
-        {list.loading && !items.length && !list.error && <p className="text-sm text-gray-700">Cargando…</p>}
-        {items.length > 0 && <ul className="flex flex-col gap-2">{items.map(renderItem)}</ul>}
-        {list.nextCursor && list.tab === tab && (
+        {!onNotices && !list.error && !list.loading && !items.length && <p className="rounded-lg bg-white p-3 text-sm text-gray-700 ring-1 ring-gray-200">{EMPTY_TAB_TEXT[tab]}</p>}
+        {!onNotices && list.loading && !items.length && !list.error && <p className="text-sm text-gray-700">Cargando…</p>}
+        {!onNotices && items.length > 0 && <ul className="flex flex-col gap-2">{items.map(renderItem)}</ul>}
+        {!onNotices && list.nextCursor && list.tab === tab && (
           <button type="button" className={`${secondary} self-center`} disabled={list.loading} onClick={() => load(list.nextCursor)}>
             {list.loading ? 'Cargando…' : 'Ver más'}
           </button>
