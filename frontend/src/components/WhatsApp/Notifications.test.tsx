@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import { deferred, fakeService, makeOrder, makePage } from '../../test/fixtures';
 import type { Consent, NotificationSent, OrderNotification, OrderNotifications, QuoteReply, Send } from '../../types/whatsapp';
-import { CONSENT_LABELS, EVIDENCE_REQUIRED, NotificationsBlock, OPT_OUT_WARNING, formatAmount, noticeState } from './Notifications';
+import { CONSENT_LABELS, DISMISS_QUESTION, EVIDENCE_REQUIRED, NotificationsBlock, OPT_OUT_WARNING, formatAmount, noticeState } from './Notifications';
 import { WhatsAppPanelView } from './WhatsAppPanelView';
 
 const OPTED_IN: Consent = { state: 'opted_in', source: 'staff', at: '2026-11-30T14:00:00Z', by: 'Ana Gómez', evidence: 'En el mostrador' };
@@ -168,6 +168,61 @@ describe('NotificationsBlock: offered notifications', () => {
     expect(recent).toHaveTextContent('Equipo listo para retirar: No se envió: el cliente pidió la baja');
     expect(recent).not.toHaveTextContent('rechazado');
     expect(screen.queryByRole('button', { name: 'Enviar aviso' })).toBeNull();
+  });
+});
+
+describe('NotificationsBlock: «No enviar»', () => {
+  it('dismisses only after the confirmation, once, then says so and shows it no more', async () => {
+    const user = userEvent.setup();
+    const offered = notice();
+    let list = answer({ notifications: [offered] });
+    const listNotifications = vi.fn(async () => list);
+    const pending = deferred<{ notification: OrderNotification }>();
+    const dismissNotification = vi.fn(() => pending.promise);
+    render(<NotificationsBlock orderId={9} service={service({ listNotifications, dismissNotification })} />);
+    await user.click(await screen.findByRole('button', { name: 'No enviar' }));
+    expect(dismissNotification).not.toHaveBeenCalled();
+    expect(screen.getByText(DISMISS_QUESTION)).toBeInTheDocument();
+    const confirm = screen.getByRole('button', { name: 'Sí, no enviar' });
+    expect(confirm).toHaveFocus();
+    expect(screen.queryByRole('button', { name: 'Enviar aviso' })).toBeNull();
+    await user.click(confirm);
+    await user.click(confirm);
+    expect(dismissNotification).toHaveBeenCalledTimes(1);
+    expect(dismissNotification).toHaveBeenCalledWith(9, 7);
+    const skipped = { ...offered, state: 'skipped' as const, reason: 'descartado', decidedBy: 'Ana Gómez' };
+    list = answer({ notifications: [skipped] });
+    pending.resolve({ notification: skipped });
+    const result = await screen.findByTestId('notice-result');
+    await waitFor(() => expect(result).toHaveTextContent('Aviso descartado'));
+    expect(result).toHaveFocus();
+    expect(screen.queryByRole('button', { name: 'No enviar' })).toBeNull();
+  });
+
+  it('cancelling sends nothing and gives the send button back; a refusal says why', async () => {
+    const user = userEvent.setup();
+    const dismissNotification = vi.fn(async () => {
+      throw new WhatsAppApiError(409, 'El aviso ya se envió.');
+    });
+    render(<NotificationsBlock orderId={9} service={service({ listNotifications: vi.fn(async () => answer({ notifications: [notice()] })), dismissNotification })} />);
+    await user.click(await screen.findByRole('button', { name: 'No enviar' }));
+    await user.click(screen.getByRole('button', { name: 'Cancelar' }));
+    expect(dismissNotification).not.toHaveBeenCalled();
+    expect(screen.getByRole('button', { name: 'Enviar aviso' })).toBeEnabled();
+    await user.click(screen.getByRole('button', { name: 'No enviar' }));
+    await user.click(screen.getByRole('button', { name: 'Sí, no enviar' }));
+    await waitFor(() => expect(screen.getByTestId('notice-result')).toHaveTextContent('No se descartó el aviso: El aviso ya se envió.'));
+  });
+
+  it('an offer that cannot go (BAJA) can still be dismissed', async () => {
+    const user = userEvent.setup();
+    const dismissNotification = vi.fn(async () => ({ notification: notice({ state: 'skipped' }) }));
+    render(<NotificationsBlock orderId={9} service={service({ listNotifications: vi.fn(async () => answer({ consent: OPTED_OUT, notifications: [notice()] })), dismissNotification })} />);
+    await screen.findByTestId('notice-blocked');
+    expect(screen.queryByRole('button', { name: 'Enviar aviso' })).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'No enviar' }));
+    await user.click(screen.getByRole('button', { name: 'Sí, no enviar' }));
+    expect(dismissNotification).toHaveBeenCalledWith(9, 7);
   });
 });
 

@@ -12,7 +12,8 @@
  * - An offered notification is one press of "Enviar aviso". The button is held while the request runs;
  *   the server makes a second press answer the same send anyway, so nothing goes out twice. While the
  *   customer has not agreed (or asked for BAJA) the button is replaced by why it cannot go: the server
- *   refuses such a send too. The inbox's «Avisos» tab lists the same offers across orders.
+ *   refuses such a send too. «No enviar» asks once more, then records the dismissal (who and when): the
+ *   notice is never offered again. The inbox's «Avisos» tab lists the same offers across orders.
  * - Quote taps are shown as the novedad they became ("Presupuesto aceptado por WhatsApp — $ 85.000").
  */
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
@@ -205,6 +206,29 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
     [service, orderId, sendingId, load],
   );
 
+  const dismiss = useCallback(
+    async (notification: OrderNotification) => {
+      if (!service.dismissNotification || sendingId !== null) return;
+      setSendingId(notification.id);
+      setResult(null);
+      let outcome: { ok: boolean; text: string };
+      try {
+        await service.dismissNotification(orderId, notification.id);
+        outcome = { ok: true, text: 'Aviso descartado: no se le va a enviar.' };
+      } catch (error) {
+        outcome = {
+          ok: false,
+          text: `No se descartó el aviso: ${error instanceof WhatsAppApiError ? error.detail : 'probá de nuevo en unos minutos.'}`,
+        };
+      }
+      setSendingId(null);
+      setResult(outcome);
+      await load();
+      resultRef.current?.focus();
+    },
+    [service, orderId, sendingId, load],
+  );
+
   if (!service.listNotifications) return null;
   // Nothing until the first answer: a block that appears and then goes (a server without issue 18
   // answers 404) would move the conversation under the reader's eyes.
@@ -265,6 +289,7 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
                   sending={sendingId === n.id}
                   busy={sendingId !== null}
                   onSend={send}
+                  onDismiss={service.dismissNotification ? dismiss : null}
                   blocked={n.kind !== 'quote_outdated' ? blockedBy(data.consent) : null}
                 />
               ))}
@@ -337,15 +362,23 @@ function OfferedItem({
   sending,
   busy,
   onSend,
+  onDismiss,
   blocked,
 }: {
   notification: OrderNotification;
   sending: boolean;
   busy: boolean;
   onSend: (n: OrderNotification) => void;
+  onDismiss: ((n: OrderNotification) => void) | null;
   blocked: string | null;
 }) {
   const titleId = useId();
+  const [confirming, setConfirming] = useState(false);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const askRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
   return (
     <li className="flex flex-wrap items-center justify-between gap-x-2 gap-y-1 rounded-md bg-emerald-50 px-2 py-1.5 ring-1 ring-emerald-200">
       <span id={titleId} className="min-w-0 text-xs text-gray-800 [overflow-wrap:anywhere]">
@@ -358,21 +391,49 @@ function OfferedItem({
           </>
         )}
       </span>
-      {blocked ? (
+      {blocked && (
         <span className="basis-full text-xs font-medium text-red-800 [overflow-wrap:anywhere]" data-testid="notice-blocked">
           {blocked}
         </span>
+      )}
+      {confirming && onDismiss ? (
+        <span className="flex basis-full flex-wrap items-center gap-2 rounded-md bg-white px-2 py-1 ring-1 ring-gray-200">
+          <span className="text-xs text-gray-800">{DISMISS_QUESTION}</span>
+          <button ref={confirmRef} type="button" aria-describedby={titleId} disabled={busy} onClick={() => onDismiss(notification)} className={primaryButton}>
+            Sí, no enviar
+          </button>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => {
+              setConfirming(false);
+              requestAnimationFrame(() => askRef.current?.focus());
+            }}
+            className={secondaryButton}
+          >
+            Cancelar
+          </button>
+        </span>
       ) : (
-        <button
-          type="button"
-          aria-describedby={titleId}
-          disabled={busy}
-          aria-busy={sending}
-          onClick={() => onSend(notification)}
-          className={primaryButton}
-        >
-          {sending ? 'Enviando…' : 'Enviar aviso'}
-        </button>
+        <span className="flex flex-wrap gap-2">
+          {!blocked && (
+            <button
+              type="button"
+              aria-describedby={titleId}
+              disabled={busy}
+              aria-busy={sending}
+              onClick={() => onSend(notification)}
+              className={primaryButton}
+            >
+              {sending ? 'Enviando…' : 'Enviar aviso'}
+            </button>
+          )}
+          {onDismiss && (
+            <button ref={askRef} type="button" aria-describedby={titleId} disabled={busy} onClick={() => setConfirming(true)} className={secondaryButton}>
+              No enviar
+            </button>
+          )}
+        </span>
       )}
     </li>
   );
@@ -381,6 +442,7 @@ function OfferedItem({
 type RecordConsent = (state: 'opted_in' | 'opted_out', evidence: string) => Promise<void>;
 
 export const OPT_OUT_WARNING = 'El cliente no va a recibir más avisos.';
+export const DISMISS_QUESTION = '¿Descartar este aviso? No se le va a enviar y no vuelve a aparecer.';
 
 function ConsentLine({ consent, record }: { consent: Consent; record: RecordConsent | null }) {
   const [confirmedBack, setConfirmedBack] = useState(false);
