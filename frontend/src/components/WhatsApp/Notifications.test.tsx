@@ -320,10 +320,14 @@ describe('NotificationsBlock: opt-out from the panel', () => {
     const user = userEvent.setup();
     const recordConsent = vi.fn();
     render(<NotificationsBlock orderId={9} service={service({ listNotifications: vi.fn(async () => answer({ consent: UNKNOWN })), recordConsent })} />);
+    expect(await screen.findByRole('button', { name: 'Registrar consentimiento' })).toBeInTheDocument();
     await user.click(await screen.findByRole('button', { name: 'Registrar baja' }));
+    // one form at a time: while the opt-out is being written, the opt-in is not offered beside it
+    expect(screen.queryByRole('button', { name: 'Registrar consentimiento' })).toBeNull();
     await user.type(screen.getByRole('textbox', { name: '¿Cómo pidió la baja?' }), 'por error');
     await user.click(screen.getByRole('button', { name: 'Cancelar' }));
     expect(screen.queryByRole('form', { name: 'Registrar baja' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Registrar consentimiento' })).toBeInTheDocument();
     expect(recordConsent).not.toHaveBeenCalled();
     await waitFor(() => expect(screen.getByRole('button', { name: 'Registrar baja' })).toHaveFocus());
   });

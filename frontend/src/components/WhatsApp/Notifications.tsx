@@ -451,6 +451,7 @@ function ConsentLine({ consent, record }: { consent: Consent; record: RecordCons
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
+  const [optingOut, setOptingOut] = useState(false); // one form at a time: the opt-out's hides the opt-in's button
   const inputId = useId();
   const errorId = useId();
   const hintId = useId();
@@ -519,7 +520,7 @@ function ConsentLine({ consent, record }: { consent: Consent; record: RecordCons
         </label>
       )}
 
-      {canRecord && !open && (
+      {canRecord && !open && !optingOut && (
         <div>
           <button
             ref={toggle}
@@ -584,7 +585,9 @@ function ConsentLine({ consent, record }: { consent: Consent; record: RecordCons
       {record && consent.state !== 'opted_out' && !open && (
         <OptOut
           record={record}
+          onOpenChange={setOptingOut}
           done={() => {
+            setOptingOut(false);
             setSaved('Baja registrada: el cliente no va a recibir más avisos.');
             setTimeout(() => status.current?.focus());
           }}
@@ -595,8 +598,12 @@ function ConsentLine({ consent, record }: { consent: Consent; record: RecordCons
 }
 
 /** «Registrar baja»: staff record that the customer asked to stop notifications, after a confirmation. */
-function OptOut({ record, done }: { record: RecordConsent; done: () => void }) {
-  const [open, setOpen] = useState(false);
+function OptOut({ record, done, onOpenChange }: { record: RecordConsent; done: () => void; onOpenChange: (open: boolean) => void }) {
+  const [open, setOpenState] = useState(false);
+  const setOpen = (value: boolean) => {
+    setOpenState(value);
+    onOpenChange(value);
+  };
   const [evidence, setEvidence] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
