@@ -236,14 +236,14 @@ export function createSuite() {
  * The local ACS fake's control API (devkit/fake_acs.py: faults, reset), over HTTPS with the CA the runner made;
  * the runner announces where in `.data/fake-acs/control.json`.
  */
-export async function fakeAcs(pathAndQuery, body = {}) {
+export async function fakeAcs(pathAndQuery, body = {}, method = 'POST') {
   const https = await import('node:https');
   const control = JSON.parse(fs.readFileSync(path.join(ROOT, '.data', 'fake-acs', 'control.json'), 'utf8'));
   const url = new URL(pathAndQuery, control.endpoint);
   const ca = fs.readFileSync(control.ca);
-  const payload = JSON.stringify(body);
+  const payload = method === 'GET' ? '' : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', ca, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
+    const req = https.request(url, { method, ca, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
       let data = '';
       res.on('data', (c) => (data += c));
       res.on('end', () => (res.statusCode < 300 ? resolve(JSON.parse(data || '{}')) : reject(new Error(`fake ACS ${url.pathname} answered ${res.statusCode}: ${data}`))));

@@ -4,7 +4,7 @@ import axe from 'axe-core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { attachmentProblem, createWhatsAppService, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import { fakeService, makeMessage, makeOrder, makePage } from '../../test/fixtures';
-import type { Message, ReplyProposal, Send, SendRequest, UploadedMedia } from '../../types/whatsapp';
+import type { CustomerServiceWindow, Message, ReplyProposal, Send, SendRequest, UploadedMedia } from '../../types/whatsapp';
 import { ATTACH_CLOSED_REASON, Composer } from './Composer';
 import { WhatsAppPanelView } from './WhatsAppPanelView';
 
@@ -61,7 +61,7 @@ function sentOf(body: SendRequest, message: Message): Send {
     orderId: 1,
     state: 'sent',
     kind: 'media',
-    messageId: message.whatsappMessageId,
+    messageId: message.whatsappMessageId ?? null,
     attempts: 1,
     nextAttemptAt: null,
     errorCode: null,
@@ -137,7 +137,7 @@ describe('uploadMedia', () => {
 });
 
 describe('Composer: attaching', () => {
-  function renderComposer(window = OPEN, service: Partial<WhatsAppService> = {}) {
+  function renderComposer(window: CustomerServiceWindow = OPEN, service: Partial<WhatsAppService> = {}) {
     const submit = vi.fn(async () => undefined);
     const view = render(
       <Composer
@@ -248,7 +248,7 @@ describe('WhatsAppPanelView: sending a photo', () => {
     await waitFor(() => expect(document.querySelector('[data-id="60"]')).not.toBeNull());
     await waitFor(() => expect(document.querySelector('[data-send]')).toBeNull());
     expect(service.sendMessage).toHaveBeenCalledTimes(1);
-    const body = service.sendMessage.mock.calls[0]![1];
+    const body = vi.mocked(service.sendMessage).mock.calls[0]![1];
     expect(body).toEqual({ clientRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/), media: { blobRef: REF, caption: 'Así quedó la pantalla' } });
     const stored = document.querySelector('[data-id="60"]') as HTMLElement;
     await within(stored).findByTestId('media-thumbnail');
