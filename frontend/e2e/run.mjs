@@ -709,7 +709,7 @@ suite.test('hilo como WhatsApp Web: abre en lo último, carga lo anterior sin mo
   s = await scrollState(log);
   thread.add(2);
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
-  const pill = panel.getByRole('button', { name: 'Ir a los 2 mensajes nuevos' });
+  const pill = panel.getByRole('button', { name: /^2 nuevos\s*: ir a los 2 mensajes nuevos$/ });
   await pill.waitFor();
   assert.match(await pill.innerText(), /↓\s*2 nuevos/);
   assert.ok(Math.abs((await scrollState(log)).top - s.top) <= 2, 'not yanked to the bottom');
@@ -1130,6 +1130,8 @@ function makePng(width, height) {
 }
 
 suite.test('adjuntar una foto (orden 2): vista previa, epígrafe, enviada una vez; el fake bajó por el enlace los mismos bytes — axe', async (page) => {
+  // María's window as the fake knows it (an earlier test's /_fake/reset forgets it; ours is open from the demo data)
+  await fakeAcs('/_fake/inbound', { from: '5491144445678' });
   const posts = recordSends(page);
   const panel = await openOrder(page, 2);
   const box = panel.getByRole('textbox', { name: 'Tu respuesta' });
