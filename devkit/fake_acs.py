@@ -41,6 +41,12 @@ Behaviour the fake chooses where ACS documents nothing (kept visible so nobody m
   132001 ("template does not exist": Meta's code for a name/language that does not exist or is not approved),
   a paused one with 132015, and a body/header parameter count that does not match the template with 132000.
   Those are reported asynchronously, as delivery statuses, not as HTTP errors.
+* Media sends (``image``, ``document``, ``video``, ``audio``): on acceptance the fake GETs ``mediaUri`` itself,
+  as WhatsApp does behind ACS (so a SAS that does not work shows up here), and records what it fetched on the
+  message (``media``: kind, HTTP status, size, SHA-256, content type). A link that does not answer 200 makes
+  the message ``Failed`` with Meta code 131053 ("media upload error"), reported asynchronously like the
+  window's failure. The real fetch is asynchronous and its timing undocumented; the fake fetches before it
+  answers 202 (at most ``MEDIA_FETCH_TIMEOUT`` seconds) so tests need not wait for it.
 * Delivery reports go in order (Sent, Delivered, Read) from one thread; real Event Grid may reorder or repeat
   them, which the app's ingest tests cover separately.
 
@@ -130,7 +136,11 @@ META_ERRORS = {
     "132000": "Number of parameters does not match the expected number of params.",
     "132001": "Template name does not exist in the translation.",
     "132015": "Template is paused due to low quality.",
+    "131053": "Media upload error. Unable to upload the media used in the message.",
 }
+MEDIA_KINDS = frozenset({"image", "image_v0", "document", "video", "audio"})
+MEDIA_FETCH_TIMEOUT = 5.0
+MEDIA_FETCH_LIMIT = 100 * 1024 * 1024  # WhatsApp's largest (documents)
 
 
 def _template(name: str, status: str, body: str, *, header: str | None = None, footer: str | None = None,
@@ -305,6 +315,7 @@ class AcceptedMessage:
     outcome: str  # "delivered" | "failed"
     error: dict[str, str] | None = None
     rendered: str | None = None  # a template's body with its parameters filled in
+    media: dict[str, Any] | None = None  # what the fake fetched from mediaUri (media sends)
 
 
 @dataclass
@@ -441,10 +452,14 @@ class FakeState:
 
     def _decide_outcome(self, message: AcceptedMessage) -> None:
         code: str | None = None
+        if message.kind in MEDIA_KINDS:
+            message.media = fetch_media(message.body["mediaUri"], message.kind)
         if message.kind == "template":
             code, message.rendered = self._template_outcome(message.body["template"])
         elif not self.window_open(message.to):
             code = "131047"
+        elif message.media is not None and message.media["status"] != 200:
+            code = "131053"
         if code:
             message.outcome = "failed"
             message.error = {"channelCode": code, "channelMessage": META_ERRORS[code]}
@@ -528,6 +543,24 @@ class FakeState:
 def _media_type(content_type: str) -> str:
     major = content_type.split("/", 1)[0]
     return major if major in ("image", "video", "audio") else "document"
+
+
+def fetch_media(uri: str, kind: str) -> dict[str, Any]:
+    """GET a media send's link as WhatsApp would: what came back (status, size, SHA-256, content type)."""
+    import urllib.error
+    import urllib.request
+
+    found: dict[str, Any] = {"kind": kind, "status": None, "size": None, "sha256": None, "contentType": None}
+    try:
+        with urllib.request.urlopen(uri, timeout=MEDIA_FETCH_TIMEOUT) as answer:  # noqa: S310 - http(s) checked
+            data = answer.read(MEDIA_FETCH_LIMIT + 1)
+            found.update(status=answer.status, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                         contentType=answer.headers.get("Content-Type"))
+    except urllib.error.HTTPError as exc:
+        found["status"] = exc.code
+    except (OSError, ValueError) as exc:
+        found["error"] = type(exc).__name__
+    return found
 
 
 def _fill(text: str, params: list[str]) -> str:

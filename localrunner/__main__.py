@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -82,6 +83,9 @@ def serve() -> None:
               f"  Run a timer now:  POST {base}/admin/functions/summarize_conversations  (the master key)\n"
               f"{keys_text}"
               f"  Media storage:    {storage}\n", flush=True)
+        # uvicorn (0.29+) re-raises the SIGTERM it caught once it has shut down; Python's default action would end
+        # the process right there, before the ``finally`` that stops the Azurite this process started
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         try:
             uvicorn.run(asgi, host=host, port=port, log_level="warning")
         finally:
@@ -90,6 +94,10 @@ def serve() -> None:
 
 
 _emulators: list[Any] = []  # the Azurite this process started, stopped when serving ends
+
+
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _start_storage() -> tuple[str, bool]:

@@ -50,7 +50,18 @@ class TemplateContent:
     """Payloads of the template's quick-reply buttons, in order (issue 18: signed quote decisions)."""
 
 
-Content = TextContent | TemplateContent
+@dataclass(frozen=True)
+class MediaContent:
+    """A photo (``image``: ImageNotificationContent) or a document (``document``: DocumentNotificationContent)
+    that ACS fetches from ``media_uri``, a read link minted for this attempt."""
+
+    kind: str
+    media_uri: str
+    caption: str | None = None
+    file_name: str | None = None
+
+
+Content = TextContent | TemplateContent | MediaContent
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,13 @@ def _sdk_content(content: Content, channel_id: str, to: str) -> Any:
 
     if isinstance(content, TextContent):
         return models.TextNotificationContent(channel_registration_id=channel_id, to=[to], content=content.text)
+    if isinstance(content, MediaContent):
+        if content.kind == "image":  # the SDK names an image's caption "content" (wire: "caption")
+            return models.ImageNotificationContent(channel_registration_id=channel_id, to=[to],
+                                                   media_uri=content.media_uri, content=content.caption)
+        return models.DocumentNotificationContent(channel_registration_id=channel_id, to=[to],
+                                                  media_uri=content.media_uri, caption=content.caption,
+                                                  file_name=content.file_name)
     names = [f"p{i}" for i in range(1, len(content.body_values) + 1)]
     buttons = [f"b{i}" for i in range(1, len(content.button_payloads) + 1)]
     values: list[Any] = [models.MessageTemplateText(name=n, text=v)

@@ -480,7 +480,15 @@ class Download:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 _EXTENSIONS: Final = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
                       "video/mp4": ".mp4", "video/3gpp": ".3gp", "audio/ogg": ".ogg", "audio/mpeg": ".mp3",
-                      "audio/amr": ".amr", "audio/aac": ".aac", "audio/mp4": ".m4a", "application/pdf": ".pdf"}
+                      "audio/amr": ".amr", "audio/aac": ".aac", "audio/mp4": ".m4a", "application/pdf": ".pdf",
+                      "application/msword": ".doc", "application/vnd.ms-excel": ".xls",
+                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+
+
+def extension(content_type: str) -> str:
+    """The usual file extension of a content type (``.pdf``), empty when unknown."""
+    return _EXTENSIONS.get(content_type, "")
 
 
 def safe_filename(name: str | None, content_type: str, media_pk: int) -> str:
@@ -576,10 +584,58 @@ def _valid_ref(blob_ref: str) -> str:
     return blob_ref
 
 
+def is_upload_ref(blob_ref: str) -> bool:
+    """Whether ``blob_ref`` has the form :func:`upload` answers (``outgoing/<sha-256>``)."""
+    return bool(_REF.fullmatch(blob_ref))
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file as storage describes it (never as the client says)."""
+
+    blob_ref: str
+    kind: str | None
+    """``image`` / ``document``; ``None`` when the stored type is not one WhatsApp can carry from us."""
+    content_type: str
+    size: int
+
+
+def describe_upload(blob_ref: str) -> Upload:
+    """What is stored under an upload's ref: its kind from the blob's stored content type (and the ``kind``
+    metadata :func:`upload` wrote, which must agree). ``LookupError`` when there is no such blob;
+    :class:`shared.media_storage.StorageUnavailable` when storage does not answer."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        props = media_storage.container().get_blob_client(_valid_ref(blob_ref)).get_blob_properties()
+    except ResourceNotFoundError as exc:
+        raise LookupError(blob_ref) from exc
+    except Exception as exc:
+        if media_storage.is_unavailable(exc):
+            raise media_storage.StorageUnavailable(type(exc).__name__) from exc
+        raise
+    content_type = (props.content_settings.content_type or "").split(";", 1)[0].strip().lower()
+    kind = OUTGOING_TYPES.get(content_type)
+    if kind is not None and (props.metadata or {}).get("kind") != kind:
+        kind = None  # not written by upload(): its checks did not run
+    if kind is not None and int(props.size) > media_sniff.size_limit(kind):
+        kind = None
+    return Upload(blob_ref, kind, content_type, int(props.size))
+
+
 def media_link_for_send(blob_ref: str) -> str:
     """A read-only link to an uploaded file that ACS (and WhatsApp behind it) can fetch, valid
     ``MEDIA_LINK_MINUTES``. Call it for each send attempt. :class:`shared.media_storage.StorageUnavailable`."""
     return media_storage.read_link(_valid_ref(blob_ref), config.get_int("MEDIA_LINK_MINUTES"))
+
+
+def fresh_send_link(blob_ref: str) -> str:
+    """The link of one send attempt, after asking storage for the blob: a link is signed locally with the
+    account key (no round trip), so without this question storage being down would show up only as ACS
+    failing to fetch the file after accepting the send. :class:`shared.media_storage.StorageUnavailable`
+    (try again later; nothing reached ACS), ``LookupError`` (the upload is gone)."""
+    describe_upload(blob_ref)
+    return media_link_for_send(blob_ref)
 
 
 # --- the agent's view ---------------------------------------------------------------------------

@@ -144,7 +144,8 @@ def reset_clients() -> None:
         _delegation.clear()
 
 
-def _unavailable(exc: Exception) -> bool:
+def is_unavailable(exc: Exception) -> bool:
+    """Whether a Storage SDK error is transient (network, 408/429/5xx): worth trying again later."""
     from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
     if isinstance(exc, (ServiceRequestError, ServiceResponseError, ConnectionError, TimeoutError)):
@@ -162,7 +163,7 @@ def ensure_created() -> None:
         with contextlib.suppress(ResourceExistsError):
             queue().create_queue()
     except Exception as exc:
-        if _unavailable(exc):
+        if is_unavailable(exc):
             raise StorageUnavailable(type(exc).__name__) from exc
         raise
 
@@ -229,7 +230,7 @@ def write_once(name: str, chunks: Iterable[bytes], *, limit: int, content_type_o
     except (TooLarge, StorageUnavailable):
         raise
     except Exception as exc:
-        if _unavailable(exc):
+        if is_unavailable(exc):
             raise StorageUnavailable(type(exc).__name__) from exc
         raise
 
@@ -247,7 +248,7 @@ def existing(name: str) -> StoredBlob:
     try:
         props = container().get_blob_client(name).get_blob_properties()
     except Exception as exc:
-        if _unavailable(exc):
+        if is_unavailable(exc):
             raise StorageUnavailable(type(exc).__name__) from exc
         raise
     return StoredBlob(name, int(props.size), props.content_settings.content_type or "application/octet-stream",
@@ -268,7 +269,7 @@ def read_all(name: str, max_bytes: int) -> bytes:
     except TooLarge:
         raise
     except Exception as exc:
-        if _unavailable(exc):
+        if is_unavailable(exc):
             raise StorageUnavailable(type(exc).__name__) from exc
         raise
 
@@ -313,7 +314,7 @@ def read_link(name: str, minutes: int, *, content_type: str | None = None,
         else:
             sas = generate_blob_sas(account_key=service.credential.account_key, **common)
     except Exception as exc:
-        if _unavailable(exc):
+        if is_unavailable(exc):
             raise StorageUnavailable(type(exc).__name__) from exc
         raise
     return f"{service.get_blob_client(container_name, name).url}?{sas}"

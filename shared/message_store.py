@@ -68,8 +68,8 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
                     customer_id: int | None, order_id: int | None, content: str | None,
                     message_type: str = "text", sent_at: datetime | None = None,
                     media_file_name: str | None = None, media_mime_type: str | None = None,
-                    sent_by_staff_id: str | None = None, sent_by_name: str | None = None,
-                    outbox_id: int | None = None) -> Written:
+                    media_caption: str | None = None, sent_by_staff_id: str | None = None,
+                    sent_by_name: str | None = None, outbox_id: int | None = None) -> Written:
     """Store a message the shop sent through ACS (keyed by the id ACS returned), with who sent it and
     its outbox row when it went out from the panel. When a delivery status got there first, its
     :data:`UNRECORDED` row is completed instead (``updated``); a message already recorded is ``kept``."""
@@ -78,11 +78,13 @@ def record_outbound(conn: Connection, *, message_id: str, phone_e164: str | None
            "ReparacionId": order_id, "ClienteId": customer_id, "PhoneNumber": phone_e164, "PhoneKey": phone_key,
            "MatchStatus": "matched" if customer_id else "unmatched", "Direction": "outbound",
            "MessageType": message_type, "Content": content, "MediaFileName": media_file_name,
-           "MediaMimeType": media_mime_type, "WhatsAppTimestamp": sent_at or now, "ReceivedAt": now,
+           "MediaMimeType": media_mime_type, "MediaCaption": media_caption, "WhatsAppTimestamp": sent_at or now,
+           "ReceivedAt": now,
            "CreatedAt": now, "RawTruncated": False, "SentByStaffId": sent_by_staff_id, "SentByName": sent_by_name,
            "OutboxId": outbox_id}
     # what the sender knows (text, time, author, and whose it is when it says) beats a status's guess
-    fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType", "SentByStaffId", "SentByName", "OutboxId"]
+    fields = ["MessageType", "Content", "MediaFileName", "MediaMimeType", "MediaCaption", "SentByStaffId",
+              "SentByName", "OutboxId"]
     if sent_at is not None:
         fields.append("WhatsAppTimestamp")
     if customer_id:

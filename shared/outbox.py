@@ -124,6 +124,21 @@ def mark_sent(conn: Connection, outbox_id: int, message_id: str, now: datetime, 
     if not changed:
         return False
     row = row if row is not None else get(conn, outbox_id)
+    if row.Kind == MEDIA:  # a photo or document: its caption is the media's, its file our upload
+        message_store.record_outbound(
+            conn, message_id=message_id, phone_e164=row.PhoneNumber, phone_key=row.PhoneKey,
+            customer_id=row.ClienteId, order_id=row.ReparacionId, content=None, message_type=row.MediaKind,
+            sent_at=row.LastAttemptAt, media_file_name=row.MediaFileName, media_mime_type=row.MediaContentType,
+            media_caption=row.Content, sent_by_staff_id=row.RequestedByStaffId, sent_by_name=row.RequestedByName,
+            outbox_id=outbox_id)
+        from shared import media
+
+        message_pk = conn.execute(sa.select(_m.c.Id).where(
+            _m.c.MessageKey == message_store.outbound_key(message_id))).scalar_one()
+        media.register_outgoing(conn, message_pk=int(message_pk), blob_ref=row.MediaBlobRef, kind=row.MediaKind,
+                                content_type=row.MediaContentType, size=int(row.MediaSizeBytes or 0),
+                                file_name=row.MediaFileName)
+        return True
     message_store.record_outbound(
         conn, message_id=message_id, phone_e164=row.PhoneNumber, phone_key=row.PhoneKey, customer_id=row.ClienteId,
         order_id=row.ReparacionId, content=row.Content, message_type="text" if row.Kind == "text" else "template",
@@ -168,7 +183,19 @@ Sender = Callable[[Any], acs_client.Outcome]
 """What calls ACS for a claimed row (tests and the benchmark may pass their own)."""
 
 
+MEDIA: Final = "media"
+"""``Kind`` of a photo or document send (its caption is ``Content``, the upload the ``Media*`` columns)."""
+
+
 def content_of(row: Any) -> acs_client.Content:
+    """What one attempt sends. A media row gets a read link minted now (never stored; each attempt its own):
+    :class:`shared.media_storage.StorageUnavailable` when storage does not answer, ``LookupError`` when the
+    upload is gone."""
+    if row.Kind == MEDIA:
+        from shared import media
+
+        return acs_client.MediaContent(row.MediaKind, media.fresh_send_link(row.MediaBlobRef), row.Content,
+                                       row.MediaFileName if row.MediaKind == "document" else None)
     if row.Kind == "template":
         values = tuple(str(v) for v in json.loads(row.TemplateValues or "[]"))
         buttons = tuple(str(v) for v in json.loads(getattr(row, "TemplateButtons", None) or "[]"))
@@ -181,8 +208,17 @@ def acs_sender(row: Any) -> acs_client.Outcome:
     channel = config.get("WHATSAPP_CHANNEL_ID")
     if not channel:
         return acs_client.Rejected("not_configured")
+    from shared import media_storage
+
     try:
-        return acs_client.send(content_of(row), row.SendTo, row.RepeatabilityRequestId,
+        content = content_of(row)
+    except media_storage.StorageUnavailable:  # the link could not be had: nothing reached ACS
+        log.warning("outbox %s: media storage unavailable; the send waits for it", row.Id)
+        return acs_client.RetryLater(None, None)
+    except LookupError:
+        return acs_client.Rejected("media_missing")
+    try:
+        return acs_client.send(content, row.SendTo, row.RepeatabilityRequestId,
                                row.RepeatabilityFirstSent, channel)
     except acs_client.NotConfigured:
         return acs_client.Rejected("not_configured")
@@ -339,10 +375,16 @@ def dto(row: Any, message: Mapping[str, Any] | None) -> dict[str, Any]:
     bubble = message
     if bubble is None:
         state = {PENDING: "sending", SENDING: "sending"}.get(row.State, row.State)
+        kind = getattr(row, "MediaKind", None) if row.Kind == MEDIA else None
+        media = None if kind is None else {
+            "kind": kind, "mimeType": row.MediaContentType, "fileName": row.MediaFileName, "caption": row.Content,
+            "state": state, "contentType": row.MediaContentType,
+            "size": row.MediaSizeBytes, "url": None}
         bubble = {"id": None, "whatsappMessageId": row.MessageId, "direction": "outbound",
-                  "type": "text" if row.Kind == "text" else "template", "text": row.Content,
+                  "type": kind or ("text" if row.Kind == "text" else "template"),
+                  "text": None if kind else row.Content,
                   "textShortened": False, "textCutOnArrival": False,
-                  "timestamp": iso(row.LastAttemptAt or row.CreatedAt), "receivedAt": None, "media": None,
+                  "timestamp": iso(row.LastAttemptAt or row.CreatedAt), "receivedAt": None, "media": media,
                   "replyTo": None, "reaction": None, "choice": None,
                   "status": {"state": state, "at": iso(row.UpdatedAt), "errorCode": row.ErrorCode,
                              "errorMessage": None, "reason": row.Reason},

@@ -5,9 +5,12 @@ The rules, in the order they are checked:
 1. the same ``clientRequestId`` again is the same send: its row is answered (200), never a second
    message; the same id with another payload is a conflict (409);
 2. the order must exist (404) and its customer have a phone WhatsApp can use (422);
-3. free text only while the customer-service window is open (the customer wrote in the last 24
-   hours); outside it only an approved template (409 ``/problems/window-closed``), and a template
-   needs every value it names (422 ``/problems/template-value-missing``);
+3. free text, and a photo or document, only while the customer-service window is open (the customer
+   wrote in the last 24 hours); outside it only an approved template (409 ``/problems/window-closed``),
+   and a template needs every value it names (422 ``/problems/template-value-missing``);
+   a photo or document names an upload (``POST /api/whatsapp/media``) by its ``blobRef``: its kind,
+   type and size are read from storage, never taken from the request (422 ``/problems/media-not-sendable``
+   when there is no such upload or its type is not one WhatsApp carries; 503 when storage does not answer);
 4. the outbox row is written, then one attempt is made at once (``shared/outbox.py``); the answer
    is the row with the message as the panel shows it (a stand-in bubble while it is not accepted).
 
@@ -28,7 +31,19 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, conversation, db, orders, outbox, quote_buttons, reply_context, schema, templates
+from shared import (
+    config,
+    conversation,
+    db,
+    media,
+    media_storage,
+    orders,
+    outbox,
+    quote_buttons,
+    reply_context,
+    schema,
+    templates,
+)
 from shared.errors import ApiError, InvalidParameter, NoUsablePhone, OrderNotFound
 from shared.orders import OrderCustomer
 from shared.phones import Phone, parse_whatsapp_id
@@ -37,6 +52,8 @@ from shared.text import iso
 
 _m, _o = schema.message, schema.outbox
 MAX_TEXT: Final = 4096  # WhatsApp's limit for a text message body
+MAX_CAPTION: Final = 1024  # WhatsApp's limit for a photo's or document's caption
+MAX_FILE_NAME: Final = 240
 QUOTE_PURPOSE: Final = "presupuestado"  # its template's first two quick replies accept / reject the quote
 _CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 # blank as JSON Schema's (ECMAScript's) \s sees it, so the OpenAPI pattern "\S" and this check agree
@@ -84,13 +101,17 @@ class TemplateValueMissing(ApiError):
                          "(o elegí otra plantilla).", missing=missing)
 
 
-class MediaNotSupported(ApiError):
+class MediaNotSendable(ApiError):
     status = 422
-    type = "/problems/media-not-supported"
-    title = "Attachments are not supported yet"
+    type = "/problems/media-not-sendable"
+    title = "The attachment cannot be sent"
 
-    def __init__(self) -> None:
-        super().__init__("Todavía no se pueden enviar adjuntos desde el panel. Enviá el texto solo.")
+
+@dataclass(frozen=True)
+class MediaRequest:
+    blob_ref: str
+    caption: str | None = None
+    file_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,10 +121,16 @@ class SendRequest:
     template_purpose: str | None = None
     template_name: str | None = None
     template_language: str | None = None
+    media: MediaRequest | None = None
 
     def payload(self, order_id: int, proposal_id: int | None) -> dict[str, Any]:
-        return {"orderId": order_id, "text": self.text, "purpose": self.template_purpose,
-                "name": self.template_name, "language": self.template_language, "proposalId": proposal_id}
+        payload: dict[str, Any] = {"orderId": order_id, "text": self.text, "purpose": self.template_purpose,
+                                   "name": self.template_name, "language": self.template_language,
+                                   "proposalId": proposal_id}
+        if self.media is not None:  # only then: the fingerprints of text and template sends stay as they were
+            payload["media"] = {"blobRef": self.media.blob_ref, "caption": self.media.caption,
+                                "fileName": self.media.file_name}
+        return payload
 
 
 def _string(body: dict[str, Any], name: str, parameter: str) -> str | None:
@@ -130,9 +157,35 @@ def parse_text(value: Any) -> str:
     return value
 
 
+def parse_media(value: Any) -> MediaRequest:
+    """``media: {blobRef, caption?, fileName?}``: the upload's ref (its form only; whether it exists is asked
+    of storage when sending), a plain-text caption of at most 1,024 characters, a file name for documents."""
+    if not isinstance(value, dict):
+        raise InvalidParameter("media", "media debe ser un objeto: {blobRef, caption, fileName}.")
+    unknown = sorted(set(value) - {"blobRef", "caption", "fileName"})
+    if unknown:
+        raise InvalidParameter("media", f"Campo desconocido en media: {unknown[0][:40]}.")
+    blob_ref = value.get("blobRef")
+    if not isinstance(blob_ref, str) or not media.is_upload_ref(blob_ref):
+        raise MediaNotSendable("media.blobRef no es un archivo subido con POST /api/whatsapp/media. Subí el "
+                               "archivo de nuevo y usá el blobRef que devuelve.")
+    caption = _string(value, "caption", "media.caption")
+    if caption is not None and _BLANK.fullmatch(caption):
+        caption = None
+    if caption is not None and len(caption) > MAX_CAPTION:
+        raise InvalidParameter("media.caption", f"El texto que acompaña al archivo es demasiado largo: WhatsApp "
+                                                f"acepta hasta {MAX_CAPTION} caracteres.")
+    file_name = _string(value, "fileName", "media.fileName")
+    if file_name is not None:
+        file_name = "".join(ch for ch in file_name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] if ch.isprintable())
+        file_name = file_name.strip()[:MAX_FILE_NAME] or None
+    return MediaRequest(blob_ref, caption, file_name)
+
+
 def parse_send_body(raw: bytes) -> SendRequest:
-    """The body of a send: ``{clientRequestId, text}`` or ``{clientRequestId, template: {purpose} |
-    {name, language}}``; anything else is :class:`InvalidParameter` (or 422 for media)."""
+    """The body of a send: ``{clientRequestId, text}``, ``{clientRequestId, template: {purpose} |
+    {name, language}}`` or ``{clientRequestId, media: {blobRef, caption?, fileName?}}``; anything else is
+    :class:`InvalidParameter` (or :class:`MediaNotSendable`)."""
     try:
         body = json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -145,9 +198,9 @@ def parse_send_body(raw: bytes) -> SendRequest:
     client_request_id = parse_client_request_id(body.get("clientRequestId"))
     kinds = [k for k in ("text", "template", "media") if body.get(k) is not None]
     if len(kinds) != 1:
-        raise InvalidParameter("body", "Indicá exactamente uno: text o template.")
+        raise InvalidParameter("body", "Indicá exactamente uno: text, template o media.")
     if kinds[0] == "media":
-        raise MediaNotSupported()
+        return SendRequest(client_request_id, media=parse_media(body["media"]))
     if kinds[0] == "text":
         return SendRequest(client_request_id, text=parse_text(body["text"]))
     template = body["template"]
@@ -187,6 +240,12 @@ def send(order_id: int, request: SendRequest, staff: Staff | None, url: str | No
 
     ``on_insert`` runs in the transaction that writes the row (a proposal is marked sent there)."""
     digest = outbox.request_hash(request.payload(order_id, proposal_id))
+    upload: media.Upload | None = None
+    if request.media is not None:  # storage is asked outside the transaction, and not for a repeat
+        earlier = db.read(lambda conn: outbox.by_client_request_id(conn, request.client_request_id), url)
+        if earlier is not None:
+            return _repeat(earlier, digest, url), False
+        upload = sendable_upload(request.media.blob_ref)
 
     def write(conn: Connection) -> tuple[bool, Any]:
         existing = outbox.by_client_request_id(conn, request.client_request_id)
@@ -207,6 +266,12 @@ def send(order_id: int, request: SendRequest, staff: Staff | None, url: str | No
             if not context.window.open:
                 raise WindowClosed(iso(context.window.last_inbound_at))
             row.update(Kind="text", Content=request.text)
+        elif upload is not None and request.media is not None:
+            if not context.window.open:
+                raise WindowClosed(iso(context.window.last_inbound_at))
+            row.update(Kind="media", Content=request.media.caption, MediaBlobRef=upload.blob_ref,
+                       MediaKind=upload.kind, MediaContentType=upload.content_type, MediaSizeBytes=upload.size,
+                       MediaFileName=request.media.file_name or _default_name(upload))
         else:
             row.update(_template_row(conn, order, request))
         inserted = outbox.insert(conn, row, claimed=True, guarded=False)
@@ -227,6 +292,28 @@ def send(order_id: int, request: SendRequest, staff: Staff | None, url: str | No
     _, shown = outbox.send_claimed(row, url, sender, then=lambda conn: _answer(conn, row.Id))
     assert shown is not None
     return shown, True
+
+
+def sendable_upload(blob_ref: str) -> media.Upload:
+    """The upload a media send names, as storage describes it; :class:`MediaNotSendable` when it is missing or
+    of a type WhatsApp does not carry from us, :class:`shared.media.StorageDown` when storage does not answer."""
+    try:
+        upload = media.describe_upload(blob_ref)
+    except LookupError:
+        raise MediaNotSendable("No encontramos ese archivo subido (puede haberse borrado). Subilo de nuevo.") from None
+    except media_storage.StorageUnavailable as exc:
+        raise media.StorageDown() from exc
+    if upload.kind is None:
+        raise MediaNotSendable("Ese archivo no se puede enviar por WhatsApp: solo fotos (JPG o PNG) y documentos "
+                               "(PDF, Word o Excel).")
+    return upload
+
+
+def _default_name(upload: media.Upload) -> str | None:
+    """Documents travel with a name (WhatsApp shows it); one the staff member did not give is generic."""
+    if upload.kind != "document":
+        return None
+    return "documento" + media.extension(upload.content_type)
 
 
 def _template_row(conn: Connection, order: OrderCustomer, request: SendRequest) -> dict[str, Any]:

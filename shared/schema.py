@@ -16,9 +16,9 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql
 
-SCHEMA_VERSION = 8  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
+SCHEMA_VERSION = 9  # 1: sql/001; 2: sql/003 (exact identifiers, TextTruncated); 3: sql/004 (staff); 4: sql/005;
 # 5: sql/006 (media, issue 16); 6: sql/007 (the inbox, issue 17); 7: sql/008 (history import);
-# 8: sql/009 (order notifications, consent, quote buttons; issue 18)
+# 8: sql/009 (order notifications, consent, quote buttons; issue 18); 9: sql/010 (media sends, issue 16)
 
 Direction = Literal["inbound", "outbound"]
 """``WhatsAppMessage.Direction``: the customer wrote (``inbound``) or the shop did."""
@@ -363,6 +363,13 @@ outbox = sa.Table(
     sa.Column("UpdatedAt", DateTime2, nullable=False),
     # sql/009: the signed payloads of a template's quick-reply buttons (JSON list), sent on every attempt
     sa.Column("TemplateButtons", LongText, nullable=True),
+    # sql/010: the upload a media send carries (Kind "media"; its caption is Content). The link ACS fetches is
+    # minted on every attempt and never stored.
+    sa.Column("MediaBlobRef", sa.Unicode(200), nullable=True),
+    sa.Column("MediaKind", sa.Unicode(20), nullable=True),
+    sa.Column("MediaContentType", sa.Unicode(100), nullable=True),
+    sa.Column("MediaSizeBytes", sa.BigInteger, nullable=True),
+    sa.Column("MediaFileName", sa.Unicode(255), nullable=True),
     sa.Index("UX_WhatsAppOutbox_ClientRequestId", "ClientRequestId", unique=True),
     sa.Index("IX_WhatsAppOutbox_State_NextAttemptAt", "State", "NextAttemptAt"),
     sa.Index("IX_WhatsAppOutbox_PhoneKey_State", "PhoneKey", "State"),

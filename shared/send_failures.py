@@ -27,6 +27,9 @@ REASONS: Final[dict[str, str]] = {
     "132001": "La plantilla no existe o no está aprobada en ese idioma. Sincronizá las plantillas y elegí otra.",
     "132015": "La plantilla está pausada por baja calidad. Elegí otra.",
     "132016": "La plantilla fue desactivada por WhatsApp. Elegí otra.",
+    "131053": "WhatsApp no pudo descargar el archivo adjunto para enviarlo. Probá de nuevo en unos minutos; si "
+              "vuelve a fallar, avisá al administrador.",
+    "media_missing": "El archivo adjunto ya no está en el almacenamiento, así que no se envió. Subilo de nuevo.",
     "unauthorized": "El servicio de mensajería rechazó la credencial de la app. Avisá al administrador "
                     "(permiso sobre Azure Communication Services).",
     "not_configured": "El envío por WhatsApp no está configurado (faltan ACS_ENDPOINT o WHATSAPP_CHANNEL_ID). "

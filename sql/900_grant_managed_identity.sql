@@ -52,7 +52,7 @@ GO
 DECLARE @missingVersions nvarchar(max);
 SELECT @missingVersions = COALESCE(@missingVersions + N', ', N'') + CAST(v.Version AS nvarchar(10))
 FROM (VALUES
-    (1), (2), (3), (4), (5), (6), (7), (8)
+    (1), (2), (3), (4), (5), (6), (7), (8), (9)
 ) AS v(Version)
 WHERE NOT EXISTS (SELECT 1 FROM [dbo].[WhatsAppSchemaVersion] AS s WHERE s.[Version] = v.Version);
 

@@ -132,27 +132,70 @@ def template(fake: FakeAcs, name: str, params: list[str], to: str = NEVER) -> Te
 
 # ------------------------------------------------------------------------------------------- sending + auth
 
+FILE = b"%PDF-1.7 the file behind the link"
+
+
+@pytest.fixture(scope="module")
+def files() -> Iterator[str]:
+    """A local HTTP server for media links: ``/ok/...`` answers FILE, anything else 403 (a SAS that does not work)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            ok = self.path.startswith("/ok/")
+            self.send_response(200 if ok else 403)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Content-Length", str(len(FILE) if ok else 0))
+            self.end_headers()
+            if ok:
+                self.wfile.write(FILE)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
 @pytest.mark.parametrize("make", [
-    text,
-    lambda f: ImageNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
-                                       media_uri="https://example.com/a.jpg", content="foto"),
-    lambda f: DocumentNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
-                                          media_uri="https://example.com/p.pdf", file_name="presupuesto.pdf"),
-    lambda f: VideoNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
-                                       media_uri="https://example.com/v.mp4"),
-    lambda f: AudioNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
-                                       media_uri="https://example.com/a.ogg"),
+    lambda f, _: text(f),
+    lambda f, files: ImageNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
+                                              media_uri=f"{files}/ok/a.jpg", content="foto"),
+    lambda f, files: DocumentNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
+                                                 media_uri=f"{files}/ok/p.pdf", file_name="presupuesto.pdf"),
+    lambda f, files: VideoNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
+                                              media_uri=f"{files}/ok/v.mp4"),
+    lambda f, files: AudioNotificationContent(channel_registration_id=f.channel_id, to=[OPEN],
+                                              media_uri=f"{files}/ok/a.ogg"),
 ], ids=["text", "image", "document", "video", "audio"])
-def test_signed_send_is_accepted_and_recorded(fake: FakeAcs, make: Any) -> None:
-    content = make(fake)
+def test_signed_send_is_accepted_and_recorded(fake: FakeAcs, files: str, make: Any) -> None:
+    content = make(fake, files)
     result = client(fake).send(content)
     [receipt] = result.receipts
     assert receipt.to == OPEN
     [message] = fake.messages()
     assert (message.message_id, message.kind, message.outcome) == (receipt.message_id, content.kind, "delivered")
     assert message.body["channelRegistrationId"] == fake.channel_id
+    if content.kind != "text":  # the fake fetched the link, as WhatsApp does behind ACS
+        import hashlib
+
+        assert message.media == {"kind": content.kind, "status": 200, "size": len(FILE),
+                                 "sha256": hashlib.sha256(FILE).hexdigest(), "contentType": "application/pdf"}
     [request] = fake.requests()
     assert request.status == 202 and request.repeatability_request_id
+
+
+@pytest.mark.parametrize("path", ["/expired-sas.pdf", None])
+def test_a_media_link_that_does_not_fetch_is_accepted_then_fails_with_131053(fake: FakeAcs, files: str,
+                                                                            path: str | None) -> None:
+    uri = f"{files}{path}" if path else "http://127.0.0.1:9/nothing-listens.pdf"
+    client(fake).send(DocumentNotificationContent(channel_registration_id=fake.channel_id, to=[OPEN],
+                                                  media_uri=uri, file_name="p.pdf"))
+    [message] = fake.messages()
+    assert message.outcome == "failed" and message.error is not None
+    assert message.error["channelCode"] == "131053"
+    assert message.media is not None and message.media["status"] in (403, None)
 
 
 def test_non_ascii_text_is_signed_over_the_bytes_sent(fake: FakeAcs) -> None:

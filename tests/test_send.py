@@ -98,10 +98,47 @@ def test_text_longer_than_whatsapp_accepts_is_refused() -> None:
     assert request("x" * replies.MAX_TEXT).text
 
 
-def test_media_is_refused_with_a_clear_422_until_the_media_issue() -> None:
-    with pytest.raises(replies.MediaNotSupported) as caught:
-        replies.parse_send_body(b'{"clientRequestId": "x", "media": {"url": "u"}}')
-    assert caught.value.status == 422
+REF = "outgoing/" + "a" * 64
+
+
+@pytest.mark.parametrize("media", [{}, {"blobRef": "inbound/ab/" + "a" * 64}, {"blobRef": 5},
+                                   {"blobRef": "outgoing/../x"}, {"blobRef": "outgoing/" + "A" * 64}])
+def test_media_that_is_not_an_upload_is_a_clear_422(media: dict[str, Any]) -> None:
+    with pytest.raises(replies.MediaNotSendable) as caught:
+        replies.parse_send_body(json.dumps({"clientRequestId": "x", "media": media}).encode())
+    assert caught.value.status == 422 and "Subí el archivo" in caught.value.detail
+
+
+@pytest.mark.parametrize(("media", "parameter"), [
+    ("foto", "media"), ({"blobRef": REF, "url": "u"}, "media"), ({"blobRef": REF, "caption": 5}, "media.caption"),
+    ({"blobRef": REF, "caption": "x" * (replies.MAX_CAPTION + 1)}, "media.caption"),
+    ({"blobRef": REF, "fileName": []}, "media.fileName"),
+])
+def test_a_malformed_media_body_is_a_400_naming_the_parameter(media: Any, parameter: str) -> None:
+    with pytest.raises(InvalidParameter) as caught:
+        replies.parse_send_body(json.dumps({"clientRequestId": "x", "media": media}).encode())
+    assert caught.value.extensions["parameter"] == parameter
+
+
+def test_a_media_body_keeps_a_plain_caption_and_a_bare_file_name() -> None:
+    parsed = replies.parse_send_body(json.dumps({"clientRequestId": "x", "media": {
+        "blobRef": REF, "caption": "x" * replies.MAX_CAPTION, "fileName": "C:\\tmp\\Presupuesto Nº 7.pdf"}}).encode())
+    assert parsed.media == replies.MediaRequest(REF, "x" * replies.MAX_CAPTION, "Presupuesto Nº 7.pdf")
+    blank = replies.parse_send_body(json.dumps({"clientRequestId": "x", "media": {
+        "blobRef": REF, "caption": " \n"}}).encode())
+    assert blank.media == replies.MediaRequest(REF, None, None)
+    with pytest.raises(InvalidParameter):
+        replies.parse_send_body(json.dumps({"clientRequestId": "x", "text": "a", "media": {"blobRef": REF}}).encode())
+
+
+def test_the_request_fingerprint_covers_the_media_and_leaves_text_sends_as_they_were() -> None:
+    text = request("hola", crid="a")
+    assert "media" not in text.payload(2, None)
+    one = replies.SendRequest("a", media=replies.MediaRequest(REF, "c", None))
+    other = replies.SendRequest("a", media=replies.MediaRequest("outgoing/" + "b" * 64, "c", None))
+    renamed = replies.SendRequest("a", media=replies.MediaRequest(REF, "c", "x.pdf"))
+    digests = {outbox.request_hash(r.payload(2, None)) for r in (one, other, renamed)}
+    assert len(digests) == 3
 
 
 # --- window and target -------------------------------------------------------------------------

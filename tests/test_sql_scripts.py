@@ -296,3 +296,14 @@ def test_identifier_columns_compare_exactly_on_sql_server() -> None:
                                                                  else f"CREATE INDEX [{index}]")
     for key in ("PK_WhatsAppMessageStatus", "PK_WhatsAppBsuid"):
         assert text.index(f"DROP CONSTRAINT [{key}]") < text.index(f"ADD CONSTRAINT [{key}] PRIMARY KEY")
+
+
+def test_media_send_columns_come_with_migration_010() -> None:
+    """The outbox's media columns are added to an existing table, each guarded, with their own version (9)."""
+    text = (SQL / "010_outbox_media.sql").read_text(encoding="utf-8")
+    media_columns = [c.name for c in schema.outbox.columns if c.name.startswith("Media")]
+    assert len(media_columns) == 5
+    for column in media_columns:
+        assert f"IF COL_LENGTH(N'dbo.WhatsAppOutbox', N'{column}') IS NULL" in text
+        assert column not in (SQL / "005_outbox.sql").read_text(encoding="utf-8")
+    assert re.search(r"WHERE \[Version\] = 9\)", text)

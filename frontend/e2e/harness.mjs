@@ -83,8 +83,16 @@ export async function startRunner() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const logFile = path.join(ARTIFACTS, 'runner.log');
   const out = fs.openSync(logFile, 'w');
+  // An Azurite of this run's own on free ports (the runner starts it and stops it with itself): one on the standard
+  // ports may belong to another session on this machine and go away under the suite.
+  const [blobPort, queuePort] = [await freePort(), await freePort()];
+  const mediaStorage =
+    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+    'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+    `BlobEndpoint=http://127.0.0.1:${blobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:${queuePort}/devstoreaccount1;`;
   const env = {
     ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, TIMERS: 'off',
+    MEDIA_STORAGE: process.env.E2E_MEDIA_STORAGE || mediaStorage,
     // keys as in Azure (localrunner/keys.py), known to the helpers below
     FUNCTIONS_KEYS: 'on', ...RUNNER_KEYS,
     // signed in as in Azure: the app validates the demo page's tokens of the runner's demo issuer
@@ -118,7 +126,9 @@ export async function startRunner() {
   async function stop() {
     if (exited) return;
     child.kill('SIGTERM');
-    for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+    // uvicorn's graceful shutdown, then the runner stops the Azurite it started (up to 10 s): a SIGKILL before
+    // that would leave Azurite running on this run's ports
+    for (let i = 0; i < 250 && !exited; i++) await sleep(100);
     if (!exited) child.kill('SIGKILL');
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -236,14 +246,14 @@ export function createSuite() {
  * The local ACS fake's control API (devkit/fake_acs.py: faults, reset), over HTTPS with the CA the runner made;
  * the runner announces where in `.data/fake-acs/control.json`.
  */
-export async function fakeAcs(pathAndQuery, body = {}) {
+export async function fakeAcs(pathAndQuery, body = {}, method = 'POST') {
   const https = await import('node:https');
   const control = JSON.parse(fs.readFileSync(path.join(ROOT, '.data', 'fake-acs', 'control.json'), 'utf8'));
   const url = new URL(pathAndQuery, control.endpoint);
   const ca = fs.readFileSync(control.ca);
-  const payload = JSON.stringify(body);
+  const payload = method === 'GET' ? '' : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', ca, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
+    const req = https.request(url, { method, ca, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
       let data = '';
       res.on('data', (c) => (data += c));
       res.on('end', () => (res.statusCode < 300 ? resolve(JSON.parse(data || '{}')) : reject(new Error(`fake ACS ${url.pathname} answered ${res.statusCode}: ${data}`))));

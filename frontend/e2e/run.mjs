@@ -1,10 +1,12 @@
 // End-to-end tests of the WhatsApp panel: Debian's Chromium driven by playwright-core
 // against the local runner with the demo data. `npm run e2e` (E2E_GREP=regex runs some).
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import {
   ARTIFACTS,
@@ -707,7 +709,7 @@ suite.test('hilo como WhatsApp Web: abre en lo último, carga lo anterior sin mo
   s = await scrollState(log);
   thread.add(2);
   await page.evaluate(() => window.dispatchEvent(new Event('focus')));
-  const pill = panel.getByRole('button', { name: 'Ir a los 2 mensajes nuevos' });
+  const pill = panel.getByRole('button', { name: /^2 nuevos\s*: ir a los 2 mensajes nuevos$/ });
   await pill.waitFor();
   assert.match(await pill.innerText(), /↓\s*2 nuevos/);
   assert.ok(Math.abs((await scrollState(log)).top - s.top) <= 2, 'not yanked to the bottom');
@@ -1106,6 +1108,86 @@ suite.test('teclado: decidir una sugerencia y responder sin mouse; el foco no se
   );
   assert.ok(boxes.length >= 1);
   for (const b of boxes) assert.ok(b.w >= 24 && b.h >= 24, `target «${b.name}» ${b.w}×${b.h}`);
+});
+
+/** A real PNG of `width`×`height` (solid colour), so the browser decodes it and its size can be checked. */
+function makePng(width, height) {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0x2a)]);
+  const pixels = zlib.deflateSync(Buffer.concat(Array.from({ length: height }, () => row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', pixels), chunk('IEND', Buffer.alloc(0))]);
+}
+
+suite.test('adjuntar una foto (orden 2): vista previa, epígrafe, enviada una vez; el fake bajó por el enlace los mismos bytes — axe', async (page) => {
+  // María's window as the fake knows it (an earlier test's /_fake/reset forgets it; ours is open from the demo data)
+  await fakeAcs('/_fake/inbound', { from: '5491144445678' });
+  const posts = recordSends(page);
+  const panel = await openOrder(page, 2);
+  const box = panel.getByRole('textbox', { name: 'Tu respuesta' });
+  await box.waitFor();
+  const photo = makePng(64, 48);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), panel.getByRole('button', { name: 'Adjuntar foto o PDF' }).click()]);
+  await chooser.setFiles({ name: 'pantalla-rota.png', mimeType: 'image/png', buffer: photo });
+  const chip = panel.getByTestId('attachment-chip');
+  await chip.getByText('pantalla-rota.png').waitFor();
+  await eventually(async () => assert.ok(await chip.getByTestId('attachment-thumbnail').evaluate((img) => img.complete && img.naturalWidth === 64)));
+  await eventually(async () => assert.match(await page.evaluate(() => {
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return el?.tagName ?? '';
+  }), /TEXTAREA/, 'the caption box has the focus'));
+  await captureState(page, 'composer-attach');
+  const caption = `Así quedó la pantalla (${Date.now()})`;
+  await box.fill(caption);
+  await box.press('Enter');
+  await chip.waitFor({ state: 'detached' });
+  const stored = logOf(panel).locator('[data-direction="outbound"][data-id]').filter({ hasText: caption });
+  const thumbnail = stored.getByTestId('media-thumbnail');
+  await thumbnail.waitFor({ timeout: 15_000 });
+  await eventually(async () => assert.ok(await thumbnail.evaluate((img) => img.complete && img.naturalWidth === 64)));
+  await stored.getByRole('img', { name: /^Entregado|^Leído/ }).waitFor({ timeout: 15_000 });
+  await page.waitForTimeout(1200); // one more poll: still one bubble
+  assert.equal(await logOf(panel).locator('[data-direction="outbound"]').filter({ hasText: caption }).count(), 1, 'one bubble');
+  assert.equal(posts.length, 1, 'one send request');
+  assert.match(posts[0].body.media.blobRef, /^outgoing\/[0-9a-f]{64}$/);
+  assert.equal(posts[0].body.media.caption, caption);
+  const sent = (await fakeAcs('/_fake/messages', {}, 'GET')).filter((m) => m.body?.caption === caption);
+  assert.equal(sent.length, 1, 'ACS got one image send');
+  assert.equal(sent[0].kind, 'image');
+  assert.equal(sent[0].media.status, 200, 'its link worked');
+  assert.equal(sent[0].media.sha256, crypto.createHash('sha256').update(photo).digest('hex'), 'the link fetched the same bytes');
+  const page_ = await getJson(`${base}/api/whatsapp/messages/2`);
+  const mine = page_.messages.filter((m) => m.media?.caption === caption);
+  assert.equal(mine.length, 1, 'stored once');
+  assert.equal(mine[0].type, 'image');
+  assert.equal(mine[0].media.state, 'stored');
+  await captureState(page, 'send-photo-sent');
+}, { timeout: 60_000 });
+
+suite.test('con la ventana cerrada (orden 10) «Adjuntar foto o PDF» dice por qué y no abre nada', async (page) => {
+  const panel = await openOrder(page, 10);
+  const attach = panel.getByRole('button', { name: 'Adjuntar foto o PDF' });
+  await attach.waitFor();
+  assert.equal(await attach.getAttribute('aria-disabled'), 'true');
+  await panel.getByText('no deja mandar fotos ni documentos: elegí una plantilla', { exact: false }).waitFor();
+  let opened = false;
+  page.once('filechooser', () => (opened = true));
+  await attach.click({ force: true }); // aria-disabled: Playwright would wait for it to be enabled
+  await attach.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+  assert.equal(opened, false, 'no file picker while the window is closed');
 });
 
 async function main() {

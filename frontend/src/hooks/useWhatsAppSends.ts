@@ -13,6 +13,12 @@
  * `message`; it disappears in the very render in which the conversation brings the stored message
  * (matched by its id or ACS's message id), so there is never a duplicate nor a gap.
  *
+ * Photos and documents (issue 16): the action holds the file; its request first uploads it (`POST
+ * /api/whatsapp/media`, content-addressed: the same file is one upload however often) and then sends
+ * `{clientRequestId, media: {blobRef, caption, fileName}}`. A retry uploads again only if the upload
+ * itself did not finish, and sends the very same body with the same id. The bubble shows the file from
+ * the browser while it goes, then the stored copy from the media route.
+ *
  * Freshness: while a send is not settled (sending, pending, unknown, sent but not yet listed) the
  * outbox is read every `pollIntervalMs`; a send that left the outbox is sent: its own request is
  * asked again (same id: the server answers the row with its stored message, it sends nothing).
@@ -21,13 +27,20 @@
  */
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { isAbortError, WhatsAppApiError, type WhatsAppService } from '../services/whatsappService';
-import type { Message, PendingMessage, Send, SendRequest } from '../types/whatsapp';
+import type { Media, Message, PendingMessage, Send, SendRequest, UploadedMedia } from '../types/whatsapp';
 
 /** What a person asked to send. */
 export type SendAction =
   | { kind: 'text'; text: string }
   | { kind: 'template'; purpose: string | null; name: string; language: string; preview: string }
-  | { kind: 'proposal'; proposalId: number; text?: string; preview: string };
+  | { kind: 'proposal'; proposalId: number; text?: string; preview: string }
+  /** A photo or document; `caption` is the text box (may be empty). */
+  | { kind: 'media'; file: File; caption: string };
+
+/** `image` or `document`, as the file's type says (what WhatsApp will show). */
+export function mediaKindOf(file: Pick<File, 'type'>): 'image' | 'document' {
+  return file.type === 'image/jpeg' || file.type === 'image/png' ? 'image' : 'document';
+}
 
 export interface LocalSend {
   clientRequestId: string;
@@ -73,13 +86,22 @@ export function textOf(local: LocalSend): string {
   if (!action) return '';
   if (action.kind === 'text') return action.text;
   if (action.kind === 'template') return action.preview;
+  if (action.kind === 'media') return action.caption;
   return action.text ?? action.preview;
+}
+
+/** The body of a media action once its file is uploaded (the same every time it is retried). */
+export function mediaRequestBody(clientRequestId: string, caption: string, uploaded: UploadedMedia): SendRequest {
+  const media: { blobRef: string; caption?: string; fileName?: string } = { blobRef: uploaded.blobRef };
+  if (caption.trim()) media.caption = caption;
+  if (uploaded.kind === 'document' && uploaded.fileName) media.fileName = uploaded.fileName;
+  return { clientRequestId, media };
 }
 
 /** The body of the action's request (the same every time it is retried). */
 export function requestBody(local: LocalSend): SendRequest | { clientRequestId: string; text?: string } | null {
   const action = local.action;
-  if (!action) return null;
+  if (!action || action.kind === 'media') return null; // a media body needs its upload first (mediaRequestBody)
   if (action.kind === 'text') return { clientRequestId: local.clientRequestId, text: action.text };
   if (action.kind === 'template') {
     const template = action.purpose ? { purpose: action.purpose } : { name: action.name, language: action.language };
@@ -102,10 +124,24 @@ export function isInConversation(local: LocalSend, messages: readonly Message[])
 /** The bubble's message: the answer's, or a stand-in built locally until the answer comes. */
 export function bubbleOf(local: LocalSend): Message | PendingMessage {
   if (local.send) return local.send.message;
+  const action = local.action;
+  if (action?.kind === 'media') {
+    const kind = mediaKindOf(action.file);
+    const media: Media = {
+      kind,
+      mimeType: action.file.type || null,
+      fileName: action.file.name,
+      caption: action.caption.trim() ? action.caption : null,
+      state: 'sending',
+      size: action.file.size,
+      url: null,
+    };
+    return { id: null, direction: 'outbound', type: kind, text: null, media, timestamp: local.createdAt, status: { state: 'sending', reason: null }, sentBy: null };
+  }
   return {
     id: null,
     direction: 'outbound',
-    type: local.action?.kind === 'template' ? 'template' : 'text',
+    type: action?.kind === 'template' ? 'template' : 'text',
     text: textOf(local),
     timestamp: local.createdAt,
     status: { state: 'sending', reason: null },
@@ -218,6 +254,8 @@ export function useWhatsAppSends({
   const generation = useRef(0);
   // Requests under way, by clientRequestId: a second press while one runs joins it.
   const inflight = useRef(new Map<string, Promise<void>>());
+  // Finished uploads, by clientRequestId: a retry of the send does not upload again.
+  const uploads = useRef(new Map<string, UploadedMedia>());
 
   const post = useCallback((local: LocalSend): Promise<void> => {
     const running = inflight.current.get(local.clientRequestId);
@@ -226,11 +264,20 @@ export function useWhatsAppSends({
     const gen = generation.current;
     const action = local.action;
     const body = requestBody(local);
-    if (!action || !body) return Promise.resolve();
+    if (!action || (!body && action.kind !== 'media')) return Promise.resolve();
     const run = (async () => {
       try {
         let send: Send;
-        if (action.kind === 'proposal') {
+        if (action.kind === 'media') {
+          if (!svc.sendMessage || !svc.uploadMedia) throw new WhatsAppApiError(0, 'Este panel no puede enviar archivos.');
+          let uploaded = uploads.current.get(local.clientRequestId);
+          if (!uploaded) {
+            uploaded = await svc.uploadMedia(action.file);
+            uploads.current.set(local.clientRequestId, uploaded);
+          }
+          if (gen !== generation.current) return;
+          send = await svc.sendMessage(id, mediaRequestBody(local.clientRequestId, action.caption, uploaded));
+        } else if (action.kind === 'proposal') {
           if (!svc.sendReplyProposal) throw new WhatsAppApiError(0, 'Este panel no puede enviar propuestas.');
           send = await svc.sendReplyProposal(id, action.proposalId, body as { clientRequestId: string; text?: string });
         } else {

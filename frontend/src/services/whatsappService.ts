@@ -45,6 +45,7 @@ import type {
   SendRequest,
   SyncResult,
   TriageDecision,
+  UploadedMedia,
 } from '../types/whatsapp';
 
 export interface WhatsAppServiceOptions {
@@ -107,6 +108,12 @@ export interface WhatsAppService {
    * action and sent again unchanged on a retry: the server answers the same send (200), never a second.
    */
   sendMessage?(orderId: number, request: SendRequest, options?: RequestOptions): Promise<Send>;
+  /**
+   * Stores a photo (JPEG, PNG) or document (PDF, Word, Excel) to send; its `blobRef` then goes in a send's
+   * `media`. The same file twice is one upload. Too large or of another type: a Spanish 413/415 before
+   * anything is uploaded.
+   */
+  uploadMedia?(file: File, options?: RequestOptions): Promise<UploadedMedia>;
   listTemplates?(orderId: number, options?: RequestOptions): Promise<OrderTemplates>;
   /** Sends not (yet) in the conversation: sending, unknown, failed. */
   listOutbox?(orderId: number, options?: RequestOptions): Promise<SendList>;
@@ -145,6 +152,60 @@ function queryString(values: Record<string, string | number | null | undefined>)
 
 function subjectQuery(subject: InboxSubject): Record<string, string | number> {
   return 'sender' in subject ? { sender: subject.sender } : { customerId: subject.customerId };
+}
+
+/** What the composer can attach (WhatsApp's types for a business's photo or document), with its kind. */
+export const SENDABLE_TYPES: Readonly<Record<string, 'image' | 'document'>> = {
+  'image/jpeg': 'image',
+  'image/png': 'image',
+  'application/pdf': 'document',
+  'application/msword': 'document',
+  'application/vnd.ms-excel': 'document',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'document',
+};
+
+/** WhatsApp's size limits per kind (the server checks the same: 413). */
+export const SENDABLE_LIMITS: Readonly<Record<'image' | 'document', number>> = {
+  image: 5 * 1024 * 1024,
+  document: 100 * 1024 * 1024,
+};
+
+const EXTENSION_TYPES: Readonly<Record<string, string>> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  pdf: 'application/pdf',
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** The file's type as the upload declares it: the browser's, or from its extension when the browser has none. */
+export function sendableType(file: Pick<File, 'type' | 'name'>): string | null {
+  const declared = file.type.toLowerCase();
+  if (declared in SENDABLE_TYPES) return declared;
+  if (declared) return null;
+  const extension = file.name.toLowerCase().split('.').pop() ?? '';
+  return EXTENSION_TYPES[extension] ?? null;
+}
+
+/** Why the file cannot be attached (Spanish), or null when it can. */
+export function attachmentProblem(file: Pick<File, 'type' | 'name' | 'size'>): WhatsAppApiError | null {
+  const type = sendableType(file);
+  if (!type) return new WhatsAppApiError(415, 'Ese tipo de archivo no se puede enviar por WhatsApp: elegí una foto (JPG o PNG) o un documento (PDF, Word o Excel).');
+  const kind = SENDABLE_TYPES[type] ?? 'document';
+  if (file.size === 0) return new WhatsAppApiError(415, 'El archivo está vacío. Elegí otro.');
+  if (file.size > SENDABLE_LIMITS[kind]) {
+    return new WhatsAppApiError(
+      413,
+      kind === 'image'
+        ? 'La foto supera los 5 MB que acepta WhatsApp. Achicala o mandala como documento PDF.'
+        : 'El documento supera los 100 MB que acepta WhatsApp.',
+    );
+  }
+  return null;
 }
 
 /** Largest file the import accepts (the server says the same with a 413). */
@@ -283,11 +344,11 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     return `Bearer ${token.trim()}`;
   }
 
-  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal, body?: unknown): Promise<T> {
+  async function request<T>(method: 'GET' | 'POST', path: string, signal?: AbortSignal, body?: unknown, fileType?: string): Promise<T> {
     const url = `${baseUrl}${path}`;
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
-    // a file (a chat export) goes as its raw bytes; anything else as JSON
-    if (body !== undefined) headers['Content-Type'] = isFile(body) ? 'application/octet-stream' : 'application/json';
+    // a file goes as its raw bytes (a chat export as octet-stream, a photo to send as its own type); anything else as JSON
+    if (body !== undefined) headers['Content-Type'] = isFile(body) ? (fileType ?? 'application/octet-stream') : 'application/json';
     const bearer = await authorization();
     if (bearer) headers.Authorization = bearer;
     if (functionKey) headers['x-functions-key'] = functionKey;
@@ -403,6 +464,12 @@ export function createWhatsAppService(options: WhatsAppServiceOptions = {}): Wha
     async sendMessage(orderId, body, { signal } = {}) {
       checkOrderId(orderId);
       return request<Send>('POST', `/api/whatsapp/orders/${orderId}/messages`, signal, body);
+    },
+    async uploadMedia(file, { signal } = {}) {
+      const problem = attachmentProblem(file);
+      if (problem) throw problem;
+      const query = new URLSearchParams({ fileName: file.name });
+      return request<UploadedMedia>('POST', `/api/whatsapp/media?${query.toString()}`, signal, file, sendableType(file) ?? undefined);
     },
     async listTemplates(orderId, { signal } = {}) {
       checkOrderId(orderId);

@@ -93,8 +93,11 @@ export interface Message {
   sentBy?: string | null;
 }
 
-/** Where a media file is: still coming from WhatsApp, kept, or lost with a reason (issue 16). */
-export type MediaState = 'pending' | 'downloading' | 'stored' | 'failed' | 'expired';
+/**
+ * Where a media file is: still coming from WhatsApp, kept, or lost with a reason (issue 16); a photo or
+ * document the shop sends is `sending` (or `failed`/`unknown`, as its send) until ACS accepted it.
+ */
+export type MediaState = 'pending' | 'downloading' | 'stored' | 'failed' | 'expired' | 'sending' | 'unknown';
 
 /** `Media` */
 export interface Media {
@@ -424,11 +427,12 @@ export interface PendingMessage {
   id: null;
   whatsappMessageId?: string | null;
   direction: 'outbound';
-  type: 'text' | 'template';
+  /** `image`/`document` for a photo or document send (its caption is `media.caption`). */
+  type: 'text' | 'template' | 'image' | 'document';
   text: string | null;
   timestamp: string;
   receivedAt?: null;
-  media?: null;
+  media?: Media | null;
   replyTo?: null;
   reaction?: null;
   choice?: null;
@@ -448,7 +452,7 @@ export interface Send {
   clientRequestId: string;
   orderId: number;
   state: SendState;
-  kind: 'text' | 'template';
+  kind: 'text' | 'template' | 'media';
   /** ACS's message id once accepted. */
   messageId: string | null;
   attempts: number;
@@ -468,10 +472,27 @@ export interface SendList {
   sends: Send[];
 }
 
+/** `MediaChoice`: an upload (`UploadedMedia.blobRef`) to send, with its caption and a document's name. */
+export interface MediaChoice {
+  blobRef: string;
+  caption?: string | null;
+  fileName?: string | null;
+}
+
 /** `SendRequest` */
 export type SendRequest =
   | { clientRequestId: string; text: string }
-  | { clientRequestId: string; template: { purpose: string } | { name: string; language: string } };
+  | { clientRequestId: string; template: { purpose: string } | { name: string; language: string } }
+  | { clientRequestId: string; media: MediaChoice };
+
+/** `UploadedMedia`: answer of `POST /api/whatsapp/media` (a file stored for sending). */
+export interface UploadedMedia {
+  blobRef: string;
+  kind: 'image' | 'document';
+  contentType: string;
+  size: number;
+  fileName: string | null;
+}
 
 /** `Window` */
 export interface ReplyWindow {

@@ -10,11 +10,24 @@
  *   box; sending then goes through the proposal with the edited text) or Descartar. Nothing reaches
  *   the customer until a person presses Enviar.
  *
+ * - A photo or document (issue 16): «Adjuntar foto o PDF» picks a JPEG/PNG photo or a PDF/Word/Excel
+ *   document (checked here for type and WhatsApp's size limit, in Spanish); a chip shows it (a thumbnail,
+ *   or name and size) with a button to take it out, and the text box becomes its caption. Sending uploads
+ *   it and then sends it (useWhatsAppSends). Only while the window is open: WhatsApp allows no media
+ *   outside it, so the button says so and does nothing then.
+ *
  * One press = one action = one clientRequestId (useWhatsAppSends); the button is held while the
  * request runs, so a double click cannot make a second action.
  */
-import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { isAbortError, type WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type ChangeEvent, type KeyboardEvent, type Ref } from 'react';
+import {
+  attachmentProblem,
+  isAbortError,
+  SENDABLE_TYPES,
+  type WhatsAppApiError,
+  type WhatsAppService,
+} from '../../services/whatsappService';
+import { formatSize } from './MediaAttachment';
 import type { CustomerServiceWindow, OrderTemplates, ReplyProposal, TemplateOption } from '../../types/whatsapp';
 import type { SendAction } from '../../hooks/useWhatsAppSends';
 import { formatDateTime } from './format';
@@ -68,6 +81,91 @@ export function isSendKey(event: Pick<KeyboardEvent, 'key' | 'shiftKey' | 'altKe
 }
 
 const MAX_TEXT = 4096;
+/** WhatsApp's limit for a photo's or document's caption. */
+export const MAX_CAPTION = 1024;
+/** What the file picker offers: the types and the usual extensions (some systems give no type). */
+const ACCEPT = [...Object.keys(SENDABLE_TYPES), '.jpg', '.jpeg', '.png', '.pdf', '.doc', '.docx', '.xls', '.xlsx'].join(',');
+export const ATTACH_LABEL = 'Adjuntar foto o PDF';
+export const ATTACH_CLOSED_REASON =
+  'Con la ventana de 24 h cerrada WhatsApp no deja mandar fotos ni documentos: elegí una plantilla.';
+
+function isImageFile(file: File): boolean {
+  return file.type === 'image/jpeg' || file.type === 'image/png';
+}
+
+function PaperclipIcon() {
+  return (
+    <svg viewBox="0 0 20 20" className="size-4" fill="none" stroke="currentColor" strokeWidth="1.7" aria-hidden="true">
+      <path d="M14.5 9.5 9.3 14.7a3.2 3.2 0 0 1-4.5-4.5l6-6a2.1 2.1 0 0 1 3 3l-6 6a1 1 0 0 1-1.5-1.5l5.3-5.3" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}
+
+/** The chosen file before sending: a thumbnail (photo) or its name and size, and a button to take it out. */
+function AttachmentChip({ file, onRemove }: { file: File; onRemove: () => void }) {
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    if (!isImageFile(file) || typeof URL.createObjectURL !== 'function') return undefined;
+    const made = URL.createObjectURL(file);
+    setSrc(made);
+    return () => {
+      URL.revokeObjectURL(made);
+      setSrc(null);
+    };
+  }, [file]);
+  const size = formatSize(file.size);
+  return (
+    <div className="flex min-w-0 items-center gap-2 rounded-lg bg-gray-50 px-2 py-1.5 ring-1 ring-gray-200" data-testid="attachment-chip">
+      {src ? (
+        <img src={src} alt="" className="size-12 shrink-0 rounded object-cover" data-testid="attachment-thumbnail" />
+      ) : (
+        <span aria-hidden="true" className="shrink-0 text-lg">
+          📎
+        </span>
+      )}
+      <p className="min-w-0 flex-1 text-xs text-gray-900">
+        <span className="font-semibold [overflow-wrap:anywhere]">{file.name}</span>
+        {size ? <span className="text-gray-600"> · {size}</span> : null}
+        <span className="block text-gray-700">{isImageFile(file) ? 'Foto' : 'Documento'} para enviar; el texto de abajo va como epígrafe.</span>
+      </p>
+      <button
+        type="button"
+        onClick={onRemove}
+        aria-label={`Quitar ${file.name}`}
+        className={`inline-flex min-h-8 shrink-0 items-center rounded-md bg-white px-2.5 text-xs font-semibold text-gray-800 ring-1 ring-gray-300 hover:bg-gray-50 ${focusRing}`}
+      >
+        Quitar
+      </button>
+    </div>
+  );
+}
+
+/** «Adjuntar foto o PDF»; while the window is closed it stays visible, says why, and does nothing. */
+function AttachButton({ enabled, onPick, buttonRef }: { enabled: boolean; onPick: () => void; buttonRef?: Ref<HTMLButtonElement> }) {
+  const reasonId = useId();
+  return (
+    <>
+      <button
+        ref={buttonRef}
+        type="button"
+        aria-disabled={!enabled}
+        aria-describedby={enabled ? undefined : reasonId}
+        onClick={() => enabled && onPick()}
+        className={`inline-flex min-h-10 shrink-0 items-center gap-1 rounded-lg px-2.5 text-xs font-semibold ${focusRing} ${
+          enabled ? 'bg-white text-gray-800 ring-1 ring-gray-300 hover:bg-gray-50' : 'cursor-not-allowed bg-gray-100 text-gray-600 ring-1 ring-gray-200'
+        }`}
+      >
+        <PaperclipIcon />
+        {ATTACH_LABEL}
+      </button>
+      {!enabled && (
+        <span id={reasonId} className="text-[11px] text-gray-700">
+          {ATTACH_CLOSED_REASON}
+        </span>
+      )}
+    </>
+  );
+}
 
 export interface ComposerProps {
   orderId: number;
@@ -178,6 +276,10 @@ export function Composer({
 }: ComposerProps) {
   const [text, setText] = useState('');
   const [editing, setEditing] = useState<ReplyProposal | null>(null);
+  const [attachment, setAttachment] = useState<File | null>(null);
+  const [attachError, setAttachError] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const attachButton = useRef<HTMLButtonElement>(null);
   const [templates, setTemplates] = useState<OrderTemplates | null>(null);
   const [templatesError, setTemplatesError] = useState<WhatsAppApiError | null>(null);
   const [, setTick] = useState(0);
@@ -238,7 +340,33 @@ export function Composer({
   useEffect(() => {
     setText('');
     setEditing(null);
+    setAttachment(null);
+    setAttachError(null);
   }, [orderId]);
+
+  const canAttach = open && Boolean(service.uploadMedia) && editing === null;
+  const pickFile = () => {
+    if (!canAttach) return;
+    fileInput.current?.click();
+  };
+  const onFileChosen = (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0] ?? null;
+    event.target.value = ''; // the same file can be chosen again after taking it out
+    if (!file) return;
+    const problem = attachmentProblem(file);
+    if (problem) {
+      setAttachError(problem.detail);
+      return;
+    }
+    setAttachError(null);
+    setAttachment(file);
+    requestAnimationFrame(() => box.current?.focus());
+  };
+  const removeAttachment = () => {
+    setAttachment(null);
+    setAttachError(null);
+    requestAnimationFrame(() => attachButton.current?.focus());
+  };
 
   const act = useCallback(
     async (action: SendAction, after?: () => void) => {
@@ -257,15 +385,19 @@ export function Composer({
   );
 
   const trimmed = text.trim();
-  const canSendText = trimmed.length > 0 && text.length <= MAX_TEXT;
+  const captionTooLong = attachment !== null && text.length > MAX_CAPTION;
+  const canSendText = attachment ? !captionTooLong : trimmed.length > 0 && text.length <= MAX_TEXT;
   const sendText = () => {
     if (!canSendText || busy.current) return;
-    const action: SendAction = editing
-      ? { kind: 'proposal', proposalId: editing.id, text, preview: text }
-      : { kind: 'text', text };
+    const action: SendAction = attachment
+      ? { kind: 'media', file: attachment, caption: text }
+      : editing
+        ? { kind: 'proposal', proposalId: editing.id, text, preview: text }
+        : { kind: 'text', text };
     void act(action, () => {
       setText('');
       setEditing(null);
+      setAttachment(null);
     });
   };
 
@@ -289,7 +421,8 @@ export function Composer({
   }, [openCount, refocus]);
   const templateList = templates?.templates ?? null;
   // A draft survives the window closing under it (it then says the text will not go out).
-  const showBox = open || editing !== null || text !== '';
+  const showBox = open || editing !== null || text !== '' || attachment !== null;
+  const captionId = useId();
 
   return (
     <div ref={root} tabIndex={-1} className="flex min-w-0 flex-col gap-2 outline-none" data-testid="composer">
@@ -346,15 +479,26 @@ export function Composer({
                 : 'La ventana de 24 h está cerrada: el texto libre no va a salir.'}
             </span>
           </div>
+          {attachment && <AttachmentChip file={attachment} onRemove={removeAttachment} />}
+          {attachError && (
+            <p role="alert" className="text-xs text-red-800">
+              {attachError}
+            </p>
+          )}
+          {captionTooLong && (
+            <p id={captionId} role="alert" className="text-xs text-red-800">
+              El epígrafe de un archivo puede tener hasta {MAX_CAPTION.toLocaleString('es-AR')} caracteres (tiene {text.length.toLocaleString('es-AR')}). Acortalo.
+            </p>
+          )}
           <div className="flex items-end gap-1.5">
             <textarea
               ref={box}
               id={`${labelId}-box`}
-              aria-describedby={hintId}
+              aria-describedby={captionTooLong ? `${hintId} ${captionId}` : hintId}
               value={text}
               rows={2}
               maxLength={MAX_TEXT}
-              placeholder={`Escribile a ${customerName}…`}
+              placeholder={attachment ? 'Epígrafe (opcional)…' : `Escribile a ${customerName}…`}
               onChange={(e) => setText(e.target.value)}
               onKeyDown={onKeyDown}
               className={`min-h-10 w-full min-w-0 resize-y rounded-lg border border-gray-300 bg-white px-2.5 py-2 text-sm text-gray-900 placeholder:text-gray-600 ${focusRing}`}
@@ -369,6 +513,12 @@ export function Composer({
               Enviar
             </button>
           </div>
+          {editing === null && service.uploadMedia && (
+            <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+              <AttachButton enabled={canAttach} onPick={pickFile} buttonRef={attachButton} />
+              <input ref={fileInput} type="file" accept={ACCEPT} onChange={onFileChosen} className="hidden" tabIndex={-1} aria-label="Elegir foto o documento" data-testid="attach-input" />
+            </div>
+          )}
           {editing && (
             <div className="flex items-center gap-2 text-[11px] text-gray-700">
               <span>Se envía como la sugerencia del asistente, con tus cambios.</span>
@@ -395,6 +545,11 @@ export function Composer({
             <p role="alert" className="text-xs text-red-800">
               No se pudieron cargar las plantillas: {templatesError.detail}
             </p>
+          )}
+          {service.uploadMedia && (
+            <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+              <AttachButton enabled={false} onPick={pickFile} />
+            </div>
           )}
           {templateList === null && !templatesError && <p className="text-xs text-gray-600">Cargando plantillas…</p>}
           {templateList !== null && templateList.length === 0 && (

@@ -191,7 +191,7 @@ function OnRequest({ media, label, video }: { media: Media; label: string; video
 }
 
 /** The media of one message; `label` is the bubble's short name for it ("🖼️ Imagen", "📎 presupuesto.pdf"). */
-export function MediaAttachment({ media, label }: { media: Media; label: string }) {
+export function MediaAttachment({ media, label, outbound = false }: { media: Media; label: string; outbound?: boolean }) {
   const load = useContext(MediaLoaderContext);
   const stateText = mediaStateText(media);
   const kind = media.kind.toLowerCase();
@@ -212,7 +212,7 @@ export function MediaAttachment({ media, label }: { media: Media; label: string 
     );
   }
   if (media.state !== 'stored' || !media.url || !load) return plain;
-  const alt = media.caption || (kind === 'sticker' ? 'Sticker' : 'Imagen del cliente');
+  const alt = media.caption || (kind === 'sticker' ? 'Sticker' : outbound ? 'Foto enviada' : 'Imagen del cliente');
   let body;
   if (type.startsWith('image/')) body = <ImageMedia media={media} alt={alt} />;
   else if (type.startsWith('audio/')) body = <AudioMedia media={media} label={label} />;

@@ -183,7 +183,7 @@ function MessageBubbleImpl({ message, quoted, reactions = [], customerName = 'Cl
         >
           <span className="sr-only" dir="auto">{inbound ? `${customerName}:` : 'Taller:'} </span>
           {message.replyTo && <Quote quoted={quoted ?? null} customerName={customerName} />}
-          {message.media && <MediaAttachment media={message.media} label={mediaLabel(message.media)} />}
+          {message.media && <MediaAttachment media={message.media} label={mediaLabel(message.media)} outbound={message.direction === 'outbound'} />}
           {caption && <MessageText text={caption} />}
           {text && <MessageText text={text} />}
           {message.choice?.title && (

@@ -7,13 +7,55 @@
  * automatic: "Reenviar…" asks first, and then sends a NEW request (a person decided to risk a
  * second copy); a request that got no answer offers "Reintentar", which repeats the very same
  * request (same clientRequestId), which the server never sends twice.
+ *
+ * A photo or document shows from the browser's own copy of the file while it goes (a thumbnail, or its
+ * name and size); once ACS accepted it, the stored copy comes from the media route like any other.
  */
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { bubbleOf, phaseOf, textOf, type LocalSend } from '../../hooks/useWhatsAppSends';
-import type { Message } from '../../types/whatsapp';
+import type { Media, Message } from '../../types/whatsapp';
 import { humanizeFieldNames, formatDateTime, formatTime } from './format';
 import { FormattedText } from './FormattedText';
-import { MessageBubble } from './MessageBubble';
+import { formatSize } from './MediaAttachment';
+import { MessageBubble, mediaLabel } from './MessageBubble';
+
+/** An object URL of `file` while mounted (revoked after). */
+function useFileUrl(file: File | null): string | null {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!file || typeof URL.createObjectURL !== 'function') return undefined;
+    const made = URL.createObjectURL(file);
+    setUrl(made);
+    return () => {
+      URL.revokeObjectURL(made);
+      setUrl(null);
+    };
+  }, [file]);
+  return url;
+}
+
+/** The file of a send not yet accepted: the local copy when this page has it, else its name. */
+function PendingMedia({ media, file }: { media: Media; file: File | null }) {
+  const isImage = media.kind === 'image';
+  const src = useFileUrl(isImage ? file : null);
+  const size = formatSize(media.size ?? file?.size);
+  if (isImage && src) {
+    return (
+      <img
+        src={src}
+        alt={media.caption ? `Foto enviada: ${media.caption}` : 'Foto enviada'}
+        className="h-40 w-56 max-w-full rounded object-cover"
+        data-testid="media-sending-thumbnail"
+      />
+    );
+  }
+  return (
+    <p dir="auto" className="font-medium text-gray-800 [overflow-wrap:anywhere]" data-testid="media">
+      {mediaLabel(media)}
+      {size ? <span className="font-normal text-gray-600"> · {size}</span> : null}
+    </p>
+  );
+}
 
 export const UNKNOWN_TEXT = 'No pudimos confirmar si salió.';
 export const UNKNOWN_HELP =
@@ -58,7 +100,9 @@ export function OutgoingBubble({ local, onRetry, onResend, onDismiss, onEdit }: 
     );
   }
 
-  const text = textOf(local);
+  const text = textOf(local) || (bubble.media?.caption ?? '');
+  const media = bubble.media ?? null;
+  const file = local.action?.kind === 'media' ? local.action.file : null;
   const reason =
     local.send?.reason ?? (local.send?.message.status && 'reason' in local.send.message.status ? local.send.message.status.reason : null);
   const problem = phase === 'failed' || phase === 'rejected';
@@ -80,9 +124,12 @@ export function OutgoingBubble({ local, onRetry, onResend, onDismiss, onEdit }: 
           }`}
         >
           <span className="sr-only">Taller: </span>
-          <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">
-            <FormattedText text={text} />
-          </p>
+          {media && <PendingMedia media={media} file={file} />}
+          {(text || !media) && (
+            <p className="whitespace-pre-wrap [overflow-wrap:anywhere]">
+              <FormattedText text={text} />
+            </p>
+          )}
           <div dir="ltr" className="mt-1 flex items-center justify-end gap-1.5 text-[11px] leading-none text-gray-600">
             <time dateTime={bubble.timestamp} title={formatDateTime(bubble.timestamp)}>
               {formatTime(bubble.timestamp)}
@@ -139,7 +186,7 @@ export function OutgoingBubble({ local, onRetry, onResend, onDismiss, onEdit }: 
                   Reenviar…
                 </button>
               )}
-              {(phase === 'failed' || phase === 'rejected') && onEdit && text && local.send?.kind !== 'template' && local.action?.kind !== 'template' && (
+              {(phase === 'failed' || phase === 'rejected') && onEdit && text && !media && local.send?.kind !== 'template' && local.action?.kind !== 'template' && (
                 <button
                   type="button"
                   className={`${actionClass} text-red-900`}

@@ -102,8 +102,8 @@ describe('reading like WhatsApp Web', () => {
     await act(async () => {
       fireEvent.focus(window);
     });
-    const pill = await screen.findByRole('button', { name: 'Ir a los 2 mensajes nuevos' });
-    expect(pill).toHaveTextContent('↓ 2 nuevos');
+    const pill = await screen.findByRole('button', { name: '2 nuevos: ir a los 2 mensajes nuevos' });
+    expect(pill).toHaveTextContent(/^↓ 2 nuevos/);
     expect(log.scrollTop).toBe(1000); // not yanked to the bottom
     await user.click(pill);
     expect(log.scrollTop).toBe(3800);

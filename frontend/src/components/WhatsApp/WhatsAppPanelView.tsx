@@ -658,10 +658,11 @@ export function WhatsAppPanelView({
                 <button
                   type="button"
                   onClick={jumpToNewest}
-                  aria-label={unseen === 1 ? 'Ir al mensaje nuevo' : `Ir a los ${unseen} mensajes nuevos`}
                   className={`absolute bottom-3 left-1/2 z-20 inline-flex min-h-8 -translate-x-1/2 items-center gap-1 rounded-full bg-emerald-700 px-3 py-1 text-xs font-semibold text-white shadow-md hover:bg-emerald-800 ${focusRing}`}
                 >
+                  {/* the visible words start the accessible name (WCAG 2.5.3, label in name) */}
                   <span aria-hidden="true">↓</span> {unseen === 1 ? '1 nuevo' : `${unseen} nuevos`}
+                  <span className="sr-only">{unseen === 1 ? ': ir al mensaje nuevo' : `: ir a los ${unseen} mensajes nuevos`}</span>
                 </button>
               )}
             </div>
