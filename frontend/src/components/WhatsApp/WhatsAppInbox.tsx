@@ -4,16 +4,22 @@
  *
  *   <WhatsAppInbox baseUrl={API} getAccessToken={getToken} orderHref={(id) => `/ordenes/${id}`} />
  */
+import { lazy, Suspense } from 'react';
 import { ShadowMount } from './ShadowMount';
-import { WhatsAppInboxView, type WhatsAppInboxProps } from './WhatsAppInboxView';
+import type { WhatsAppInboxProps } from './WhatsAppInboxView';
 
 export type { WhatsAppInboxProps } from './WhatsAppInboxView';
-export { WhatsAppInboxView } from './WhatsAppInboxView';
+
+// The inbox is a page of its own: its code loads when that page is shown, never with an order screen
+// (frontend/README.md: the order screen's initial load).
+const WhatsAppInboxView = lazy(() => import('./WhatsAppInboxView').then((m) => ({ default: m.WhatsAppInboxView })));
 
 export function WhatsAppInbox({ className, ...props }: WhatsAppInboxProps) {
   return (
     <ShadowMount className={className}>
-      <WhatsAppInboxView {...props} />
+      <Suspense fallback={<p role="status" className="p-4 text-sm text-gray-700">Cargando la bandeja…</p>}>
+        <WhatsAppInboxView {...props} />
+      </Suspense>
     </ShadowMount>
   );
 }

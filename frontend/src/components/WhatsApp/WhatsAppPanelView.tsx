@@ -6,7 +6,7 @@
  * and expands on demand. Nothing is a dead end: without a usable phone, sync and "Abrir en mi
  * WhatsApp" say why and what to do.
  */
-import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useWhatsAppMessages, DEFAULT_PAGE_SIZE, DEFAULT_POLL_INTERVAL_MS } from '../../hooks/useWhatsAppMessages';
 import { phaseOf, useWhatsAppSends, type SendPhase } from '../../hooks/useWhatsAppSends';
 import { createWhatsAppService, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
@@ -15,13 +15,16 @@ import { Composer } from './Composer';
 import { OutgoingBubble } from './OutgoingBubble';
 import { NO_PHONE_ACTION } from './explain';
 import { formatDateTime, formatPhone, humanizeFieldNames, messagesLabel } from './format';
-import { IMPORT_LABEL, ImportHistory } from './ImportHistory';
 import { MessageBubble } from './MessageBubble';
 import { MediaLoaderContext } from './MediaAttachment';
 import { NotificationsBlock } from './Notifications';
 import { SyncButton } from './SyncButton';
 import { buildThread } from './thread';
 import { Tooltip } from './Tooltip';
+
+// The history import is a once-per-customer task: its wizard loads when staff open it, not with every
+// order screen (frontend/README.md: the order screen's initial load).
+const ImportHistory = lazy(() => import('./ImportHistory').then((m) => ({ default: m.ImportHistory })));
 
 export interface WhatsAppPanelProps {
   /** ReparacionId (the ticket number). */
@@ -502,12 +505,14 @@ export function WhatsAppPanelView({
               <svg className="size-4" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
                 <path d="M12 3v12m0 0-4-4m4 4 4-4M4 17v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
               </svg>
-              {IMPORT_LABEL}
+              Importar historial
             </button>
           </SyncButton>
         )}
         {order && importOpen && (
-          <ImportHistory id={importRegionId} orderId={orderId} service={service} onImported={onImported} onClose={closeImport} />
+          <Suspense fallback={<p id={importRegionId} role="status" className="text-sm text-gray-700">Cargando…</p>}>
+            <ImportHistory id={importRegionId} orderId={orderId} service={service} onImported={onImported} onClose={closeImport} />
+          </Suspense>
         )}
         {blocker && (
           <p id={blockerId} className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200 [overflow-wrap:anywhere]">
