@@ -49,6 +49,24 @@ CROSS_PARAMETER = {"GET /api/whatsapp/inbox/messages", "GET /api/whatsapp/inbox/
                    "POST /api/whatsapp/inbox/assign", "POST /api/whatsapp/inbox/move"}
 
 
+# What FastService's own data says of a well-formed request: the order the generated id hits may belong to a
+# customer with no phone WhatsApp can use, or lack a value a template needs. A documented 422 no schema can
+# foresee (it depends on which row the id lands on); any other refusal of valid data is still a failure.
+# (Not registered with ``@schemathesis.check``: that would run it for every case, cursors and uploads included.)
+DATA_SAYS_NO = ("/problems/no-usable-phone", "/problems/template-value-missing")
+
+
+def valid_data_accepted_unless_the_data_says_no(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
+    if response.status_code == 422:
+        try:
+            problem = json.loads(response.content)
+        except ValueError:
+            problem = None
+        if isinstance(problem, dict) and str(problem.get("type", "")).endswith(DATA_SAYS_NO):
+            return None
+    return positive_data_acceptance(ctx, response, case)  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
 def issuer(tmp_path_factory: pytest.TempPathFactory) -> StaffIssuer:
     return StaffIssuer(tmp_path_factory.mktemp("issuer"))
@@ -90,11 +108,11 @@ def test_api_conforms_to_its_document(api_schema: schemathesis.BaseSchema, keyed
         # A media send names an upload by blobRef: whether one exists is storage's to say, not the schema's
         # (a random ref the pattern allows is rightly a 422 /problems/media-not-sendable).
         uploaded = isinstance(case.body, dict) and "media" in case.body
-        excluded = ([positive_data_acceptance] if opaque or uploaded or label in CROSS_PARAMETER | IMPORTS
-                    or "/media" in label else [])
+        unknowable = opaque or uploaded or label in CROSS_PARAMETER | IMPORTS or "/media" in label
         # a signed-in staff member (staff routes) who also holds the master key (the operators' route)
         headers = keyed_runner.master() | issuer.bearer()
-        case.call_and_validate(headers=headers, excluded_checks=excluded)
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance],
+                               additional_checks=[] if unknowable else [valid_data_accepted_unless_the_data_says_no])
 
     check()
     assert calls >= (1 if label in {"GET /api/health", "POST /api/whatsapp/templates/sync",
