@@ -379,7 +379,8 @@ def dto(row: Any, message: Mapping[str, Any] | None) -> dict[str, Any]:
         media = None if kind is None else {
             "kind": kind, "mimeType": row.MediaContentType, "fileName": row.MediaFileName, "caption": row.Content,
             "state": state, "contentType": row.MediaContentType,
-            "size": row.MediaSizeBytes, "url": None}
+            "size": row.MediaSizeBytes, "url": None,
+            "blobRef": row.MediaBlobRef}  # the upload, so "Reenviar" works after a reload without the file
         bubble = {"id": None, "whatsappMessageId": row.MessageId, "direction": "outbound",
                   "type": kind or ("text" if row.Kind == "text" else "template"),
                   "text": None if kind else row.Content,

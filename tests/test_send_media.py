@@ -215,6 +215,7 @@ def test_storage_down_at_the_attempt_is_retried_then_sent_when_it_is_back(
     assert waiting["state"] == "pending" and waiting["errorCode"] is None  # not unknown, not failed
     assert waiting["attempts"] > first["attempts"] and sends(fake) == []  # nothing reached ACS
     assert waiting["message"]["media"]["state"] == "sending"
+    assert waiting["message"]["media"]["blobRef"] == ref  # the panel can send it again after a reload
     monkeypatch.setenv("MEDIA_STORAGE", media_env.connection_string)
     media_storage.reset_clients()
     db.write(lambda c: c.execute(schema.outbox.update().values(NextAttemptAt=db.utcnow())), url)

@@ -34,8 +34,9 @@ export type SendAction =
   | { kind: 'text'; text: string }
   | { kind: 'template'; purpose: string | null; name: string; language: string; preview: string }
   | { kind: 'proposal'; proposalId: number; text?: string; preview: string }
-  /** A photo or document; `caption` is the text box (may be empty). */
-  | { kind: 'media'; file: File; caption: string };
+  /** A photo or document; `caption` is the text box (may be empty). `file` is null for a send brought back
+   * after a reload: its `uploaded` file is sent again (nothing to upload). */
+  | { kind: 'media'; file: File | null; caption: string; uploaded?: UploadedMedia };
 
 /** `image` or `document`, as the file's type says (what WhatsApp will show). */
 export function mediaKindOf(file: Pick<File, 'type'>): 'image' | 'document' {
@@ -90,6 +91,20 @@ export function textOf(local: LocalSend): string {
   return action.text ?? action.preview;
 }
 
+/** A media send brought back after a reload (the page no longer has the file): the same upload as a new
+ * action, from the outbox's stand-in (`media.blobRef`); null for anything else. */
+export function uploadedMediaOf(local: LocalSend): SendAction | null {
+  const media = local.send?.kind === 'media' ? local.send.message.media : null;
+  if (!media?.blobRef) return null;
+  const kind = media.kind === 'image' ? 'image' : 'document';
+  return {
+    kind: 'media',
+    file: null,
+    caption: media.caption ?? '',
+    uploaded: { blobRef: media.blobRef, kind, contentType: media.contentType ?? media.mimeType ?? '', size: media.size ?? 0, fileName: media.fileName },
+  };
+}
+
 /** The body of a media action once its file is uploaded (the same every time it is retried). */
 export function mediaRequestBody(clientRequestId: string, caption: string, uploaded: UploadedMedia): SendRequest {
   const media: { blobRef: string; caption?: string; fileName?: string } = { blobRef: uploaded.blobRef };
@@ -126,14 +141,14 @@ export function bubbleOf(local: LocalSend): Message | PendingMessage {
   if (local.send) return local.send.message;
   const action = local.action;
   if (action?.kind === 'media') {
-    const kind = mediaKindOf(action.file);
+    const kind = action.file ? mediaKindOf(action.file) : (action.uploaded?.kind ?? 'document');
     const media: Media = {
       kind,
-      mimeType: action.file.type || null,
-      fileName: action.file.name,
+      mimeType: (action.file ? action.file.type : action.uploaded?.contentType) || null,
+      fileName: action.file ? action.file.name : (action.uploaded?.fileName ?? null),
       caption: action.caption.trim() ? action.caption : null,
       state: 'sending',
-      size: action.file.size,
+      size: action.file ? action.file.size : (action.uploaded?.size ?? null),
       url: null,
     };
     return { id: null, direction: 'outbound', type: kind, text: null, media, timestamp: local.createdAt, status: { state: 'sending', reason: null }, sentBy: null };
@@ -270,8 +285,9 @@ export function useWhatsAppSends({
         let send: Send;
         if (action.kind === 'media') {
           if (!svc.sendMessage || !svc.uploadMedia) throw new WhatsAppApiError(0, 'Este panel no puede enviar archivos.');
-          let uploaded = uploads.current.get(local.clientRequestId);
+          let uploaded = uploads.current.get(local.clientRequestId) ?? action.uploaded;
           if (!uploaded) {
+            if (!action.file) throw new WhatsAppApiError(0, 'Adjuntá el archivo de nuevo para enviarlo.');
             uploaded = await svc.uploadMedia(action.file);
             uploads.current.set(local.clientRequestId, uploaded);
           }
@@ -335,10 +351,9 @@ export function useWhatsAppSends({
       if (!local) return;
       const action: SendAction | null =
         local.action?.kind === 'proposal' || !local.action
-          ? // a proposal is decided once sent: what was sent goes again as a typed text
-            textOf(local)
-            ? { kind: 'text', text: textOf(local) }
-            : null
+          ? uploadedMediaOf(local) ??
+            // a proposal is decided once sent: what was sent goes again as a typed text
+            (textOf(local) ? { kind: 'text', text: textOf(local) } : null)
           : local.action;
       if (!action) return;
       dispatch({ type: 'drop', clientRequestIds: [clientRequestId] });

@@ -115,6 +115,8 @@ export interface Media {
   size?: number | null;
   /** `/api/whatsapp/media/{id}`: fetched with the same sign-in as the rest of the API. */
   url?: string | null;
+  /** A send not yet accepted (outbox stand-in): its upload, to send it again without the file. */
+  blobRef?: string | null;
 }
 
 /** `Reaction` */

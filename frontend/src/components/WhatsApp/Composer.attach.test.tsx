@@ -306,4 +306,25 @@ describe('WhatsAppPanelView: sending a photo', () => {
     expect(within(bubble).queryByRole('button', { name: 'Editar' })).toBeNull();
     expect(within(bubble).getByRole('button', { name: 'Descartar' })).toBeInTheDocument();
   });
+  it('after a reload a failed photo is sent again from its upload (no file needed), as a new message, once', async () => {
+    const user = userEvent.setup();
+    const messages = { current: [] as Message[] };
+    const standIn: Send['message'] = {
+      id: null, whatsappMessageId: null, direction: 'outbound', type: 'image', text: null, timestamp: new Date().toISOString(), receivedAt: null,
+      media: { kind: 'image', mimeType: 'image/png', fileName: 'pantalla.png', caption: 'La pantalla', state: 'failed', contentType: 'image/png', size: 11, url: null, blobRef: REF },
+      status: { state: 'failed', at: null, errorCode: '131053', errorMessage: null, reason: 'WhatsApp no aceptó el archivo.' }, sentBy: 'Ana Gómez', replyTo: null, reaction: null, choice: null,
+    };
+    const failed: Send = { ...sentOf({ clientRequestId: 'before-reload', media: { blobRef: REF } }, storedPhoto(null)), message: standIn, state: 'failed', reason: 'x', createdAt: new Date().toISOString() };
+    const service = panelService(messages, { listOutbox: vi.fn(async () => ({ orderId: 1, sends: [failed] })) });
+    render(<WhatsAppPanelView orderId={1} service={service} pollIntervalMs={0} />);
+    const bubble = (await screen.findByText('La pantalla')).closest('[data-phase]') as HTMLElement;
+    expect(bubble).toHaveAttribute('data-phase', 'failed');
+    await user.click(within(bubble).getByRole('button', { name: 'Reenviar…' }));
+    await user.click(within(bubble).getByRole('button', { name: 'Sí, reenviar' }));
+    await waitFor(() => expect(service.sendMessage).toHaveBeenCalledTimes(1));
+    const [, body] = vi.mocked(service.sendMessage).mock.calls[0] as [number, SendRequest];
+    expect(body.clientRequestId).not.toBe('before-reload');
+    expect(body).toMatchObject({ media: { blobRef: REF, caption: 'La pantalla' } });
+    expect(service.uploadMedia).not.toHaveBeenCalled();
+  });
 });
