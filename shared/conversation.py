@@ -149,7 +149,8 @@ def encode_cursor(timestamp: datetime, message_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_cursor(cursor: str, parameter: str = "before") -> tuple[datetime, int]:
+    """A cursor :func:`encode_cursor` wrote; :class:`InvalidParameter` (naming ``parameter``) for anything else."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, _, message_id = raw.partition("|")
@@ -158,8 +159,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError("not a cursor this API wrote")
         return timestamp, number
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidParameter("before", "El cursor «before» no es válido: usá el nextCursor de la página "
-                                         "anterior.") from exc
+        raise InvalidParameter(parameter, "El cursor no es válido: usá el nextCursor de la página anterior.") from exc
+
+
+def optional_cursor(raw: str | None, parameter: str = "cursor") -> tuple[datetime, int] | None:
+    """``None`` for no cursor (the first page), else :func:`decode_cursor`."""
+    return decode_cursor(raw, parameter) if raw else None
 
 
 def json_size(value: Any) -> int:

@@ -110,15 +110,6 @@ def parse_tab(raw: str | None) -> Tab:
     raise InvalidParameter("tab", "tab debe ser unassigned, ambiguous, multiple_orders o awaiting_reply.")
 
 
-def _cursor(raw: str | None) -> tuple[datetime, int] | None:
-    if not raw:
-        return None
-    try:
-        return conversation.decode_cursor(raw)
-    except InvalidParameter:
-        raise InvalidParameter("cursor", "El cursor no es válido: usá el nextCursor de la página anterior.") from None
-
-
 class MessagePreview(TypedDict):
     id: int
     direction: str
@@ -319,7 +310,7 @@ def _awaiting_cursor(raw: str | None) -> tuple[str, datetime, int] | None:
     phase, _, rest = raw.partition(".")
     if phase not in ("o", "c"):
         raise InvalidParameter("cursor", "El cursor no es válido: usá el nextCursor de la página anterior.")
-    position = _cursor(rest)
+    position = conversation.optional_cursor(rest)
     assert position is not None
     return phase, *position
 
@@ -406,7 +397,7 @@ def listing(tab: Tab, cursor: str | None = None, limit: int = DEFAULT_LIMIT, url
         _awaiting_cursor(cursor)  # a bad cursor is a 400 before the database is asked
         position = None
     else:
-        position = _cursor(cursor)
+        position = conversation.optional_cursor(cursor)
 
     def read(conn: Connection) -> dict[str, Any]:
         if tab in ("unassigned", "ambiguous"):

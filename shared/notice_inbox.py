@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shared import consent, conversation, db, notifications, observability, params, schema, templates
-from shared.errors import InvalidParameter, OrderNotFound
+from shared.errors import OrderNotFound
 from shared.text import iso
 
 log = observability.logger(__name__)
@@ -46,15 +46,6 @@ def offered_count() -> sa.ScalarSelect[int]:
     """How many offered notifications wait for a person (the inbox badge; one range of the State index)."""
     return (sa.select(sa.func.count()).select_from(_n)
             .where(_n.c.State == sa.literal_column(f"'{notifications.OFFERED}'")).scalar_subquery())
-
-
-def _position(raw: str | None) -> tuple[Any, int] | None:
-    if not raw:
-        return None
-    try:
-        return conversation.decode_cursor(raw)
-    except InvalidParameter:
-        raise InvalidParameter("cursor", "El cursor no es válido: usá el nextCursor de la página anterior.") from None
 
 
 def _first_name(name: str | None) -> str | None:
@@ -98,7 +89,7 @@ def _offered_item(conn: Connection, row: Any) -> dict[str, Any]:
 def offered(cursor: str | None = None, limit: int = DEFAULT_LIMIT, url: str | None = None) -> dict[str, Any]:
     """``GET /api/whatsapp/inbox/notices``: a page of the offered notifications, newest first."""
     params.in_range(limit, "limit", 1, MAX_LIMIT)
-    position = _position(cursor)
+    position = conversation.optional_cursor(cursor)
 
     def read(conn: Connection) -> dict[str, Any]:
         query = (sa.select(_n, _rep.c.ClienteId.label("OrderCustomer"), _cl.c.Nombre.label("CustomerName"),
@@ -125,7 +116,7 @@ def quote_taps(cursor: str | None = None, limit: int = DEFAULT_LIMIT, url: str |
     """``GET /api/whatsapp/inbox/quote-taps``: the customers' taps on quote buttons that a person should read
     (accepted, rejected, on an outdated quote), newest first."""
     params.in_range(limit, "limit", 1, MAX_LIMIT)
-    position = _position(cursor)
+    position = conversation.optional_cursor(cursor)
 
     def read(conn: Connection) -> dict[str, Any]:
         query = (sa.select(_q, _cl.c.Nombre.label("CustomerName"))

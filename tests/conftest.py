@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +234,30 @@ def staff_issuer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StaffIssuer
     issuer = StaffIssuer(tmp_path)
     issuer.sign_in(monkeypatch)
     return issuer
+
+
+FAST_STATUSES = (0.05, 0.1, 0.15)
+"""Seconds after an accepted send at which the fake posts sent, delivered and read."""
+
+
+@contextmanager
+def fake_acs_for(url: str, monkeypatch: pytest.MonkeyPatch, *, send_timeout: str | None = "2",
+                 **options: Any) -> Iterator[Any]:
+    """A running ACS fake (``devkit.fake_acs``) whose delivery statuses reach the app on ``url`` through Event
+    Grid's wire format (``devkit.webhook``) within a fraction of a second, the app pointed at it; ``options`` go
+    to the fake (``honour_repeatability``...). Everything is closed and the client rebuilt after."""
+    from devkit.fake_acs import running_fake
+    from devkit.webhook import Webhook
+    from shared import acs_client
+
+    hook = Webhook(url)
+    try:
+        with running_fake(webhook_url=hook.url, status_delays=FAST_STATUSES, **options) as running:
+            use_fake_acs(monkeypatch, running, send_timeout)
+            yield running
+    finally:
+        hook.close()
+        acs_client.reset()
 
 
 def use_fake_acs(monkeypatch: pytest.MonkeyPatch, fake: Any, send_timeout: str | None = "2") -> None:

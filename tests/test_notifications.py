@@ -20,18 +20,16 @@ import pytest
 import sqlalchemy as sa
 
 from devkit import acs_events
-from devkit.fake_acs import FakeAcs, running_fake
-from devkit.webhook import Webhook
-from shared import acs_client, consent, db, ingest, notifications, quote_buttons, schema, templates
+from devkit.fake_acs import FakeAcs
+from shared import consent, db, ingest, notifications, quote_buttons, schema, templates
 from shared.staff import Staff
-from tests.conftest import use_fake_acs
+from tests.conftest import fake_acs_for
 
 JUAN_ORDER, MARIA_ORDER = 1, 2
 JUAN, MARIA = "5491155551234", "5491144445678"
 ANA = Staff("staff-1", "Ana Gómez")
 PRESUPUESTADO, EN_REPARACION, REPARADO, RECHAZADO = 2, 3, 4, 6
 NOON = datetime(2026, 12, 1, 15, 0)  # 12:00 in Buenos Aires: outside quiet hours
-FAST = (0.05, 0.1, 0.15)
 _n, _rep, _nov = schema.notification, schema.reparacion, schema.novedad
 
 
@@ -48,14 +46,10 @@ def url(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def fake(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAcs]:
-    hook = Webhook(url)
-    with running_fake(webhook_url=hook.url, status_delays=FAST) as running:
-        use_fake_acs(monkeypatch, running)
+    with fake_acs_for(url, monkeypatch) as running:
         running.set_template_status("recordatorio_retiro", "approved")
         templates.sync(url)
         yield running
-    hook.close()
-    acs_client.reset()
 
 
 def set_status(url: str, order_id: int, status: int, at: datetime) -> None:

@@ -17,16 +17,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from devkit.fake_acs import FakeAcs, running_fake
-from devkit.webhook import Webhook
+from devkit.fake_acs import FakeAcs
 from shared import acs_client, db, outbox, replies, schema, templates
 from shared.staff import Staff
-from tests.conftest import use_fake_acs
+from tests.conftest import fake_acs_for
 
 MARIA_ORDER, JUAN_ORDER = 2, 1
 MARIA, JUAN = "5491144445678", "5491155551234"
 ANA = Staff("staff-1", "Ana Gómez")
-FAST = (0.05, 0.1, 0.15)
 
 
 @pytest.fixture
@@ -36,13 +34,9 @@ def url(demo_url: str) -> str:
 
 @pytest.fixture
 def fake(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAcs]:
-    hook = Webhook(url)
-    with running_fake(webhook_url=hook.url, status_delays=FAST) as running:
-        use_fake_acs(monkeypatch, running)
+    with fake_acs_for(url, monkeypatch) as running:
         running.inbound(MARIA)  # María wrote just now: the fake's window is open, as ours is
         yield running
-    hook.close()
-    acs_client.reset()
 
 
 def send(url: str, text: str = "Hola María, la notebook está lista", crid: str = "r1",
@@ -154,9 +148,7 @@ def test_an_answer_later_than_the_read_timeout_is_unknown_not_resent(url: str, f
 
 @pytest.mark.parametrize("honour", [True, False], ids=["fake honours repeatability", "fake ignores it"])
 def test_concurrent_double_sends_reach_acs_once(url: str, honour: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    hook = Webhook(url)
-    with running_fake(webhook_url=hook.url, status_delays=FAST, honour_repeatability=honour) as running:
-        use_fake_acs(monkeypatch, running, send_timeout=None)
+    with fake_acs_for(url, monkeypatch, send_timeout=None, honour_repeatability=honour) as running:
         running.inbound(MARIA)
         answers: list[dict[str, Any]] = []
         threads = [threading.Thread(target=lambda: answers.append(send(url, crid="double"))) for _ in range(8)]
@@ -167,7 +159,6 @@ def test_concurrent_double_sends_reach_acs_once(url: str, honour: bool, monkeypa
         assert len(running.messages()) == 1 and len(send_requests(running)) == 1
         assert {a["id"] for a in answers} == {answers[0]["id"]} and len(answers) == 8
         assert replies.answer(answers[0]["id"], url)["state"] == "sent"
-    hook.close()
 
 
 def test_free_text_the_fake_finds_outside_its_window_fails_with_131047_explained(url: str, fake: FakeAcs) -> None:

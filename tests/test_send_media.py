@@ -20,17 +20,15 @@ import pytest
 import sqlalchemy as sa
 
 from devkit import acs_events
-from devkit.fake_acs import FakeAcs, running_fake
-from devkit.webhook import Webhook
+from devkit.fake_acs import FakeAcs
 from shared import acs_client, db, ingest, media, media_storage, outbox, replies, schema
 from shared.errors import InvalidParameter
 from shared.staff import Staff
-from tests.conftest import function, use_fake_acs
+from tests.conftest import fake_acs_for, function
 
 MARIA_ORDER, JUAN_ORDER = 2, 1  # María's window is open; Juan last wrote 2 days ago
 MARIA = "5491144445678"
 ANA = Staff("staff-1", "Ana Gómez")
-FAST = (0.05, 0.1, 0.15)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 PDF = b"%PDF-1.7\n" + b"presupuesto " * 200
 DEAD_STORAGE = ("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
@@ -45,13 +43,9 @@ def url(demo_url: str, media_env: Any) -> str:
 
 @pytest.fixture
 def fake(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAcs]:
-    hook = Webhook(url)
-    with running_fake(webhook_url=hook.url, status_delays=FAST) as running:
-        use_fake_acs(monkeypatch, running)
+    with fake_acs_for(url, monkeypatch) as running:
         running.inbound(MARIA)  # the fake's window is open, as ours is
         yield running
-    hook.close()
-    acs_client.reset()
 
 
 def upload(data: bytes = PNG, content_type: str = "image/png", name: str | None = "pantalla.png") -> dict[str, Any]:
