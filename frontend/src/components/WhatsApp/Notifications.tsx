@@ -447,50 +447,13 @@ export const DISMISS_QUESTION = '¿Descartar este aviso? No se le va a enviar y 
 function ConsentLine({ consent, record }: { consent: Consent; record: RecordConsent | null }) {
   const [confirmedBack, setConfirmedBack] = useState(false);
   const [open, setOpen] = useState(false);
-  const [evidence, setEvidence] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
   const [optingOut, setOptingOut] = useState(false); // one form at a time: the opt-out's hides the opt-in's button
-  const inputId = useId();
-  const errorId = useId();
-  const hintId = useId();
   const toggle = useRef<HTMLButtonElement>(null);
   const status = useRef<HTMLParagraphElement>(null);
-  const input = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    if (open) input.current?.focus();
-  }, [open]);
 
   const canRecord = record !== null && consent.state !== 'opted_in' && (consent.state === 'unknown' || confirmedBack);
   const dot = consent.state === 'opted_in' ? 'bg-emerald-600' : consent.state === 'opted_out' ? 'bg-red-600' : 'bg-gray-500';
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const text = evidence.trim();
-    if (!text) {
-      setError(EVIDENCE_REQUIRED);
-      input.current?.focus();
-      return;
-    }
-    if (!record || saving) return;
-    setSaving(true);
-    setError(null);
-    try {
-      await record('opted_in', text);
-      setOpen(false);
-      setEvidence('');
-      setConfirmedBack(false);
-      setSaved('Consentimiento registrado.');
-      status.current?.focus();
-    } catch (e) {
-      setError(`No se registró el consentimiento: ${e instanceof WhatsAppApiError ? e.detail : 'probá de nuevo.'}`);
-      input.current?.focus();
-    } finally {
-      setSaving(false);
-    }
-  }
 
   return (
     <div className="mt-1 flex flex-col gap-1.5">
@@ -536,50 +499,26 @@ function ConsentLine({ consent, record }: { consent: Consent; record: RecordCons
         </div>
       )}
 
-      {canRecord && open && (
-        <form onSubmit={submit} noValidate className="flex flex-col gap-1.5 rounded-md bg-gray-50 p-2 ring-1 ring-gray-200">
-          <label htmlFor={inputId} className="text-xs font-medium text-gray-900">
-            ¿Cómo dio su consentimiento?
-          </label>
-          <input
-            ref={input}
-            id={inputId}
-            type="text"
-            value={evidence}
-            maxLength={EVIDENCE_MAX}
-            onChange={(e) => setEvidence(e.target.value)}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${errorId} ${hintId}` : hintId}
-            autoComplete="off"
-            placeholder="En el mostrador"
-            className={`min-h-8 w-full min-w-0 rounded-md border border-gray-400 bg-white px-2 text-sm text-gray-900 placeholder:text-gray-600 ${focusRing}`}
-          />
-          <p id={hintId} className="text-xs text-gray-600">
-            Por ejemplo: «En el mostrador», «Firmó la orden de ingreso». Quedás registrado como quien lo cargó.
-          </p>
-          {error && (
-            <p id={errorId} role="alert" className="text-xs font-medium text-red-800 [overflow-wrap:anywhere]">
-              {error}
-            </p>
-          )}
-          <div className="flex flex-wrap gap-2">
-            <button type="submit" disabled={saving} className={primaryButton}>
-              {saving ? 'Guardando…' : 'Guardar consentimiento'}
-            </button>
-            <button
-              type="button"
-              disabled={saving}
-              onClick={() => {
-                setOpen(false);
-                setError(null);
-                setTimeout(() => toggle.current?.focus());
-              }}
-              className={secondaryButton}
-            >
-              Cancelar
-            </button>
-          </div>
-        </form>
+      {canRecord && open && record && (
+        <EvidenceForm
+          question="¿Cómo dio su consentimiento?"
+          placeholder="En el mostrador"
+          hint="Por ejemplo: «En el mostrador», «Firmó la orden de ingreso». Quedás registrado como quien lo cargó."
+          submitLabel="Guardar consentimiento"
+          emptyError={EVIDENCE_REQUIRED}
+          failure="No se registró el consentimiento"
+          save={async (text) => {
+            await record('opted_in', text);
+            setOpen(false);
+            setConfirmedBack(false);
+            setSaved('Consentimiento registrado.');
+            status.current?.focus();
+          }}
+          cancel={() => {
+            setOpen(false);
+            setTimeout(() => toggle.current?.focus());
+          }}
+        />
       )}
 
       {record && consent.state !== 'opted_out' && !open && (
@@ -604,39 +543,7 @@ function OptOut({ record, done, onOpenChange }: { record: RecordConsent; done: (
     setOpenState(value);
     onOpenChange(value);
   };
-  const [evidence, setEvidence] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const inputId = useId();
-  const errorId = useId();
-  const warningId = useId();
   const toggle = useRef<HTMLButtonElement>(null);
-  const input = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    if (open) input.current?.focus();
-  }, [open]);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const text = evidence.trim();
-    if (!text) {
-      setError('Escribí cómo pidió la baja (por ejemplo, «Lo pidió por teléfono»).');
-      input.current?.focus();
-      return;
-    }
-    if (saving) return;
-    setSaving(true);
-    setError(null);
-    try {
-      await record('opted_out', text); // the block shows the new consent (who, when) in place of this form
-      done();
-    } catch (e) {
-      setError(`No se registró la baja: ${e instanceof WhatsAppApiError ? e.detail : 'probá de nuevo.'}`);
-      setSaving(false);
-      input.current?.focus();
-    }
-  }
 
   if (!open) {
     return (
@@ -648,12 +555,98 @@ function OptOut({ record, done, onOpenChange }: { record: RecordConsent; done: (
     );
   }
   return (
-    <form onSubmit={submit} noValidate aria-label="Registrar baja" className="flex flex-col gap-1.5 rounded-md bg-red-50 p-2 ring-1 ring-red-200">
-      <p id={warningId} className="text-xs font-semibold text-red-900">
-        {OPT_OUT_WARNING} Usalo solo si el cliente lo pidió.
-      </p>
+    <EvidenceForm
+      name="Registrar baja"
+      question="¿Cómo pidió la baja?"
+      placeholder="Lo pidió por teléfono"
+      warning={`${OPT_OUT_WARNING} Usalo solo si el cliente lo pidió.`}
+      submitLabel="Confirmar baja"
+      emptyError="Escribí cómo pidió la baja (por ejemplo, «Lo pidió por teléfono»)."
+      failure="No se registró la baja"
+      save={async (text) => {
+        await record('opted_out', text); // the block shows the new consent (who, when) in place of this form
+        done();
+      }}
+      cancel={() => {
+        setOpen(false);
+        setTimeout(() => toggle.current?.focus());
+      }}
+    />
+  );
+}
+
+/** How the customer gave (or withdrew) consent, written by staff: required, focused when shown, the server's
+ * reason on failure (what was typed is kept). `warning` (above, red) makes it the opt-out's confirmation step. */
+function EvidenceForm({
+  name,
+  question,
+  placeholder,
+  hint,
+  warning,
+  submitLabel,
+  emptyError,
+  failure,
+  save,
+  cancel,
+}: {
+  name?: string;
+  question: string;
+  placeholder: string;
+  hint?: string;
+  warning?: string;
+  submitLabel: string;
+  emptyError: string;
+  failure: string;
+  save: (evidence: string) => Promise<void>;
+  cancel: () => void;
+}) {
+  const [evidence, setEvidence] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const inputId = useId();
+  const errorId = useId();
+  const noteId = useId();
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const text = evidence.trim();
+    if (!text) {
+      setError(emptyError);
+      input.current?.focus();
+      return;
+    }
+    if (saving) return;
+    setSaving(true);
+    setError(null);
+    try {
+      await save(text);
+    } catch (e) {
+      setError(`${failure}: ${e instanceof WhatsAppApiError ? e.detail : 'probá de nuevo.'}`);
+      setSaving(false);
+      input.current?.focus();
+    }
+  }
+
+  const note = warning ?? hint;
+  return (
+    <form
+      onSubmit={submit}
+      noValidate
+      aria-label={name}
+      className={`flex flex-col gap-1.5 rounded-md p-2 ring-1 ${warning ? 'bg-red-50 ring-red-200' : 'bg-gray-50 ring-gray-200'}`}
+    >
+      {warning && (
+        <p id={noteId} className="text-xs font-semibold text-red-900">
+          {warning}
+        </p>
+      )}
       <label htmlFor={inputId} className="text-xs font-medium text-gray-900">
-        ¿Cómo pidió la baja?
+        {question}
       </label>
       <input
         ref={input}
@@ -663,30 +656,30 @@ function OptOut({ record, done, onOpenChange }: { record: RecordConsent; done: (
         maxLength={EVIDENCE_MAX}
         onChange={(e) => setEvidence(e.target.value)}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${errorId} ${warningId}` : warningId}
+        aria-describedby={[error ? errorId : null, note ? noteId : null].filter(Boolean).join(' ') || undefined}
         autoComplete="off"
-        placeholder="Lo pidió por teléfono"
+        placeholder={placeholder}
         className={`min-h-8 w-full min-w-0 rounded-md border border-gray-400 bg-white px-2 text-sm text-gray-900 placeholder:text-gray-600 ${focusRing}`}
       />
+      {hint && !warning && (
+        <p id={noteId} className="text-xs text-gray-600">
+          {hint}
+        </p>
+      )}
       {error && (
         <p id={errorId} role="alert" className="text-xs font-medium text-red-800 [overflow-wrap:anywhere]">
           {error}
         </p>
       )}
       <div className="flex flex-wrap gap-2">
-        <button type="submit" disabled={saving} className={`${buttonBase} bg-red-700 text-white hover:bg-red-800 disabled:cursor-not-allowed disabled:bg-gray-500`}>
-          {saving ? 'Guardando…' : 'Confirmar baja'}
-        </button>
         <button
-          type="button"
+          type="submit"
           disabled={saving}
-          onClick={() => {
-            setOpen(false);
-            setError(null);
-            setTimeout(() => toggle.current?.focus());
-          }}
-          className={secondaryButton}
+          className={warning ? `${buttonBase} bg-red-700 text-white hover:bg-red-800 disabled:cursor-not-allowed disabled:bg-gray-500` : primaryButton}
         >
+          {saving ? 'Guardando…' : submitLabel}
+        </button>
+        <button type="button" disabled={saving} onClick={cancel} className={secondaryButton}>
           Cancelar
         </button>
       </div>
