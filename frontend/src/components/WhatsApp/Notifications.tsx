@@ -183,19 +183,17 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
     return () => clearInterval(timer);
   }, [pollIntervalMs, load, loadError?.unauthorized, loadError?.status]);
 
-  const send = useCallback(
-    async (notification: OrderNotification) => {
-      if (!service.sendNotification || sendingId !== null) return;
+  // One press on an offered notification («Enviar aviso» or «No enviar»): held while it runs, then what happened.
+  const decide = useCallback(
+    async (notification: OrderNotification, run: (() => Promise<{ ok: boolean; text: string }>) | null, failure: string) => {
+      if (!run || sendingId !== null) return;
       setSendingId(notification.id);
       setResult(null);
       let outcome: { ok: boolean; text: string };
       try {
-        outcome = sendResultText(await service.sendNotification(orderId, notification.id));
+        outcome = await run();
       } catch (error) {
-        outcome = {
-          ok: false,
-          text: `No se envió el aviso: ${error instanceof WhatsAppApiError ? error.detail : 'probá de nuevo en unos minutos.'}`,
-        };
+        outcome = { ok: false, text: `${failure}: ${error instanceof WhatsAppApiError ? error.detail : 'probá de nuevo en unos minutos.'}` };
       }
       setSendingId(null);
       setResult(outcome);
@@ -203,31 +201,25 @@ export function NotificationsBlock({ orderId, service, pollIntervalMs = 0 }: Not
       // the pressed button is gone (or held): keep the keyboard here, on what happened
       resultRef.current?.focus();
     },
-    [service, orderId, sendingId, load],
+    [sendingId, load],
   );
-
-  const dismiss = useCallback(
-    async (notification: OrderNotification) => {
-      if (!service.dismissNotification || sendingId !== null) return;
-      setSendingId(notification.id);
-      setResult(null);
-      let outcome: { ok: boolean; text: string };
-      try {
-        await service.dismissNotification(orderId, notification.id);
-        outcome = { ok: true, text: 'Aviso descartado: no se le va a enviar.' };
-      } catch (error) {
-        outcome = {
-          ok: false,
-          text: `No se descartó el aviso: ${error instanceof WhatsAppApiError ? error.detail : 'probá de nuevo en unos minutos.'}`,
-        };
-      }
-      setSendingId(null);
-      setResult(outcome);
-      await load();
-      resultRef.current?.focus();
-    },
-    [service, orderId, sendingId, load],
-  );
+  const send = (n: OrderNotification) =>
+    decide(
+      n,
+      service.sendNotification ? async () => sendResultText(await service.sendNotification!(orderId, n.id)) : null,
+      'No se envió el aviso',
+    );
+  const dismiss = (n: OrderNotification) =>
+    decide(
+      n,
+      service.dismissNotification
+        ? async () => {
+            await service.dismissNotification!(orderId, n.id);
+            return { ok: true, text: 'Aviso descartado: no se le va a enviar.' };
+          }
+        : null,
+      'No se descartó el aviso',
+    );
 
   if (!service.listNotifications) return null;
   // Nothing until the first answer: a block that appears and then goes (a server without issue 18
