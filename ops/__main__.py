@@ -67,8 +67,11 @@ def import_chats(folder: Path, shop: str, *, by: str | None, dry_run: bool, cust
             continue
         added += result["addedNow"]
         state = "YA ESTABA" if result["alreadyImported"] else "OK"
+        files_note = result["attachments"]
+        stored = (f", archivos: {files_note['stored']} guardados, {files_note['failed']} fallidos, "
+                  f"{files_note['pending']} pendientes" if any(files_note.values()) else "")
         write(f"{state:<6} {path.name}: cliente #{result['customerId']}, {result['addedNow']} agregados, "
-              f"{result['alreadyStored']} ya guardados, {result['duplicatesOfLive']} ya recibidos por ACS")
+              f"{result['alreadyStored']} ya guardados, {result['duplicatesOfLive']} ya recibidos por ACS{stored}")
     write(f"{len(files)} archivos, {failed} con error, {added} mensajes agregados.")
     return failed
 

@@ -470,6 +470,15 @@ class OrderCount(TypedDict):
     messages: int
 
 
+class AttachmentsJson(TypedDict):
+    """The import's media files (a ``.zip``'s) by state, after this request: ``pending`` ones wait for storage
+    (importing the same file again stores them)."""
+
+    stored: int
+    failed: int
+    pending: int
+
+
 class ImportJson(TypedDict):
     importId: int
     state: str
@@ -489,6 +498,7 @@ class ImportJson(TypedDict):
     firstMessageAt: str | None
     lastMessageAt: str | None
     completedAt: str | None
+    attachments: AttachmentsJson
 
 
 def _previous(conn: Connection, file_hash: str) -> Any:
@@ -715,11 +725,25 @@ def _store_attachments(import_id: int, parsed: Parsed, data: Upload) -> dict[str
     return dict(outcomes)
 
 
-def _with_attachments(import_id: int, parsed: Parsed, data: Upload, stores: bool) -> None:
+def _with_attachments(import_id: int, parsed: Parsed, data: Upload, stores: bool, url: str | None) -> AttachmentsJson:
     if stores:
         outcomes = _store_attachments(import_id, parsed, data)
         if outcomes:
             log.info("import %s: attachments %s", import_id, outcomes)
+    return _attachment_states(import_id, url)
+
+
+def _attachment_states(import_id: int, url: str | None) -> AttachmentsJson:
+    """How the import's media rows stand now (what the panel tells staff after an import)."""
+    from shared import media
+
+    md = schema.media
+    counts: dict[str, int] = dict(db.read(lambda conn: conn.execute(
+        sa.select(md.c.State, sa.func.count()).join(_m, _m.c.Id == md.c.MessageId)
+        .where(_m.c.ImportId == import_id, md.c.Source == "export").group_by(md.c.State)).all(), url))
+    return {"stored": int(counts.get(media.STORED, 0)),
+            "failed": int(counts.get(media.FAILED, 0)) + int(counts.get(media.EXPIRED, 0)),
+            "pending": int(counts.get(media.PENDING, 0)) + int(counts.get(media.DOWNLOADING, 0))}
 
 
 def import_export(file_name: str | None, data: Upload, *, shop_participant: str | None,
@@ -746,9 +770,9 @@ def import_export(file_name: str | None, data: Upload, *, shop_participant: str 
     stores = parsed.kind == "zip" and bool(parsed.media) and url in (None, config.get("DATABASE_URL"))
     members = frozenset(_member_names(parsed)) if stores else frozenset()
     if started.previous is not None:
-        _with_attachments(int(started.previous.Id), parsed, data, stores)  # what storage could not take before
+        attachments = _with_attachments(int(started.previous.Id), parsed, data, stores, url)  # what storage missed
         return _done_json(started.previous, started.customer, already=True, inserted=[], already_stored=0,
-                          parsed=parsed)
+                          parsed=parsed, attachments=attachments)
     work = plan(parsed, shop, started.customer, live=started.live, history=started.history, chosen=started.chosen,
                 import_id=started.import_id, now=now)
     inserted: list[dict[str, Any]] = []
@@ -769,11 +793,11 @@ def import_export(file_name: str | None, data: Upload, *, shop_participant: str 
 
     row = db.write(finish, url)
     _forget_horizon()
-    _with_attachments(started.import_id, parsed, data, stores)
+    attachments = _with_attachments(started.import_id, parsed, data, stores, url)
     log.info("import %s: %d messages added, %d already stored, %d seen live", started.import_id, len(inserted),
              len(work.rows) - len(inserted), work.duplicates_of_live)
     return _done_json(row, started.customer, already=False, inserted=inserted,
-                      already_stored=len(work.rows) - len(inserted), parsed=parsed)
+                      already_stored=len(work.rows) - len(inserted), parsed=parsed, attachments=attachments)
 
 
 def _fail(import_id: int, file_hash: str, exc: Exception, url: str | None) -> None:
@@ -793,7 +817,7 @@ def _fail(import_id: int, file_hash: str, exc: Exception, url: str | None) -> No
 
 
 def _done_json(row: Any, customer: Customer, *, already: bool, inserted: list[dict[str, Any]],
-               already_stored: int, parsed: Parsed) -> ImportJson:
+               already_stored: int, parsed: Parsed, attachments: AttachmentsJson) -> ImportJson:
     per_order = Counter(r["ReparacionId"] for r in inserted if r["ReparacionId"] is not None)
     return {"importId": row.Id, "state": row.State, "alreadyImported": already, "fileName": row.FileName,
             "customerId": row.ClienteId, "customerName": customer.name, "shopParticipant": row.ShopParticipant,
@@ -803,7 +827,7 @@ def _done_json(row: Any, customer: Customer, *, already: bool, inserted: list[di
             "orders": [{"orderId": o, "messages": n} for o, n in sorted(per_order.items())],
             "unlinked": sum(1 for r in inserted if r["ReparacionId"] is None),
             "firstMessageAt": iso(row.FirstMessageAt), "lastMessageAt": iso(row.LastMessageAt),
-            "completedAt": iso(row.CompletedAt)}
+            "completedAt": iso(row.CompletedAt), "attachments": attachments}
 
 
 # --- the other order of arrival: ACS delivers a message an import already holds ----------------------

@@ -530,7 +530,9 @@ def test_a_zip_exports_photo_is_stored_and_shown_in_the_thread(shop_url: str, me
         archive.writestr("00000002-PHOTO-2024-03-17-10-00-12.jpg", CRACKED_SCREEN_JPEG)
         archive.writestr("00000003-PHOTO-2024-03-17-10-01-12.jpg", b"<html>not a photo</html>")
     name = "Chat de WhatsApp - Juan Pérez.zip"
-    history_import.import_export(name, buffer.getvalue(), shop_participant="FastService", order_id=1, url=shop_url)
+    first = history_import.import_export(name, buffer.getvalue(), shop_participant="FastService", order_id=1,
+                                         url=shop_url)
+    assert first["attachments"] == {"stored": 1, "failed": 1, "pending": 0}  # what the panel tells staff
     md = schema.media
     stored = db.read(lambda c: c.execute(sa.select(md, _m.c.MediaFileName).join(_m, _m.c.Id == md.c.MessageId)
                                          .where(md.c.Source == "export").order_by(md.c.Id)).all(), shop_url)
@@ -548,6 +550,33 @@ def test_a_zip_exports_photo_is_stored_and_shown_in_the_thread(shop_url: str, me
                                          url=shop_url)
     assert again["alreadyImported"] and len(db.read(lambda c: c.execute(
         sa.select(md.c.Id).where(md.c.Source == "export")).all(), shop_url)) == 2  # once
+    assert again["attachments"] == first["attachments"]
+
+
+def test_attachments_storage_could_not_take_are_reported_pending_and_stored_by_importing_again(
+        shop_url: str, media_env: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from devkit.demo_media import CRACKED_SCREEN_JPEG
+    from shared import media_storage
+
+    chat = ("\u200e[17/3/24, 10:00:12] Juan Pérez: \u200e<adjunto: 00000002-PHOTO-2024-03-17-10-00-12.jpg>\n"
+            "[17/3/24, 10:02:00] FastService: Recibido\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("_chat.txt", chat)
+        archive.writestr("00000002-PHOTO-2024-03-17-10-00-12.jpg", CRACKED_SCREEN_JPEG)
+    name = "Chat de WhatsApp - Juan Pérez.zip"
+    monkeypatch.setenv("MEDIA_STORAGE", "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey="
+                       "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+                       "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;")
+    media_storage.reset_clients()
+    down = history_import.import_export(name, buffer.getvalue(), shop_participant="FastService", order_id=1,
+                                        url=shop_url)
+    assert down["addedNow"] == 2 and down["attachments"] == {"stored": 0, "failed": 0, "pending": 1}
+    monkeypatch.setenv("MEDIA_STORAGE", media_env.connection_string)
+    media_storage.reset_clients()
+    again = history_import.import_export(name, buffer.getvalue(), shop_participant="FastService", order_id=1,
+                                         url=shop_url)
+    assert again["alreadyImported"] and again["attachments"] == {"stored": 1, "failed": 0, "pending": 0}
 
 
 # --- opt-outs in the imported history -----------------------------------------------------------

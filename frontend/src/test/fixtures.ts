@@ -112,6 +112,7 @@ export function makeImportResult(overrides: Partial<ImportResult> = {}): ImportR
     firstMessageAt: '2024-02-01T13:00:00Z',
     lastMessageAt: '2024-03-17T18:10:00Z',
     completedAt: '2024-03-20T12:00:00Z',
+    attachments: { stored: 0, failed: 0, pending: 0 },
     ...overrides,
   };
 }

@@ -301,6 +301,8 @@ export interface ImportResult {
   firstMessageAt: string | null;
   lastMessageAt: string | null;
   completedAt: string | null;
+  /** The .zip's photos and files by state after this request; `pending` ones wait for storage (import again). */
+  attachments: { stored: number; failed: number; pending: number };
 }
 
 // --- the inbox (GET /api/whatsapp/inbox…): conversations no order holds, and who is waiting --------------

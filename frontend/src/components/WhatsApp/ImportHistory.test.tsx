@@ -155,4 +155,16 @@ describe('texts', () => {
       'Quedaron 0 mensajes en esta orden, 1 mensaje en otras órdenes del cliente.',
     ]);
   });
+
+  it('says what became of the .zip\'s photos and files, also when importing it again stored the pending ones', () => {
+    expect(importOutcome(makeImportResult({ orders: [], unlinked: 5, attachments: { stored: 3, failed: 1, pending: 2 } }), 1).slice(-3)).toEqual([
+      'Se guardaron 3 fotos y archivos del chat.',
+      '1 archivo no se guardó: el motivo está en su mensaje.',
+      '2 archivos quedaron pendientes: el almacenamiento no respondió. Importá el mismo archivo de nuevo para guardarlos.',
+    ]);
+    expect(importOutcome(makeImportResult({ alreadyImported: true, attachments: { stored: 1, failed: 0, pending: 0 } }), 1)).toEqual([
+      'Este archivo ya estaba importado (5 mensajes): no se agregó nada.',
+      'Se guardó 1 foto o archivo del chat.',
+    ]);
+  });
 });

@@ -46,7 +46,7 @@ export function periodText(first: string | null, last: string | null): string {
 /** What an import did, in one or more Spanish sentences. */
 export function importOutcome(result: ImportResult, orderId: number): string[] {
   if (result.alreadyImported) {
-    return [`Este archivo ya estaba importado (${messagesLabel(result.messagesImported)}): no se agregó nada.`];
+    return [`Este archivo ya estaba importado (${messagesLabel(result.messagesImported)}): no se agregó nada.`, ...attachmentLines(result)];
   }
   const lines = [
     result.addedNow === 1 ? 'Listo: se importó 1 mensaje.' : `Listo: se importaron ${result.addedNow} mensajes.`,
@@ -70,6 +70,27 @@ export function importOutcome(result: ImportResult, orderId: number): string[] {
     if (elsewhere) parts.push(`${messagesLabel(elsewhere)} en otras órdenes del cliente`);
     if (result.unlinked) parts.push(`${messagesLabel(result.unlinked)} en el historial del cliente, sin orden`);
     lines.push(`Quedaron ${parts.join(', ')}.`);
+  }
+  return [...lines, ...attachmentLines(result)];
+}
+
+/** The .zip's photos and files: stored, refused (each message says why) or waiting for storage. */
+function attachmentLines(result: ImportResult): string[] {
+  const files = result.attachments;
+  if (!files) return [];
+  const lines: string[] = [];
+  if (files.stored > 0) lines.push(files.stored === 1 ? 'Se guardó 1 foto o archivo del chat.' : `Se guardaron ${files.stored} fotos y archivos del chat.`);
+  if (files.failed > 0) {
+    lines.push(
+      files.failed === 1
+        ? '1 archivo no se guardó: el motivo está en su mensaje.'
+        : `${files.failed} archivos no se guardaron: el motivo está en cada mensaje.`,
+    );
+  }
+  if (files.pending > 0) {
+    lines.push(
+      `${files.pending === 1 ? '1 archivo quedó pendiente' : `${files.pending} archivos quedaron pendientes`}: el almacenamiento no respondió. Importá el mismo archivo de nuevo para guardarlos.`,
+    );
   }
   return lines;
 }
