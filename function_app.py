@@ -403,7 +403,7 @@ def _media_file(req: func.HttpRequest) -> func.HttpResponse:
     if found.redirect is not None:
         return func.HttpResponse(status_code=302, headers={"Location": found.redirect, **found.headers})
     etag = found.headers.get("ETag")
-    if etag and req.headers.get("if-none-match") == etag:
+    if etag and conditional.not_modified(req.headers.get("if-none-match"), etag):
         return func.HttpResponse(status_code=304, headers={k: v for k, v in found.headers.items()
                                                            if k in ("ETag", "Cache-Control")})
     return func.HttpResponse(found.body, status_code=200, headers=found.headers)

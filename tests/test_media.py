@@ -401,6 +401,8 @@ def test_listing_and_staff_route_serve_the_stored_file_with_safe_headers(demo_ur
     assert headers["Content-Disposition"] == f'inline; filename="whatsapp-{media_pk}.jpg"'
     assert headers["Cache-Control"].startswith("private") and "sandbox" in headers["Content-Security-Policy"]
     assert _get(media_pk, {"if-none-match": headers["ETag"]}).status_code == 304
+    assert _get(media_pk, {"if-none-match": f'"other", W/{headers["ETag"]}'}).status_code == 304  # RFC 9110 list
+    assert _get(media_pk, {"if-none-match": '"other"'}).status_code == 200
     assert _get(987654).status_code == 404
     assert _get("abc").status_code == 400
 
