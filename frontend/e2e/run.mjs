@@ -1159,6 +1159,9 @@ suite.test('adjuntar una foto (orden 2): vista previa, epígrafe, enviada una ve
   await stored.getByRole('img', { name: /^Entregado|^Leído/ }).waitFor({ timeout: 15_000 });
   await page.waitForTimeout(1200); // one more poll: still one bubble
   assert.equal(await logOf(panel).locator('[data-direction="outbound"]').filter({ hasText: caption }).count(), 1, 'one bubble');
+  // the person's own photo stays in view while it and the stored copy load: no "↓ 1 nuevo" for it
+  assert.equal(await panel.getByRole('button', { name: /nuevos?:/ }).count(), 0, 'no new-message pill for our own photo');
+  assert.ok(await logOf(panel).evaluate((log) => log.scrollHeight - log.scrollTop - log.clientHeight < 48), 'the thread is at its newest message');
   assert.equal(posts.length, 1, 'one send request');
   assert.match(posts[0].body.media.blobRef, /^outgoing\/[0-9a-f]{64}$/);
   assert.equal(posts[0].body.media.caption, caption);

@@ -307,23 +307,16 @@ export function WhatsAppPanelView({
     edges.current = { first, last, height: log.scrollHeight, top: log.scrollTop };
   }, [messages]);
 
-  // Resizing (window, sidebar, fonts loading) keeps the newest message in view if it was.
-  const ready = data.status === 'ready';
-  useEffect(() => {
-    const log = logRef.current;
-    if (!log || typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(() => {
-      if (nearBottom.current) log.scrollTop = log.scrollHeight;
-    });
-    observer.observe(log);
-    return () => observer.disconnect();
-  }, [ready]);
 
   const { loadOlder: fetchOlder, loadingOlder, hasOlder, olderError } = data;
   const onScroll = useCallback(() => {
     const log = logRef.current;
     if (!log) return;
-    nearBottom.current = log.scrollHeight - log.scrollTop - log.clientHeight < NEAR_BOTTOM;
+    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < NEAR_BOTTOM;
+    // Away from the bottom only when the person scrolled up: a scroll event that finds the content taller
+    // than when the view was pinned (a photo loaded in between) leaves it pinned.
+    if (atBottom) nearBottom.current = true;
+    else if (log.scrollTop < edges.current.top - 1) nearBottom.current = false;
     edges.current.top = log.scrollTop;
     edges.current.height = log.scrollHeight;
     if (nearBottom.current) setUnseen(0);
@@ -437,6 +430,22 @@ export function WhatsAppPanelView({
     }
     previousPending.current = pendingCount;
   }, [pendingCount]);
+
+  // Resizing (window, sidebar, fonts loading) and content growing under the view (a photo that finished
+  // loading, in a bubble or in the one being sent) keep the newest message in view if it was.
+  const ready = data.status === 'ready';
+  const hasList = thread.length > 0 || sends.pending.length > 0;
+  useEffect(() => {
+    const log = logRef.current;
+    if (!log || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (nearBottom.current) log.scrollTop = log.scrollHeight;
+    });
+    observer.observe(log);
+    const list = log.querySelector('ol');
+    if (list) observer.observe(list);
+    return () => observer.disconnect();
+  }, [ready, hasList]);
 
   const onSynced = useCallback(() => refresh(), [refresh]);
   // "Importar historial": an inline step-by-step region under the actions; closing it returns focus here.
