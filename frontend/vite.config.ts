@@ -23,5 +23,7 @@ export default defineConfig({
     // A zone far from Buenos Aires: the code must format in America/Argentina/Buenos_Aires whatever the machine says.
     env: { TZ: 'Asia/Tokyo' },
     restoreMocks: true,
+    // room for Testing Library's 5 s waits (src/test/setup.ts) under a loaded 2-core machine
+    testTimeout: 15_000,
   },
 });

@@ -96,7 +96,8 @@ describe('reading like WhatsApp Web', () => {
     const pages: Record<string, MessagePage> = { '': makePage(messages) };
     const { log } = await mountView(pages);
     const box = fakeScrollBox(log);
-    box.scrollTo(1000); // reading older messages
+    box.scrollTo(3600); // at the newest message
+    box.scrollTo(1000); // scrolled up: reading older messages
     pages[''] = makePage([...fresh(messages), ...conversation(2, 41)]);
     box.setHeight(4200);
     await act(async () => {
@@ -109,6 +110,23 @@ describe('reading like WhatsApp Web', () => {
     expect(log.scrollTop).toBe(3800);
     expect(screen.queryByRole('button', { name: /mensajes? nuevos?$/ })).not.toBeInTheDocument();
     expect(log).toHaveFocus();
+  });
+
+  it('a photo loading under the newest message keeps the view pinned: a new message then is scrolled to, no pill', async () => {
+    const messages = conversation(40);
+    const pages: Record<string, MessagePage> = { '': makePage(messages) };
+    const { log } = await mountView(pages);
+    const box = fakeScrollBox(log);
+    box.scrollTo(3600); // at the newest message
+    box.setHeight(4300); // a photo finished loading: the content grew under the view
+    box.scrollTo(3600); // the browser's scroll event finds the view 300 px above the bottom, not scrolled up
+    pages[''] = makePage([...fresh(messages), ...conversation(1, 41)]);
+    box.setHeight(4400);
+    await act(async () => {
+      fireEvent.focus(window);
+    });
+    await waitFor(() => expect(log.scrollTop).toBe(4000));
+    expect(screen.queryByRole('button', { name: /nuevos?:/ })).not.toBeInTheDocument();
   });
 
   it('loads the older page when scrolled near the top and keeps the reading position', async () => {

@@ -282,6 +282,7 @@ export function WhatsAppPanelView({
     top: 0,
   });
   const nearBottom = useRef(true);
+  const lastScrollTop = useRef(0); // where the previous scroll event left the view
   const [unseen, setUnseen] = useState(0);
   useLayoutEffect(() => {
     const log = logRef.current;
@@ -316,7 +317,8 @@ export function WhatsAppPanelView({
     // Away from the bottom only when the person scrolled up: a scroll event that finds the content taller
     // than when the view was pinned (a photo loaded in between) leaves it pinned.
     if (atBottom) nearBottom.current = true;
-    else if (log.scrollTop < edges.current.top - 1) nearBottom.current = false;
+    else if (log.scrollTop < lastScrollTop.current - 1) nearBottom.current = false;
+    lastScrollTop.current = log.scrollTop;
     edges.current.top = log.scrollTop;
     edges.current.height = log.scrollHeight;
     if (nearBottom.current) setUnseen(0);
