@@ -56,6 +56,8 @@ def safe_id(value: Any) -> str:
     if value is None:
         return "-"
     text = value if isinstance(value, str) else str(value)
+    if len(text) <= LOGGED_ID_MAX and text.isascii() and text.isprintable():
+        return text  # the usual id (a UUID): printable ASCII has nothing to remove, no per-character look-up
     head = text[: LOGGED_ID_MAX * 4]  # bounded work whatever the id's length
     kept = "".join(ch for ch in head if unicodedata.category(ch) not in _UNLOGGABLE)
     return kept if len(kept) <= LOGGED_ID_MAX and len(text) == len(head) else kept[: LOGGED_ID_MAX - 1] + "…"

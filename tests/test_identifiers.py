@@ -61,6 +61,8 @@ def test_distinct_ids_keep_distinct_identities(a: str, b: str) -> None:
     ("lone\ud800surrogate", "lonesurrogate"),
     (None, "-"),
     (12345, "12345"),
+    ("e" * 80, "e" * 80),  # the longest kept whole (the fast path for printable ASCII)
+    ("e" * 81, "e" * 79 + "…"),
 ])
 def test_event_ids_are_logged_without_control_characters(raw: object, logged: str) -> None:
     assert observability.safe_id(raw) == logged
