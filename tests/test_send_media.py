@@ -312,3 +312,22 @@ def test_nothing_personal_is_logged_at_info(url: str, fake: FakeAcs, caplog: pyt
     assert links
     for secret in (MARIA, "44445678", "Siempreviva", "Presupuesto", "Gómez", "staff-1", "sig=", *links):
         assert secret not in text
+
+
+def test_a_photo_whose_answer_was_lost_is_unknown_then_reconciled_once_never_resent(url: str, fake: FakeAcs) -> None:
+    """The send's outcome is unknown (ACS took it, the answer never came): no second send; the delivery status
+    that follows makes it the stored photo, with its media row, once."""
+    fake.fail_next("drop", route="send")
+    answer = send_media(url, upload()["blobRef"], crid="lost")
+    assert answer["state"] in {"unknown", "sent"}  # the status may have reconciled it already
+    accepted = fake.messages()
+    assert len(accepted) == 1
+    deadline = time.monotonic() + 5
+    while replies.answer(answer["id"], url)["state"] != "sent" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    after = replies.answer(answer["id"], url)
+    assert after["state"] == "sent" and after["messageId"] == accepted[0].message_id
+    assert after["message"]["type"] == "image" and after["message"]["media"]["state"] == "stored"
+    assert after["message"]["media"]["caption"] == "Así quedó la pantalla"
+    assert outbox.drain(url)["attempted"] == 0 and len(sends(fake)) == 1  # never resent
+    assert len(outgoing_media(url)) == 1
