@@ -46,7 +46,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import config, consent, db, observability, orders, outbox, reply_context, schema, state
+from shared import config, consent, db, observability, orders, outbox, params, reply_context, schema, state
 from shared.errors import ApiError, NoUsablePhone
 from shared.phones import parse_whatsapp_id
 from shared.staff import Staff
@@ -630,12 +630,7 @@ def record_consent(order_id: int, raw: bytes, staff: Staff | None, url: str | No
     ``{state: opted_in|opted_out, evidence}``."""
     from shared.errors import InvalidParameter
 
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
-    if not isinstance(body, dict):
-        raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON: {state, evidence}.")
+    body = params.json_object(raw, ": {state, evidence}")
     wanted = body.get("state")
     if wanted not in (consent.OPTED_IN, consent.OPTED_OUT):
         raise InvalidParameter("state", "state debe ser opted_in u opted_out.")
@@ -643,9 +638,7 @@ def record_consent(order_id: int, raw: bytes, staff: Staff | None, url: str | No
     if not isinstance(evidence, str) or not evidence.strip() or len(evidence) > 500:
         raise InvalidParameter("evidence", "Contá cómo dio (o retiró) el consentimiento, por ejemplo: «lo firmó en "
                                            "la orden de ingreso» (hasta 500 caracteres).")
-    unknown = sorted(set(body) - {"state", "evidence"})
-    if unknown:
-        raise InvalidParameter(unknown[0], f"Campo desconocido: {unknown[0][:40]}.")
+    params.reject_unknown(body, {"state", "evidence"})
 
     def write(conn: Connection) -> None:
         order = orders.require(conn, order_id)

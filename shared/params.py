@@ -8,6 +8,8 @@ the same values with the same words. Only ASCII digits count: ``int()`` would al
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from typing import Any
 
 from shared.errors import InvalidParameter
@@ -79,3 +81,22 @@ def optional_big_id(raw: str | None, parameter: str, what: str) -> int | None:
 def optional_order_id(raw: str | None, parameter: str, what: str) -> int | None:
     """:func:`parse_order_id` for a parameter that may be left out."""
     return None if raw is None or raw == "" else parse_order_id(raw, parameter, what)
+
+
+def json_object(raw: bytes, shape: str = "") -> dict[str, Any]:
+    """A request body that must be a JSON object (``shape``, e.g. ``": {state, evidence}"``, tells what one),
+    or :class:`InvalidParameter` naming ``body``."""
+    try:
+        body = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
+    if not isinstance(body, dict):
+        raise InvalidParameter("body", f"El cuerpo del pedido debe ser un objeto JSON{shape}.")
+    return body
+
+
+def reject_unknown(body: dict[str, Any], allowed: Collection[str]) -> None:
+    """:class:`InvalidParameter` naming the first field of ``body`` (in sorted order) that is not ``allowed``."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise InvalidParameter(unknown[0], f"Campo desconocido: {unknown[0][:40]}.")

@@ -14,7 +14,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shared import db, orders, outbox, replies, schema, state, templates
+from shared import db, orders, outbox, params, replies, schema, state, templates
 from shared.errors import ApiError, InvalidParameter, OrderNotFound
 from shared.params import parse_order_id
 from shared.staff import Staff
@@ -69,17 +69,8 @@ def propose_from_agent(order_id: Any, text: Any = None, template_purpose: Any = 
 
 def parse_body(raw: bytes) -> dict[str, Any]:
     """The body of ``.../proposals/{id}/send``: ``{clientRequestId, text?}``."""
-    import json
-
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
-    if not isinstance(body, dict):
-        raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON.")
-    unknown = sorted(set(body) - {"clientRequestId", "text"})
-    if unknown:
-        raise InvalidParameter(unknown[0], f"Campo desconocido: {unknown[0][:40]}.")
+    body = params.json_object(raw)
+    params.reject_unknown(body, {"clientRequestId", "text"})
     return body
 
 

@@ -39,6 +39,7 @@ from shared import (
     media_storage,
     orders,
     outbox,
+    params,
     quote_buttons,
     reply_context,
     schema,
@@ -186,15 +187,8 @@ def parse_send_body(raw: bytes) -> SendRequest:
     """The body of a send: ``{clientRequestId, text}``, ``{clientRequestId, template: {purpose} |
     {name, language}}`` or ``{clientRequestId, media: {blobRef, caption?, fileName?}}``; anything else is
     :class:`InvalidParameter` (or :class:`MediaNotSendable`)."""
-    try:
-        body = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParameter("body", "El cuerpo del pedido no es JSON válido.") from exc
-    if not isinstance(body, dict):
-        raise InvalidParameter("body", "El cuerpo del pedido debe ser un objeto JSON.")
-    unknown = sorted(set(body) - {"clientRequestId", "text", "template", "media"})
-    if unknown:
-        raise InvalidParameter(unknown[0], f"Campo desconocido: {unknown[0][:40]}.")
+    body = params.json_object(raw)
+    params.reject_unknown(body, {"clientRequestId", "text", "template", "media"})
     client_request_id = parse_client_request_id(body.get("clientRequestId"))
     kinds = [k for k in ("text", "template", "media") if body.get(k) is not None]
     if len(kinds) != 1:
