@@ -275,11 +275,7 @@ def process(media_pk: int, *, client: Any = None, now: datetime | None = None) -
     limit = media_sniff.size_limit(claim.kind)
     try:
         acs = client or acs_client()
-        chunks = acs.download_media(claim.media_id)
-        stored = media_storage.write_once(
-            claim.blob_name, chunks, limit=limit,
-            content_type_of=lambda head: media_sniff.verify(claim.kind, claim.declared, head),
-            metadata={"kind": claim.kind})
+        stored = _write_checked(claim, acs.download_media(claim.media_id), limit)
     except MediaRejected as exc:
         return _end(claim, FAILED, exc.reason)
     except media_storage.TooLarge:
@@ -289,6 +285,15 @@ def process(media_pk: int, *, client: Any = None, now: datetime | None = None) -
     except Exception as exc:
         return _after_error(claim, exc, now)
     return _stored(claim, stored)
+
+
+def _write_checked(claim: Claim, chunks: Iterable[bytes], limit: int) -> media_storage.StoredBlob:
+    """The item's bytes into its write-once blob, the declared type checked against the first bytes and the
+    size against ``limit`` on the way (:class:`MediaRejected`, :class:`shared.media_storage.TooLarge`)."""
+    return media_storage.write_once(
+        claim.blob_name, chunks, limit=limit,
+        content_type_of=lambda head: media_sniff.verify(claim.kind, claim.declared, head),
+        metadata={"kind": claim.kind})
 
 
 def _stored(claim: Claim, blob: media_storage.StoredBlob) -> str:
@@ -343,10 +348,7 @@ def store_bytes(media_pk: int, chunks: Iterable[bytes], *, source: str) -> str:
         return "skipped"
     limit = media_sniff.size_limit(claim.kind)
     try:
-        stored = media_storage.write_once(
-            claim.blob_name, chunks, limit=limit,
-            content_type_of=lambda head: media_sniff.verify(claim.kind, claim.declared, head),
-            metadata={"kind": claim.kind})
+        stored = _write_checked(claim, chunks, limit)
     except MediaRejected as exc:
         return _end(claim, FAILED, exc.reason)
     except media_storage.TooLarge:
