@@ -10,6 +10,7 @@ import { useCallback, useEffect, useId, useRef, useState, type RefObject } from 
 import { isAbortError, MAX_IMPORT_BYTES, WhatsAppApiError, type WhatsAppService } from '../../services/whatsappService';
 import type { ImportPreview, ImportResult } from '../../types/whatsapp';
 import { formatDateTime, messagesLabel } from './format';
+import { Spinner } from './SyncButton';
 
 export const IMPORT_TITLE = 'Importar historial de WhatsApp';
 const ACCEPT = '.txt,.zip,text/plain,application/zip';
@@ -93,15 +94,6 @@ function attachmentLines(result: ImportResult): string[] {
     );
   }
   return lines;
-}
-
-function Spinner() {
-  return (
-    <svg className="size-4 animate-spin motion-reduce:animate-none" viewBox="0 0 24 24" fill="none" aria-hidden="true">
-      <circle cx="12" cy="12" r="10" stroke="currentColor" strokeWidth="3" className="opacity-25" />
-      <path d="M22 12a10 10 0 0 0-10-10" stroke="currentColor" strokeWidth="3" strokeLinecap="round" />
-    </svg>
-  );
 }
 
 function asApiError(error: unknown, what: string): WhatsAppApiError {

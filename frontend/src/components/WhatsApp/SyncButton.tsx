@@ -35,7 +35,8 @@ export function syncOutcomeText(result: SyncResult): string {
   return 'Sin mensajes nuevos';
 }
 
-function Spinner() {
+/** The busy indicator of the panel's buttons (decorative: the button's text says what is under way). */
+export function Spinner() {
   return (
     <svg className="size-4 animate-spin motion-reduce:animate-none" viewBox="0 0 24 24" fill="none" aria-hidden="true">
       <circle cx="12" cy="12" r="10" stroke="currentColor" strokeWidth="3" className="opacity-25" />
