@@ -260,6 +260,17 @@ def fake_acs_for(url: str, monkeypatch: pytest.MonkeyPatch, *, send_timeout: str
         acs_client.reset()
 
 
+def answer_once_sent(outbox_id: int, url: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The send's answer as soon as it is ``sent`` (a delivery status reconciles an unknown one), or as it
+    stands after ``timeout`` seconds."""
+    from shared import replies
+
+    deadline = time.monotonic() + timeout
+    while (answer := replies.answer(outbox_id, url))["state"] != "sent" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return answer
+
+
 def use_fake_acs(monkeypatch: pytest.MonkeyPatch, fake: Any, send_timeout: str | None = "2") -> None:
     """Point the app's ACS settings at a running local fake (``devkit.fake_acs.FakeAcs``): its
     connection string, its self-signed CA and its channel; a fresh client is built on next use."""

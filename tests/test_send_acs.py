@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from devkit.fake_acs import FakeAcs
 from shared import acs_client, db, outbox, replies, schema, templates
 from shared.staff import Staff
-from tests.conftest import fake_acs_for
+from tests.conftest import answer_once_sent, fake_acs_for
 
 MARIA_ORDER, JUAN_ORDER = 2, 1
 MARIA, JUAN = "5491144445678", "5491155551234"
@@ -123,10 +123,7 @@ def test_a_dropped_answer_is_unknown_then_reconciled_from_the_delivery_status(ur
     assert answer["state"] in {"unknown", "sent"}  # the status may have reconciled it already
     accepted = fake.messages()
     assert len(accepted) == 1
-    deadline = time.monotonic() + 5
-    while replies.answer(answer["id"], url)["state"] != "sent" and time.monotonic() < deadline:
-        time.sleep(0.02)
-    after = replies.answer(answer["id"], url)
+    after = answer_once_sent(answer["id"], url)
     assert after["state"] == "sent" and after["messageId"] == accepted[0].message_id
     assert after["message"]["text"] == "Hola María, la notebook está lista" and after["message"]["sentBy"]
     assert outbox.drain(url)["attempted"] == 0 and len(fake.messages()) == 1  # never resent
@@ -140,10 +137,7 @@ def test_an_answer_later_than_the_read_timeout_is_unknown_not_resent(url: str, f
     answer = send(url)
     assert answer["state"] in {"unknown", "sent"}
     assert len(send_requests(fake)) == 1  # the SDK did not retry the POST, nor did we
-    deadline = time.monotonic() + 6
-    while replies.answer(answer["id"], url)["state"] != "sent" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert replies.answer(answer["id"], url)["state"] == "sent" and len(fake.messages()) == 1
+    assert answer_once_sent(answer["id"], url, timeout=6)["state"] == "sent" and len(fake.messages()) == 1
 
 
 @pytest.mark.parametrize("honour", [True, False], ids=["fake honours repeatability", "fake ignores it"])

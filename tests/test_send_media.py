@@ -24,7 +24,7 @@ from devkit.fake_acs import FakeAcs
 from shared import acs_client, db, ingest, media, media_storage, outbox, replies, schema
 from shared.errors import InvalidParameter
 from shared.staff import Staff
-from tests.conftest import fake_acs_for, function
+from tests.conftest import answer_once_sent, fake_acs_for, function
 
 MARIA_ORDER, JUAN_ORDER = 2, 1  # María's window is open; Juan last wrote 2 days ago
 MARIA = "5491144445678"
@@ -322,10 +322,7 @@ def test_a_photo_whose_answer_was_lost_is_unknown_then_reconciled_once_never_res
     assert answer["state"] in {"unknown", "sent"}  # the status may have reconciled it already
     accepted = fake.messages()
     assert len(accepted) == 1
-    deadline = time.monotonic() + 5
-    while replies.answer(answer["id"], url)["state"] != "sent" and time.monotonic() < deadline:
-        time.sleep(0.02)
-    after = replies.answer(answer["id"], url)
+    after = answer_once_sent(answer["id"], url)
     assert after["state"] == "sent" and after["messageId"] == accepted[0].message_id
     assert after["message"]["type"] == "image" and after["message"]["media"]["state"] == "stored"
     assert after["message"]["media"]["caption"] == "Así quedó la pantalla"
