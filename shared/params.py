@@ -23,14 +23,18 @@ def _whole_number(raw: str, minimum: int, maximum: int) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and minimum <= int(text) <= maximum else None
 
 
-def parse_order_id(raw: str | None, parameter: str = "orderId", what: str = "número de ticket") -> int:
-    """An order (or, with ``what``, another) id from a request, or :class:`InvalidParameter`."""
+def _required_id(raw: str | None, parameter: str, what: str, maximum: int) -> int:
     if raw is None or not raw.strip():
         raise InvalidParameter(parameter, f"Falta el parámetro {parameter} ({what}).")
-    number = _whole_number(raw, 1, MAX_ID)
+    number = _whole_number(raw, 1, maximum)
     if number is None:
         raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
     return number
+
+
+def parse_order_id(raw: str | None, parameter: str = "orderId", what: str = "número de ticket") -> int:
+    """An order (or, with ``what``, another) id from a request, or :class:`InvalidParameter`."""
+    return _required_id(raw, parameter, what, MAX_ID)
 
 
 def optional_id(value: Any, parameter: str, what: str) -> int | None:
@@ -65,12 +69,7 @@ MAX_BIG_ID = 2**63 - 1  # our own BIGINT ids (messages, decisions, proposals)
 
 def parse_big_id(raw: str | None, parameter: str, what: str) -> int:
     """One of our BIGINT ids (a message, a decision) from a request, or :class:`InvalidParameter`."""
-    if raw is None or not raw.strip():
-        raise InvalidParameter(parameter, f"Falta el parámetro {parameter} ({what}).")
-    number = _whole_number(raw, 1, MAX_BIG_ID)
-    if number is None:
-        raise InvalidParameter(parameter, f"{parameter} debe ser un {what} entero positivo.")
-    return number
+    return _required_id(raw, parameter, what, MAX_BIG_ID)
 
 
 def optional_big_id(raw: str | None, parameter: str, what: str) -> int | None:
