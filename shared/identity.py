@@ -373,7 +373,6 @@ def match_sender(conn: Connection, phone: Phone | None, bsuid: str | None) -> Ma
         if found is not None:
             return found
         match = _confirm(conn, phone.key, rows)
-    if match.status == "matched" or not keys or db.holds_write_lock(conn):
+    if match.status == "matched" or not keys or not state.lock(conn, sender_lock_name(keys[0]), "ingest"):
         return match
-    state.put(conn, sender_lock_name(keys[0]), "ingest")
     return alias_match(conn, keys) or match

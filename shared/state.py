@@ -101,10 +101,20 @@ def put(conn: Connection, name: str, text: str) -> None:
     upsert(conn, _st, {"Name": name}, {"Value": text, "UpdatedAt": db.utcnow()})
 
 
+def lock(conn: Connection, name: str, note: str) -> bool:
+    """Serialize this transaction with any other that locks ``name``: its row is written first, so the
+    second writer waits for the first to commit. Whether a row was needed: a transaction that already
+    excludes every other writer (SQLite's ``BEGIN IMMEDIATE``, :func:`shared.db.holds_write_lock`) takes
+    none, since nothing can commit meanwhile (and leaves no row behind per sender or order)."""
+    if db.holds_write_lock(conn):
+        return False
+    put(conn, name, note)
+    return True
+
+
 def lock_order(conn: Connection, order_id: int) -> None:
-    """Serialize this transaction with any other that locks the same order: the row is written
-    first, so the second writer waits for the first to commit."""
-    put(conn, f"sync:{order_id}", iso(db.utcnow()) or "")
+    """:func:`lock` on one order (its sync)."""
+    lock(conn, f"sync:{order_id}", iso(db.utcnow()) or "")
 
 
 def claim(conn: Connection, name: str, now: datetime, seconds: float) -> bool:

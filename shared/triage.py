@@ -204,7 +204,7 @@ def _relink(conn: Connection, decision_id: int, where: sa.ColumnElement[bool], v
 
 def _assign(conn: Connection, sender: str, customer_id: int | None, order_id: int | None, *, staff: Staff | None,
             source: str, proposal_id: int | None, now: datetime) -> DecisionJson:
-    state.put(conn, identity.sender_lock_name(sender), iso(now) or "")
+    state.lock(conn, identity.sender_lock_name(sender), iso(now) or "")
     current = _active_alias(conn, sender)
     if current is not None and current.Live is not None:
         raise DecisionConflict("Otra persona ya asignó este remitente. Mirá la decisión vigente; si no es "
@@ -288,7 +288,7 @@ def move(customer_id: int, order_id: int, from_message_id: int, to_message_id: i
     now = db.utcnow()
 
     def write(conn: Connection) -> DecisionJson:
-        state.put(conn, f"triage-customer:{customer_id}", iso(now) or "")
+        state.lock(conn, f"triage-customer:{customer_id}", iso(now) or "")
         order = orders.require(conn, order_id)
         if order.customer_id != customer_id:
             raise InvalidParameter("orderId", f"La orden {order_id} no es de este cliente. Elegí una de sus órdenes.")
@@ -358,7 +358,7 @@ def undo(decision_id: int, staff: Staff | None = None, url: str | None = None) -
         if row is None:
             raise DecisionNotFound("la decisión", decision_id)
         lock = (identity.sender_lock_name(row.SenderKey) if row.SenderKey else f"triage-customer:{row.ClienteId}")
-        state.put(conn, lock, iso(now) or "")
+        state.lock(conn, lock, iso(now) or "")
         row = conn.execute(sa.select(_d).where(_d.c.Id == decision_id)).one()  # as it is once we hold the lock
         if row.UndoneAt is not None:
             raise DecisionConflict("Esta decisión ya se deshizo.", _decision(conn, decision_id))
@@ -446,7 +446,7 @@ def propose(sender: str, customer_id: int | None, order_id: int | None, reason: 
     now = db.utcnow()
 
     def write(conn: Connection) -> ProposalJson:
-        state.put(conn, identity.sender_lock_name(sender), iso(now) or "")
+        state.lock(conn, identity.sender_lock_name(sender), iso(now) or "")
         current = _active_alias(conn, sender)
         if current is not None and current.Live is not None:
             raise DecisionConflict("Este remitente ya está asignado por una persona; no hace falta proponerlo.",
@@ -485,7 +485,7 @@ def confirm_proposal(proposal_id: int, staff: Staff | None = None, url: str | No
 
     def write(conn: Connection) -> DecisionJson:
         row = _pending(conn, proposal_id)
-        state.put(conn, identity.sender_lock_name(row.SenderKey), iso(now) or "")
+        state.lock(conn, identity.sender_lock_name(row.SenderKey), iso(now) or "")
         row = _pending(conn, proposal_id)
         decision = _assign(conn, row.SenderKey, row.ClienteId, row.ReparacionId, staff=staff,
                            source="agent-proposal", proposal_id=proposal_id, now=now)
