@@ -451,8 +451,8 @@ notification = sa.Table(
 
 consent = sa.Table(
     "WhatsAppConsent", metadata,
-    # append-only: every opt-in and opt-out with its source, time, author and evidence; the latest row
-    # for the customer or the phone decides
+    # append-only: every opt-in and opt-out with its source, time, author and evidence; the row said last
+    # (At, then Id) for the customer or the phone decides
     sa.Column("Id", BigId, primary_key=True, autoincrement=True),
     sa.Column("ClienteId", sa.Integer, nullable=True),
     sa.Column("PhoneKey", sa.Unicode(20), nullable=True),
