@@ -652,14 +652,19 @@ def _store(rows: list[dict[str, Any]], import_id: int, file_hash: str,
     return store
 
 
+def _ids_of(conn: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """The stored ids, by message key, of rows this transaction just inserted (a chunk's opt-outs or attachments)."""
+    return {r.MessageKey: int(r.Id) for r in conn.execute(sa.select(_m.c.MessageKey, _m.c.Id).where(
+        _m.c.MessageKey.in_([row["MessageKey"] for row in rows])))}
+
+
 def _record_opt_outs(conn: Connection, fresh: list[dict[str, Any]]) -> None:
     """A customer's "BAJA" in the imported history is an opt-out as much as a live one, dated when it was
     written (so a later opt-in still outranks it); only messages stored now, so a re-import records none."""
     wanted = [row for row in fresh if row["Direction"] == "inbound" and consent.is_opt_out(row["Content"])]
     if not wanted:
         return
-    ids = {r.MessageKey: r.Id for r in conn.execute(sa.select(_m.c.MessageKey, _m.c.Id).where(
-        _m.c.MessageKey.in_([row["MessageKey"] for row in wanted])))}
+    ids = _ids_of(conn, wanted)
     for row in wanted:
         consent.on_inbound(conn, int(ids[row["MessageKey"]]), row["Content"],
                            [row["ClienteId"]] if row["ClienteId"] is not None else [], row["PhoneKey"],
@@ -680,8 +685,7 @@ def _register_attachments(conn: Connection, fresh: list[dict[str, Any]], members
     wanted = [row for row in fresh if row["MessageType"] in media.KINDS and row["MediaFileName"] in members]
     if not wanted:
         return
-    ids = {r.MessageKey: r.Id for r in conn.execute(sa.select(_m.c.MessageKey, _m.c.Id).where(
-        _m.c.MessageKey.in_([row["MessageKey"] for row in wanted])))}
+    ids = _ids_of(conn, wanted)
     for row in wanted:
         media.register_inbound(conn, message_pk=int(ids[row["MessageKey"]]), message_key=row["MessageKey"],
                                kind=row["MessageType"], media_id=None, declared_mime=None,
